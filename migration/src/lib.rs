@@ -1,0 +1,15 @@
+//! The migrations, frozen history: tables and columns are named by strings,
+//! never by entity types, so later entity changes cannot rewrite the past.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,88 @@
+//! The command line: `serve` (default), `migrate`, `export-openapi`, `grant-role`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+use secrecy::ExposeSecret;
+
+use crate::config::Settings;
+use crate::startup::{Application, Overrides};
+
+#[derive(Debug, Parser)]
+#[command(name = "association", version, about = "四川省高校后勤协会 mini-program backend")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply the database migrations and exit (`up`), or roll back / show them.
+    Migrate {
+        #[arg(value_enum, default_value = "up")]
+        action: MigrateAction,
+    },
+    /// Write the OpenAPI document (default `openapi/openapi.json`; `-` for stdout).
+    ExportOpenapi { path: Option<PathBuf> },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last migration.
+    Down,
+    /// List the migrations and whether they are applied.
+    Status,
+}
+
+pub async fn run(cli: Cli, settings: impl FnOnce() -> anyhow::Result<Settings>) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::ExportOpenapi { path } => {
+            let json = crate::openapi::document_json()?;
+            match path.as_deref().and_then(|p| p.to_str()) {
+                Some("-") => print!("{json}"),
+                _ => {
+                    let path = path.unwrap_or_else(|| PathBuf::from("openapi/openapi.json"));
+                    std::fs::write(&path, json)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!("wrote {}", path.display());
+                }
+            }
+            Ok(())
+        }
+        Command::Migrate { action } => {
+            let settings = settings()?;
+            crate::telemetry::init(settings.env);
+            let db = crate::db::connect(settings.database_url.expose_secret()).await?;
+            match action {
+                MigrateAction::Up => Migrator::up(&db, None).await?,
+                MigrateAction::Down => Migrator::down(&db, Some(1)).await?,
+                MigrateAction::Status => Migrator::status(&db).await?,
+            }
+            for m in Migrator::get_migration_with_status(&db).await? {
+                println!("{}\t{}", m.name(), m.status());
+            }
+            Ok(())
+        }
+        Command::Serve => {
+            let settings = settings()?;
+            crate::telemetry::init(settings.env);
+            tracing::info!(settings = ?settings, "starting");
+            if settings.dev_login_enabled() {
+                tracing::warn!(
+                    "DEVELOPMENT LOGIN IS ON: any `dev:<name>` code logs in without WeChat. \
+                     Set WECHAT_APPID/WECHAT_SECRET (or APP_ENV=production) to turn it off."
+                );
+            }
+            let app = Application::build(settings, Overrides::default()).await?;
+            tracing::info!(port = app.port(), "listening");
+            app.run_until_stopped().await?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Settings from the environment (SPEC §G). A `.env` file is read by `main`
+//! before these are parsed. Secrets are wrapped so `Debug` never prints them.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// The development JWT secret used when `JWT_SECRET` is unset outside production.
+pub const DEV_JWT_SECRET: &str = "development-only-secret-do-not-use-in-production!";
+
+/// Default SQLite database, created under `data/` on first run.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/association.db?mode=rwc";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+impl Environment {
+    pub fn parse(s: &str) -> Result<Self, ConfigError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "development" | "dev" => Ok(Self::Development),
+            "production" | "prod" => Ok(Self::Production),
+            other => Err(ConfigError(format!(
+                "APP_ENV must be `development` or `production`, not `{other}`"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+#[derive(Clone)]
+pub struct Settings {
+    pub env: Environment,
+    pub database_url: SecretString,
+    pub redis_url: Option<SecretString>,
+    pub jwt_secret: SecretString,
+    pub wechat_appid: Option<String>,
+    pub wechat_secret: Option<SecretString>,
+    pub wechat_api_base: String,
+    pub bind_addr: String,
+    /// Largest accepted JSON body, in bytes.
+    pub json_limit: usize,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("env", &self.env)
+            .field("database_url", &redact_url(self.database_url.expose_secret()))
+            .field(
+                "redis_url",
+                &self.redis_url.as_ref().map(|u| redact_url(u.expose_secret())),
+            )
+            .field("jwt_secret", &"[redacted]")
+            .field("wechat_appid", &self.wechat_appid)
+            .field(
+                "wechat_secret",
+                &self.wechat_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("wechat_api_base", &self.wechat_api_base)
+            .field("bind_addr", &self.bind_addr)
+            .field("json_limit", &self.json_limit)
+            .finish()
+    }
+}
+
+/// Hides the password of a connection URL (`postgres://user:***@host/db`).
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "[unparseable url]".to_owned(),
+    }
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the settings through `lookup` (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let env = Environment::parse(&get("APP_ENV").unwrap_or_default())?;
+        let jwt_secret = match (get("JWT_SECRET"), env) {
+            (Some(s), _) => s,
+            (None, Environment::Development) => DEV_JWT_SECRET.to_owned(),
+            (None, Environment::Production) => {
+                return Err(ConfigError(
+                    "JWT_SECRET must be set in production (at least 32 bytes)".into(),
+                ));
+            }
+        };
+        if env == Environment::Production {
+            if jwt_secret == DEV_JWT_SECRET {
+                return Err(ConfigError(
+                    "JWT_SECRET is the development secret; refusing to start in production".into(),
+                ));
+            }
+            if jwt_secret.len() < 32 {
+                return Err(ConfigError(
+                    "JWT_SECRET must be at least 32 bytes in production".into(),
+                ));
+            }
+        }
+        let wechat_appid = get("WECHAT_APPID");
+        let wechat_secret = get("WECHAT_SECRET").map(SecretString::from);
+        if env == Environment::Production && (wechat_appid.is_none() || wechat_secret.is_none()) {
+            return Err(ConfigError(
+                "WECHAT_APPID and WECHAT_SECRET must be set in production; the development login is refused".into(),
+            ));
+        }
+        let json_limit = match get("JSON_LIMIT_BYTES") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| ConfigError("JSON_LIMIT_BYTES must be a number of bytes".into()))?,
+            None => 256 * 1024,
+        };
+        Ok(Self {
+            env,
+            database_url: SecretString::from(
+                get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            ),
+            redis_url: get("REDIS_URL").map(SecretString::from),
+            jwt_secret: SecretString::from(jwt_secret),
+            wechat_appid,
+            wechat_secret,
+            wechat_api_base: get("WECHAT_API_BASE")
+                .unwrap_or_else(|| "https://api.weixin.qq.com".to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
+            bind_addr: get("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            json_limit,
+        })
+    }
+
+    /// The built-in development login (`dev:<name>` codes) is on only in
+    /// development and only when no WeChat app is configured.
+    pub fn dev_login_enabled(&self) -> bool {
+        self.env == Environment::Development && self.wechat_appid.is_none()
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.env == Environment::Production
+    }
+}

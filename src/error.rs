@@ -1,0 +1,403 @@
+//! The one error type of the API, rendered as RFC 9457 `application/problem+json`
+//! (SPEC §E). The user's message (`detail`, Chinese) is kept apart from the
+//! cause, which goes to the log only; a 500 never carries the cause.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::request_id;
+
+/// Stable machine codes: the front end switches on these, never on text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    MalformedJson,
+    UnsupportedMediaType,
+    InvalidParameter,
+    ValidationFailed,
+    PayloadTooLarge,
+    NotFound,
+    MethodNotAllowed,
+    InvalidPageToken,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
+    IdempotencyKeyInProgress,
+    RateLimited,
+    Unauthenticated,
+    Forbidden,
+    Conflict,
+    ServiceUnavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "MALFORMED_JSON",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::InvalidParameter => "INVALID_PARAMETER",
+            Self::ValidationFailed => "VALIDATION_FAILED",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::NotFound => "NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::InvalidPageToken => "INVALID_PAGE_TOKEN",
+            Self::IdempotencyKeyInvalid => "IDEMPOTENCY_KEY_INVALID",
+            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            Self::IdempotencyKeyInProgress => "IDEMPOTENCY_KEY_IN_PROGRESS",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::Conflict => "CONFLICT",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::Internal => "INTERNAL_ERROR",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::MalformedJson
+            | Self::InvalidParameter
+            | Self::InvalidPageToken
+            | Self::IdempotencyKeyInvalid => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::ValidationFailed | Self::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Conflict | Self::IdempotencyKeyInProgress => StatusCode::CONFLICT,
+            Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Short English summary (`title`), constant per code as RFC 9457 asks.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "Malformed JSON body",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::InvalidParameter => "Invalid path or query parameter",
+            Self::ValidationFailed => "Validation failed",
+            Self::PayloadTooLarge => "Payload too large",
+            Self::NotFound => "Not found",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::InvalidPageToken => "Invalid page token",
+            Self::IdempotencyKeyInvalid => "Invalid Idempotency-Key",
+            Self::IdempotencyKeyReused => "Idempotency-Key reused with another request",
+            Self::IdempotencyKeyInProgress => "Request with this Idempotency-Key in progress",
+            Self::RateLimited => "Too many requests",
+            Self::Unauthenticated => "Authentication required",
+            Self::Forbidden => "Forbidden",
+            Self::Conflict => "Conflict",
+            Self::ServiceUnavailable => "Service unavailable",
+            Self::Internal => "Internal server error",
+        }
+    }
+
+    /// Default user-facing message (Chinese).
+    pub fn default_detail(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "请求内容不是有效的 JSON。",
+            Self::UnsupportedMediaType => "请求内容类型不受支持，请使用 application/json。",
+            Self::InvalidParameter => "请求参数无效。",
+            Self::ValidationFailed => "提交的内容有误，请检查标注的字段。",
+            Self::PayloadTooLarge => "请求内容过大。",
+            Self::NotFound => "请求的资源不存在。",
+            Self::MethodNotAllowed => "该资源不支持此请求方法。",
+            Self::InvalidPageToken => "分页标记无效，请从第一页重新加载。",
+            Self::IdempotencyKeyInvalid => "Idempotency-Key 格式无效。",
+            Self::IdempotencyKeyReused => "该请求标识已用于另一个不同的请求。",
+            Self::IdempotencyKeyInProgress => "相同的请求正在处理中，请稍后再试。",
+            Self::RateLimited => "操作过于频繁，请稍后再试。",
+            Self::Unauthenticated => "请先登录。",
+            Self::Forbidden => "您没有权限执行此操作。",
+            Self::Conflict => "操作与当前状态冲突。",
+            Self::ServiceUnavailable => "服务暂时不可用，请稍后再试。",
+            Self::Internal => "服务器内部错误，请稍后再试。",
+        }
+    }
+
+    /// The problem `type` URI (relative reference, RFC 9457 §3.1.1).
+    pub fn type_uri(self) -> String {
+        format!(
+            "/problems/{}",
+            self.as_str().to_ascii_lowercase().replace('_', "-")
+        )
+    }
+}
+
+/// One invalid field of a request (`errors[]` of a 422).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// JSON Pointer (RFC 6901) to the field in the request body, e.g. `/phone`.
+    pub pointer: String,
+    /// The field name in dotted form, e.g. `honours.0.date`.
+    pub field: String,
+    /// Machine code of the rule that failed, e.g. `required`, `length`, `format`.
+    pub code: String,
+    /// The message to show beside the field (Chinese).
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(pointer: &str, code: &str, message: impl Into<String>) -> Self {
+        let field = pointer
+            .trim_start_matches('/')
+            .split('/')
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect::<Vec<_>>()
+            .join(".");
+        Self {
+            pointer: pointer.to_owned(),
+            field,
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// RFC 9457 problem details as this API answers them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// URI reference identifying the problem type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the problem type (English, constant per code).
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// Explanation fit to show to the user (Chinese).
+    pub detail: String,
+    /// Stable machine code to switch on.
+    pub code: ErrorCode,
+    /// The request path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// The request id (`X-Request-Id`), to quote to the support desk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The invalid fields, for validation problems.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// Additional members specific to the problem (e.g. the id of an existing resource).
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schema(value_type = Object)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The API's error: a code, a user message, and optionally a hidden cause.
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub detail: Cow<'static, str>,
+    pub errors: Vec<FieldError>,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub extensions: serde_json::Map<String, serde_json::Value>,
+    cause: Option<anyhow::Error>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        Self {
+            code,
+            detail: Cow::Borrowed(code.default_detail()),
+            errors: Vec::new(),
+            headers: Vec::new(),
+            extensions: serde_json::Map::new(),
+            cause: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<Cow<'static, str>>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    pub fn with_extension(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.extensions.insert(key.to_owned(), value);
+        self
+    }
+
+    pub fn with_cause(mut self, cause: impl Into<anyhow::Error>) -> Self {
+        self.cause = Some(cause.into());
+        self
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let mut e = Self::new(ErrorCode::ValidationFailed);
+        e.errors = errors;
+        e
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(ErrorCode::NotFound)
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(ErrorCode::Forbidden)
+    }
+
+    /// An unexpected failure: the cause is logged, the user sees a generic 500.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self::new(ErrorCode::Internal).with_cause(cause)
+    }
+
+    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
+        Self::new(ErrorCode::ServiceUnavailable).with_cause(cause)
+    }
+
+    pub fn problem(&self, instance: Option<String>) -> Problem {
+        let status = self.code.status();
+        Problem {
+            type_: self.code.type_uri(),
+            title: self.code.title().to_owned(),
+            status: status.as_u16(),
+            detail: self.detail.to_string(),
+            code: self.code,
+            instance,
+            request_id: request_id::current(),
+            errors: self.errors.clone(),
+            extensions: self.extensions.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("code", &self.code)
+            .field("detail", &self.detail)
+            .field("errors", &self.errors)
+            .field("cause", &self.cause)
+            .finish()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.code.status();
+        if status.is_server_error() {
+            tracing::error!(
+                code = self.code.as_str(),
+                request_id = request_id::current().unwrap_or_default(),
+                cause = ?self.cause,
+                "request failed"
+            );
+        } else if let Some(cause) = &self.cause {
+            tracing::debug!(code = self.code.as_str(), cause = ?cause, "request refused");
+        }
+        problem_response(status, &self.problem(None), &self.headers)
+    }
+}
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+pub fn problem_response(
+    status: StatusCode,
+    problem: &Problem,
+    headers: &[(HeaderName, HeaderValue)],
+) -> HttpResponse {
+    let mut builder = HttpResponse::build(status);
+    builder.content_type(PROBLEM_JSON);
+    for (name, value) in headers {
+        builder.insert_header((name.clone(), value.clone()));
+    }
+    match serde_json::to_vec(problem) {
+        Ok(body) => builder.body(body),
+        Err(_) => builder.body(
+            r#"{"type":"/problems/internal-error","title":"Internal server error","status":500,"detail":"服务器内部错误，请稍后再试。","code":"INTERNAL_ERROR"}"#,
+        ),
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<sea_orm::TransactionError<ApiError>> for ApiError {
+    fn from(e: sea_orm::TransactionError<ApiError>) -> Self {
+        match e {
+            sea_orm::TransactionError::Connection(db) => Self::internal(db),
+            sea_orm::TransactionError::Transaction(api) => api,
+        }
+    }
+}
+
+impl From<crate::cache::CacheError> for ApiError {
+    fn from(e: crate::cache::CacheError) -> Self {
+        Self::unavailable(e)
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut out = Vec::new();
+        flatten_validation("", &errors, &mut out);
+        out.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+        Self::validation(out)
+    }
+}
+
+fn flatten_validation(prefix: &str, errors: &validator::ValidationErrors, out: &mut Vec<FieldError>) {
+    use validator::ValidationErrorsKind;
+    for (field, kind) in errors.errors() {
+        let pointer = format!("{prefix}/{field}");
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    let message = e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| default_rule_message(&e.code));
+                    out.push(FieldError::new(&pointer, &e.code, message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => flatten_validation(&pointer, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    flatten_validation(&format!("{pointer}/{i}"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+fn default_rule_message(code: &str) -> String {
+    match code {
+        "length" => "长度不符合要求。".into(),
+        "range" => "数值超出允许范围。".into(),
+        "email" => "邮箱格式不正确。".into(),
+        "url" => "链接格式不正确。".into(),
+        "required" => "此项必填。".into(),
+        _ => "格式不正确。".into(),
+    }
+}

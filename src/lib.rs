@@ -1,0 +1,21 @@
+//! Backend of the WeChat mini-program of the Sichuan Provincial Association of
+//! University Logistics (四川省高校后勤协会). See `README.md` and the spec.
+
+pub mod cache;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod entity;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod metrics;
+pub mod openapi;
+pub mod pagination;
+pub mod rate_limit;
+pub mod request_id;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,18 @@
+use clap::Parser;
+
+use association::cli::{Cli, run};
+use association::config::Settings;
+
+#[actix_web::main]
+async fn main() -> std::process::ExitCode {
+    let _ = dotenvy::dotenv();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = Cli::parse();
+    match run(cli, || Ok(Settings::from_env()?)).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

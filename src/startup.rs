@@ -1,0 +1,142 @@
+//! The application: connect, migrate, bind, serve. Tests run this very path
+//! on port 0.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::cache::Cache;
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Settings;
+use crate::metrics::Metrics;
+use crate::openapi::{ApiDoc, RouteTable};
+use crate::routes::ops::OpenApiJson;
+use crate::state::AppState;
+use crate::{db, extract, routes};
+
+/// Knobs tests turn; production uses the defaults.
+#[derive(Clone)]
+pub struct Overrides {
+    pub clock: SharedClock,
+    /// Prefix of every cache key (tests give each app its own).
+    pub cache_prefix: String,
+    pub workers: usize,
+}
+
+impl Default for Overrides {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            cache_prefix: "association:".into(),
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings, overrides: Overrides) -> anyhow::Result<Self> {
+        let state = build_state(settings, &overrides).await?;
+        let listener = TcpListener::bind(&state.settings.bind_addr)
+            .with_context(|| format!("cannot bind {}", state.settings.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        let server = serve(listener, state.clone(), overrides.workers)?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Connects storage and cache (applying migrations) and assembles the state.
+pub async fn build_state(settings: Settings, overrides: &Overrides) -> anyhow::Result<AppState> {
+    let db = db::connect_and_migrate(settings.database_url.expose_secret())
+        .await
+        .context("cannot open the database or apply the migrations")?;
+    let cache = match &settings.redis_url {
+        Some(url) => Cache::redis(url.expose_secret(), &overrides.cache_prefix)
+            .await
+            .context("cannot connect to Redis")?,
+        None => Cache::memory(&overrides.cache_prefix),
+    };
+    let page_token_key: Arc<[u8]> = {
+        let mut h = Sha256::new();
+        h.update(b"page-token-key\0");
+        h.update(settings.jwt_secret.expose_secret().as_bytes());
+        Arc::from(&h.finalize()[..])
+    };
+    Ok(AppState {
+        db,
+        cache,
+        clock: overrides.clock.clone(),
+        settings: Arc::new(settings),
+        metrics: Metrics::new()?,
+        page_token_key,
+    })
+}
+
+fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result<Server> {
+    let doc = crate::openapi::document();
+    let routes = web::Data::new(RouteTable::from_openapi(&doc));
+    let doc_json = web::Data::new(OpenApiJson(serde_json::to_string(&doc)?));
+    let json_limit = state.settings.json_limit;
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi_empty())
+            .app_data(data.clone())
+            .app_data(routes.clone())
+            .app_data(doc_json.clone())
+            .app_data(extract::json_config(json_limit))
+            .app_data(extract::path_config())
+            .app_data(extract::query_config())
+            .configure(routes::configure)
+            .split_for_parts();
+        app.service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .config(Config::new(["/openapi.json"]).validator_url("none")),
+        )
+        .default_service(web::to(routes::fallback::not_found))
+        .wrap(Compress::default())
+        .wrap(from_fn(crate::metrics::middleware))
+        .wrap(from_fn(crate::request_id::middleware))
+    })
+    .workers(workers.max(1))
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+impl ApiDoc {
+    /// An empty document for the per-worker app (the real one is built once).
+    fn openapi_empty() -> utoipa::openapi::OpenApi {
+        utoipa::openapi::OpenApiBuilder::new().build()
+    }
+}
