@@ -229,7 +229,13 @@ impl MemoryStore {
         })
     }
 
-    fn set(&self, key: String, value: &str, ttl: Duration, only_if_absent: bool) -> CacheResult<bool> {
+    fn set(
+        &self,
+        key: String,
+        value: &str,
+        ttl: Duration,
+        only_if_absent: bool,
+    ) -> CacheResult<bool> {
         self.with(|map, now| {
             if only_if_absent && map.get(&key).is_some_and(|e| e.expires > now) {
                 return false;

@@ -11,7 +11,11 @@ use crate::config::Settings;
 use crate::startup::{Application, Overrides};
 
 #[derive(Debug, Parser)]
-#[command(name = "association", version, about = "四川省高校后勤协会 mini-program backend")]
+#[command(
+    name = "association",
+    version,
+    about = "四川省高校后勤协会 mini-program backend"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -40,7 +44,10 @@ pub enum MigrateAction {
     Status,
 }
 
-pub async fn run(cli: Cli, settings: impl FnOnce() -> anyhow::Result<Settings>) -> anyhow::Result<()> {
+pub async fn run(
+    cli: Cli,
+    settings: impl FnOnce() -> anyhow::Result<Settings>,
+) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::ExportOpenapi { path } => {
             let json = crate::openapi::document_json()?;

@@ -45,7 +45,10 @@ impl FixedClock {
 
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
-        self.0.read().map(|t| *t).unwrap_or_else(|e| *e.into_inner())
+        self.0
+            .read()
+            .map(|t| *t)
+            .unwrap_or_else(|e| *e.into_inner())
     }
 }
 
@@ -80,10 +83,8 @@ pub fn china_midnight(date: NaiveDate) -> Option<DateTime<Utc>> {
 pub fn format_china_deadline(at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&Shanghai);
     let midnight = local.time() == chrono::NaiveTime::MIN;
-    if midnight {
-        if let Some(prev) = local.date_naive().pred_opt() {
-            return format!("{}年{}月{}日 24:00", prev.year(), prev.month(), prev.day());
-        }
+    if midnight && let Some(prev) = local.date_naive().pred_opt() {
+        return format!("{}年{}月{}日 24:00", prev.year(), prev.month(), prev.day());
     }
     local.format("%Y年%-m月%-d日 %H:%M").to_string()
 }

@@ -51,10 +51,16 @@ impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
             .field("env", &self.env)
-            .field("database_url", &redact_url(self.database_url.expose_secret()))
+            .field(
+                "database_url",
+                &redact_url(self.database_url.expose_secret()),
+            )
             .field(
                 "redis_url",
-                &self.redis_url.as_ref().map(|u| redact_url(u.expose_secret())),
+                &self
+                    .redis_url
+                    .as_ref()
+                    .map(|u| redact_url(u.expose_secret())),
             )
             .field("jwt_secret", &"[redacted]")
             .field("wechat_appid", &self.wechat_appid)

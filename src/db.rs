@@ -9,12 +9,14 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 
 /// Opens the database, creating the SQLite file's directory when needed.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    if let Some(path) = sqlite_path(url) {
-        if let Some(dir) = Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                DbErr::Custom(format!("cannot create the database directory {dir:?}: {e}"))
-            })?;
-        }
+    if let Some(path) = sqlite_path(url)
+        && let Some(dir) = Path::new(&path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            DbErr::Custom(format!("cannot create the database directory {dir:?}: {e}"))
+        })?;
     }
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.connect_timeout(Duration::from_secs(5))
@@ -63,5 +65,8 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
 
 /// Whether an error is a unique-constraint violation (portable across backends).
 pub fn is_unique_violation(e: &DbErr) -> bool {
-    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }

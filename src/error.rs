@@ -33,6 +33,7 @@ pub enum ErrorCode {
     Forbidden,
     Conflict,
     ServiceUnavailable,
+    #[serde(rename = "INTERNAL_ERROR")]
     Internal,
 }
 
@@ -66,9 +67,7 @@ impl ErrorCode {
             | Self::InvalidPageToken
             | Self::IdempotencyKeyInvalid => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::ValidationFailed | Self::IdempotencyKeyReused => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Self::ValidationFailed | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -366,7 +365,11 @@ impl From<validator::ValidationErrors> for ApiError {
     }
 }
 
-fn flatten_validation(prefix: &str, errors: &validator::ValidationErrors, out: &mut Vec<FieldError>) {
+fn flatten_validation(
+    prefix: &str,
+    errors: &validator::ValidationErrors,
+    out: &mut Vec<FieldError>,
+) {
     use validator::ValidationErrorsKind;
     for (field, kind) in errors.errors() {
         let pointer = format!("{prefix}/{field}");

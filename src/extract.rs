@@ -91,7 +91,8 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Deserializes JSON, telling syntax errors (400) from data errors (422 with a pointer).
@@ -128,8 +129,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                     } else {
                         "类型或取值不正确。".to_owned()
                     };
-                    Err(ApiError::validation(vec![FieldError::new(&pointer, code, message)])
-                        .with_cause(anyhow::anyhow!("{inner}")))
+                    Err(
+                        ApiError::validation(vec![FieldError::new(&pointer, code, message)])
+                            .with_cause(anyhow::anyhow!("{inner}")),
+                    )
                 }
                 _ => Err(malformed(inner)),
             }
@@ -183,7 +186,11 @@ pub fn query_config() -> web::QueryConfig {
         let mut e = ApiError::new(ErrorCode::InvalidParameter).with_detail("查询参数无效。");
         let msg = err.to_string();
         if let Some(field) = missing_field(msg.rsplit(": ").next().unwrap_or_default()) {
-            e.errors.push(FieldError::new(&format!("/{field}"), "required", "此项必填。"));
+            e.errors.push(FieldError::new(
+                &format!("/{field}"),
+                "required",
+                "此项必填。",
+            ));
         }
         e.with_cause(anyhow::anyhow!("{msg}")).into()
     })
@@ -222,7 +229,11 @@ impl FromRequest for IdempotencyKey {
         std::future::ready(match req.headers().get(IDEMPOTENCY_KEY) {
             None => Ok(Self(None)),
             Some(v) => match v.to_str() {
-                Ok(s) if !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| b.is_ascii_graphic()) => {
+                Ok(s)
+                    if !s.is_empty()
+                        && s.len() <= 255
+                        && s.bytes().all(|b| b.is_ascii_graphic()) =>
+                {
                     Ok(Self(Some(s.to_owned())))
                 }
                 _ => Err(ApiError::new(ErrorCode::IdempotencyKeyInvalid).with_detail(

@@ -132,7 +132,10 @@ where
     };
     let body = serde_json::to_string(&out.body).map_err(ApiError::internal)?;
     IdempotencyKeys::update_many()
-        .col_expr(idempotency_key::Column::StatusCode, (out.status.as_u16() as i16).into())
+        .col_expr(
+            idempotency_key::Column::StatusCode,
+            (out.status.as_u16() as i16).into(),
+        )
         .col_expr(idempotency_key::Column::ResponseBody, body.into())
         .filter(idempotency_key::Column::Scope.eq(scope))
         .filter(idempotency_key::Column::Key.eq(key))
@@ -176,7 +179,12 @@ async fn lookup(
     }))
 }
 
-async fn purge_one(db: &DatabaseConnection, scope: &str, key: &str, now: DateTime<Utc>) -> ApiResult<()> {
+async fn purge_one(
+    db: &DatabaseConnection,
+    scope: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     IdempotencyKeys::delete_many()
         .filter(idempotency_key::Column::Scope.eq(scope))
         .filter(idempotency_key::Column::Key.eq(key))

@@ -19,3 +19,12 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+
+/// Installs the process-wide TLS crypto provider (ring) once; outbound HTTPS
+/// (WeChat) needs it. Safe to call many times.
+pub fn init_tls() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

@@ -6,7 +6,7 @@ use association::config::Settings;
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
     let _ = dotenvy::dotenv();
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    association::init_tls();
     let cli = Cli::parse();
     match run(cli, || Ok(Settings::from_env()?)).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -80,33 +80,55 @@ fn complete_errors(openapi: &mut OpenApi) {
         .into_iter()
         .flatten()
         {
-            let has_query = op
-                .parameters
-                .as_ref()
-                .is_some_and(|ps| !ps.is_empty());
+            let has_query = op.parameters.as_ref().is_some_and(|ps| !ps.is_empty());
             if op.request_body.is_some() {
-                add_default(op, "400", "Malformed request body (`MALFORMED_JSON`) or parameter");
+                add_default(
+                    op,
+                    "400",
+                    "Malformed request body (`MALFORMED_JSON`) or parameter",
+                );
                 add_default(op, "413", "Request body too large (`PAYLOAD_TOO_LARGE`)");
-                add_default(op, "415", "Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`)");
-                add_default(op, "422", "Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`)");
+                add_default(
+                    op,
+                    "415",
+                    "Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`)",
+                );
+                add_default(
+                    op,
+                    "422",
+                    "Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`)",
+                );
             }
             if has_path_params || has_query {
-                add_default(op, "400", "Invalid path or query parameter (`INVALID_PARAMETER`)");
+                add_default(
+                    op,
+                    "400",
+                    "Invalid path or query parameter (`INVALID_PARAMETER`)",
+                );
             }
             if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
-                add_default(op, "401", "Missing, invalid or expired access token (`UNAUTHENTICATED`)");
+                add_default(
+                    op,
+                    "401",
+                    "Missing, invalid or expired access token (`UNAUTHENTICATED`)",
+                );
             }
-            add_default(op, "500", "Unexpected failure (`INTERNAL_ERROR`); quote `request_id`");
+            add_default(
+                op,
+                "500",
+                "Unexpected failure (`INTERNAL_ERROR`); quote `request_id`",
+            );
             for (status, response) in op.responses.responses.iter_mut() {
                 let is_error = status.starts_with('4') || status.starts_with('5');
-                if let RefOr::T(r) = response {
-                    if is_error && !r.content.contains_key(crate::error::PROBLEM_JSON) {
-                        r.content.clear();
-                        r.content.insert(
-                            crate::error::PROBLEM_JSON.to_owned(),
-                            RefOr::T(Content::new(Some(Ref::from_schema_name("Problem")))),
-                        );
-                    }
+                if let RefOr::T(r) = response
+                    && is_error
+                    && !r.content.contains_key(crate::error::PROBLEM_JSON)
+                {
+                    r.content.clear();
+                    r.content.insert(
+                        crate::error::PROBLEM_JSON.to_owned(),
+                        RefOr::T(Content::new(Some(Ref::from_schema_name("Problem")))),
+                    );
                 }
             }
         }

@@ -36,9 +36,18 @@ pub async fn check(cache: &Cache, rule: Rule, key: &str) -> ApiResult<Allowance>
         return Err(ApiError::new(ErrorCode::RateLimited)
             .with_detail(format!("操作过于频繁，请 {reset_secs} 秒后再试。"))
             .with_header(RETRY_AFTER, h(reset_secs.to_string()))
-            .with_header(HeaderName::from_static("ratelimit-limit"), h(rule.limit.to_string()))
-            .with_header(HeaderName::from_static("ratelimit-remaining"), HeaderValue::from_static("0"))
-            .with_header(HeaderName::from_static("ratelimit-reset"), h(reset_secs.to_string()))
+            .with_header(
+                HeaderName::from_static("ratelimit-limit"),
+                h(rule.limit.to_string()),
+            )
+            .with_header(
+                HeaderName::from_static("ratelimit-remaining"),
+                HeaderValue::from_static("0"),
+            )
+            .with_header(
+                HeaderName::from_static("ratelimit-reset"),
+                h(reset_secs.to_string()),
+            )
             .with_header(
                 HeaderName::from_static("ratelimit-policy"),
                 h(format!("{};w={}", rule.limit, rule.window.as_secs())),

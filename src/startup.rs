@@ -119,7 +119,15 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Resu
             .app_data(extract::query_config())
             .configure(routes::configure)
             .split_for_parts();
-        app.service(
+        app.route(
+            "/docs",
+            web::get().to(|| async {
+                actix_web::HttpResponse::Found()
+                    .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+                    .finish()
+            }),
+        )
+        .service(
             SwaggerUi::new("/docs/{_:.*}")
                 .config(Config::new(["/openapi.json"]).validator_url("none")),
         )

@@ -1,1 +1,16 @@
+//! The one integration-test binary. Each module tests one capability through
+//! the real application (see `helpers`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod helpers;
+
+mod cache;
+mod clock;
+mod config;
+mod errors;
+mod idempotency;
+mod migrations;
+mod openapi;
+mod ops;
+mod pagination;
+mod rate_limit;
