@@ -30,6 +30,19 @@ pub enum Command {
         #[arg(value_enum, default_value = "up")]
         action: MigrateAction,
     },
+    /// Grant a role to the member with this WeChat openid (created if they
+    /// never logged in). Makes the first secretariat account.
+    GrantRole {
+        #[arg(long)]
+        openid: String,
+        /// secretariat, council, correspondent (with --school-id) or district_lead (with --district-id)
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        school_id: Option<i64>,
+        #[arg(long)]
+        district_id: Option<i64>,
+    },
     /// Write the OpenAPI document (default `openapi/openapi.json`; `-` for stdout).
     ExportOpenapi { path: Option<PathBuf> },
 }
@@ -76,6 +89,25 @@ pub async fn run(
             }
             Ok(())
         }
+        Command::GrantRole {
+            openid,
+            role,
+            school_id,
+            district_id,
+        } => {
+            let settings = settings()?;
+            let role = crate::domain::roles::Role::parse(&role).with_context(|| {
+                format!("unknown role `{role}`; use secretariat, council, correspondent or district_lead")
+            })?;
+            let grant = crate::domain::roles::Grant::new(role, school_id, district_id)
+                .map_err(|e| anyhow::anyhow!(e.message()))?;
+            let db = crate::db::connect_and_migrate(settings.database_url.expose_secret()).await?;
+            let id = crate::routes::members::grant_role_cli(&db, openid.trim(), grant, chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("member {id} ({}) now holds the role {}", openid.trim(), role.as_str());
+            Ok(())
+        }
         Command::Serve => {
             let settings = settings()?;
             crate::telemetry::init(settings.env);
@@ -86,7 +118,11 @@ pub async fn run(
                      Set WECHAT_APPID/WECHAT_SECRET (or APP_ENV=production) to turn it off."
                 );
             }
+            let dev = !settings.is_production();
             let app = Application::build(settings, Overrides::default()).await?;
+            if dev && crate::seed::demo_organisation(&app.state().db, chrono::Utc::now()).await? {
+                tracing::info!("seeded the demo association (districts and schools)");
+            }
             tracing::info!(port = app.port(), "listening");
             app.run_until_stopped().await?;
             Ok(())

@@ -243,3 +243,38 @@ impl FromRequest for IdempotencyKey {
         })
     }
 }
+
+/// A raw request body of at most `LIMIT` bytes (for CSV uploads).
+pub struct RawBody<const LIMIT: usize>(pub web::Bytes);
+
+impl<const LIMIT: usize> FromRequest for RawBody<LIMIT> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared_len.is_some_and(|n| n > LIMIT) {
+                return Err(too_large(LIMIT));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::new(ErrorCode::MalformedJson)
+                        .with_detail("请求内容读取失败。")
+                        .with_cause(anyhow::anyhow!("payload error: {e}"))
+                })?;
+                if body.len() + chunk.len() > LIMIT {
+                    return Err(too_large(LIMIT));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(RawBody(body.freeze()))
+        })
+    }
+}

@@ -91,7 +91,20 @@ pub async fn build_state(settings: Settings, overrides: &Overrides) -> anyhow::R
         h.update(settings.jwt_secret.expose_secret().as_bytes());
         Arc::from(&h.finalize()[..])
     };
+    let wechat = match (&settings.wechat_appid, &settings.wechat_secret) {
+        (Some(appid), Some(secret)) => Some(
+            crate::wechat::WeChat::new(
+                &settings.wechat_api_base,
+                appid.clone(),
+                secret.clone(),
+                cache.clone(),
+            )
+            .context("cannot build the WeChat client")?,
+        ),
+        _ => None,
+    };
     Ok(AppState {
+        wechat,
         db,
         cache,
         clock: overrides.clock.clone(),

@@ -16,6 +16,8 @@ pub struct AppState {
     pub clock: SharedClock,
     pub settings: Arc<Settings>,
     pub metrics: Metrics,
+    /// The WeChat client; absent when no WeChat app is configured (development).
+    pub wechat: Option<crate::wechat::WeChat>,
     /// Key that signs page tokens (derived from the JWT secret).
     pub page_token_key: Arc<[u8]>,
 }

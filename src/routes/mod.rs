@@ -3,9 +3,15 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod audit;
+pub mod auth;
 pub mod fallback;
+pub mod invitations;
+pub mod me;
+pub mod members;
 pub mod meta;
 pub mod ops;
+pub mod org;
 
 /// All routes: operations at the root, the API under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -17,5 +23,26 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 fn api_v1(cfg: &mut ServiceConfig) {
-    cfg.service(meta::server_info);
+    cfg.service(meta::server_info)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(me::get_me)
+        .service(me::patch_me)
+        .service(me::bind_phone)
+        .service(invitations::redeem)
+        .service(org::list_districts)
+        .service(org::create_district)
+        .service(org::update_district)
+        .service(org::list_schools)
+        .service(org::create_school)
+        .service(org::import_schools)
+        .service(org::update_school)
+        .service(invitations::create_invitation)
+        .service(invitations::list_invitations)
+        .service(invitations::revoke_invitation)
+        .service(members::list_members)
+        .service(members::get_member)
+        .service(members::put_roles)
+        .service(audit::list_audit);
 }

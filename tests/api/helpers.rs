@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use association::clock::FixedClock;
+use association::domain::roles::{Grant, Role};
 use association::config::Settings;
 use association::startup::{Application, Overrides};
 use association::state::AppState;
@@ -195,5 +196,109 @@ impl Drop for TestDb {
                 .join();
             }
         }
+    }
+}
+
+/// A logged-in member as the tests drive them.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub member_id: i64,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    /// Logs in through the development login as `name` (openid `dev:<name>`).
+    pub async fn login(&self, name: &str) -> Session {
+        let res = self
+            .client
+            .post(self.url("/api/v1/auth/wechat/login"))
+            .json(&serde_json::json!({ "code": format!("dev:{name}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "login of {name}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        Session {
+            member_id: body["member"]["id"].as_i64().unwrap(),
+            access_token: body["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Grants a role straight in the database (as `grant-role` does).
+    pub async fn grant(&self, name: &str, role: Role, school_id: Option<i64>, district_id: Option<i64>) {
+        let grant = Grant::new(role, school_id, district_id).unwrap();
+        association::routes::members::grant_role_cli(&self.state.db, &format!("dev:{name}"), grant, default_now())
+            .await
+            .unwrap();
+    }
+
+    /// A logged-in member holding `role` (for the school / district given).
+    pub async fn member_with(&self, role: Role, school_id: Option<i64>, district_id: Option<i64>) -> Session {
+        let name = unique(role.as_str());
+        self.grant(&name, role, school_id, district_id).await;
+        self.login(&name).await
+    }
+
+    /// A secretariat member.
+    pub async fn secretariat(&self) -> Session {
+        self.member_with(Role::Secretariat, None, None).await
+    }
+
+    pub fn authed(&self, method: reqwest::Method, path: &str, who: &Session) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&who.access_token)
+    }
+
+    pub async fn get_as(&self, path: &str, who: &Session) -> reqwest::Response {
+        self.authed(reqwest::Method::GET, path, who).send().await.unwrap()
+    }
+
+    pub async fn post_as(&self, path: &str, who: &Session, body: &serde_json::Value) -> reqwest::Response {
+        self.authed(reqwest::Method::POST, path, who).json(body).send().await.unwrap()
+    }
+
+    pub async fn patch_as(&self, path: &str, who: &Session, body: &serde_json::Value) -> reqwest::Response {
+        self.authed(reqwest::Method::PATCH, path, who).json(body).send().await.unwrap()
+    }
+
+    pub async fn put_as(&self, path: &str, who: &Session, body: &serde_json::Value) -> reqwest::Response {
+        self.authed(reqwest::Method::PUT, path, who).json(body).send().await.unwrap()
+    }
+
+    /// Creates a district and a school in it (as the secretariat); answers their ids.
+    pub async fn district_and_school(&self, admin: &Session) -> (i64, i64) {
+        let d: serde_json::Value = self
+            .post_as("/api/v1/districts", admin, &serde_json::json!({"name": unique("片区").chars().take(12).collect::<String>()}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let district_id = d["id"].as_i64().expect("district created");
+        let s: serde_json::Value = self
+            .post_as(
+                "/api/v1/schools",
+                admin,
+                &serde_json::json!({"name": unique("学校"), "district_id": district_id}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        (district_id, s["id"].as_i64().expect("school created"))
+    }
+
+    /// Audit entries for an entity, newest first.
+    pub async fn audit_of(&self, entity_type: &str, entity_id: &str) -> Vec<association::entity::audit_log::Model> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        association::entity::audit_log::Entity::find()
+            .filter(association::entity::audit_log::Column::EntityType.eq(entity_type))
+            .filter(association::entity::audit_log::Column::EntityId.eq(entity_id))
+            .order_by_desc(association::entity::audit_log::Column::Id)
+            .all(&self.state.db)
+            .await
+            .unwrap()
     }
 }

@@ -14,3 +14,4 @@ mod openapi;
 mod ops;
 mod pagination;
 mod rate_limit;
+mod wechat;

@@ -1,0 +1,6 @@
+//! Rules that need no HTTP.
+
+pub mod audit;
+pub mod phone;
+pub mod roles;
+pub mod school_import;
