@@ -236,7 +236,7 @@ impl TestApp {
 
     /// A logged-in member holding `role` (for the school / district given).
     pub async fn member_with(&self, role: Role, school_id: Option<i64>, district_id: Option<i64>) -> Session {
-        let name = unique(role.as_str());
+        let name = format!("{}-{}", role.as_str(), &unique("")[..12]);
         self.grant(&name, role, school_id, district_id).await;
         self.login(&name).await
     }

@@ -1,0 +1,161 @@
+//! The permission table of SPEC §D, walked for every endpoint and every role:
+//! allowed roles are never refused (401/403); the others get 401 (anonymous)
+//! or 403 (logged in) with a code. The table must list every operation of the
+//! OpenAPI document, so a new endpoint cannot skip it.
+
+use std::collections::BTreeSet;
+
+use association::domain::roles::Role;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{Session, assert_problem, spawn_app, unique};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Member,
+    Correspondent,
+    DistrictLead,
+    Secretariat,
+    Council,
+}
+
+const EVERYONE: &[Who] = &[Who::Anonymous, Who::Member, Who::Correspondent, Who::DistrictLead, Who::Secretariat, Who::Council];
+const LOGGED_IN: &[Who] = &[Who::Member, Who::Correspondent, Who::DistrictLead, Who::Secretariat, Who::Council];
+const SECRETARIAT: &[Who] = &[Who::Secretariat];
+const SECRETARIAT_OR_COUNCIL: &[Who] = &[Who::Secretariat, Who::Council];
+
+struct Row {
+    method: Method,
+    /// The OpenAPI path template.
+    template: &'static str,
+    allowed: &'static [Who],
+}
+
+fn table() -> Vec<Row> {
+    use Method as M;
+    let r = |method: Method, template: &'static str, allowed: &'static [Who]| Row { method, template, allowed };
+    vec![
+        r(M::GET, "/healthz", EVERYONE),
+        r(M::GET, "/readyz", EVERYONE),
+        r(M::GET, "/metrics", EVERYONE),
+        r(M::GET, "/openapi.json", EVERYONE),
+        r(M::GET, "/api/v1/server-info", EVERYONE),
+        r(M::POST, "/api/v1/auth/wechat/login", EVERYONE),
+        r(M::POST, "/api/v1/auth/refresh", EVERYONE),
+        r(M::POST, "/api/v1/auth/logout", EVERYONE),
+        r(M::GET, "/api/v1/me", LOGGED_IN),
+        r(M::PATCH, "/api/v1/me", LOGGED_IN),
+        r(M::POST, "/api/v1/me/phone", LOGGED_IN),
+        r(M::POST, "/api/v1/me/invitations/redeem", LOGGED_IN),
+        r(M::GET, "/api/v1/districts", EVERYONE),
+        r(M::POST, "/api/v1/districts", SECRETARIAT),
+        r(M::PATCH, "/api/v1/districts/{id}", SECRETARIAT),
+        r(M::GET, "/api/v1/schools", EVERYONE),
+        r(M::POST, "/api/v1/schools", SECRETARIAT),
+        r(M::PATCH, "/api/v1/schools/{id}", SECRETARIAT),
+        r(M::POST, "/api/v1/schools/import", SECRETARIAT),
+        r(M::GET, "/api/v1/invitations", SECRETARIAT),
+        r(M::POST, "/api/v1/invitations", SECRETARIAT),
+        r(M::DELETE, "/api/v1/invitations/{id}", SECRETARIAT),
+        r(M::GET, "/api/v1/members", SECRETARIAT),
+        r(M::GET, "/api/v1/members/{id}", SECRETARIAT),
+        r(M::PUT, "/api/v1/members/{id}/roles", SECRETARIAT),
+        r(M::GET, "/api/v1/audit-log", SECRETARIAT_OR_COUNCIL),
+    ]
+}
+
+#[test]
+fn the_permission_table_covers_every_operation_of_the_spec() {
+    let doc: serde_json::Value = serde_json::from_str(&association::openapi::document_json().unwrap()).unwrap();
+    let mut in_spec = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            in_spec.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let in_table: BTreeSet<(String, String)> = table()
+        .iter()
+        .map(|r| (r.method.as_str().to_owned(), r.template.to_owned()))
+        .collect();
+    assert_eq!(in_table, in_spec, "the permission table and the spec list different operations");
+}
+
+#[tokio::test]
+async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let (district_id, school_id) = app.district_and_school(&admin).await;
+    let target = app.login("target").await;
+    let invitation: serde_json::Value = app
+        .post_as(
+            "/api/v1/invitations",
+            &admin,
+            &json!({"role": "council", "expires_at": "2030-01-01T00:00:00+08:00"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let invitation_id = invitation["id"].as_i64().unwrap();
+
+    let mut sessions: Vec<(Who, Option<Session>)> = vec![(Who::Anonymous, None)];
+    sessions.push((Who::Member, Some(app.login("plain").await)));
+    sessions.push((Who::Correspondent, Some(app.member_with(Role::Correspondent, Some(school_id), None).await)));
+    sessions.push((Who::DistrictLead, Some(app.member_with(Role::DistrictLead, None, Some(district_id)).await)));
+    sessions.push((Who::Council, Some(app.member_with(Role::Council, None, None).await)));
+    sessions.push((Who::Secretariat, Some(app.secretariat().await)));
+
+    for row in table() {
+        let path = row
+            .template
+            .replace("/districts/{id}", &format!("/districts/{district_id}"))
+            .replace("/schools/{id}", &format!("/schools/{school_id}"))
+            .replace("/invitations/{id}", &format!("/invitations/{invitation_id}"))
+            .replace("/members/{id}", &format!("/members/{}", target.member_id));
+        let body = match (row.method.as_str(), row.template) {
+            ("POST", "/api/v1/auth/wechat/login") => json!({"code": format!("dev:{}", &unique("p")[..10])}),
+            ("POST", "/api/v1/districts") => json!({"name": unique("d").chars().take(10).collect::<String>()}),
+            ("PATCH", "/api/v1/districts/{id}") => json!({"name": "权限片区"}),
+            ("POST", "/api/v1/schools") => json!({"name": unique("s"), "district_id": district_id}),
+            ("PATCH", "/api/v1/schools/{id}") => json!({"active": true}),
+            ("POST", "/api/v1/invitations") => json!({"role": "council", "expires_at": "2030-01-01T00:00:00+08:00"}),
+            ("PUT", "/api/v1/members/{id}/roles") => json!({"roles": []}),
+            ("POST", "/api/v1/me/phone") => json!({"code": "dev:13800138000"}),
+            ("POST", "/api/v1/me/invitations/redeem") => json!({"code": "NOPE"}),
+            ("PATCH", "/api/v1/me") => json!({"department": "后勤处"}),
+            _ => json!({"refresh_token": "unknown"}),
+        };
+        for (who, session) in &sessions {
+            let mut req = app.client.request(row.method.clone(), app.url(&path));
+            if let Some(s) = session {
+                req = req.bearer_auth(&s.access_token);
+            }
+            req = if row.template == "/api/v1/schools/import" {
+                req.header("content-type", "text/csv").body("学校名称,片区\n")
+            } else if row.method != Method::GET && row.method != Method::DELETE {
+                req.json(&body)
+            } else {
+                req
+            };
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let what = format!("{} {} as {who:?}", row.method, row.template);
+            if row.allowed.contains(who) {
+                let text = res.text().await.unwrap();
+                let code = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|b| b["code"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let refused = status == 403 || (status == 401 && code == "UNAUTHENTICATED");
+                assert!(!refused, "{what} was refused: {status} {text}");
+            } else if *who == Who::Anonymous {
+                assert_problem(res, 401, "UNAUTHENTICATED").await;
+            } else {
+                let body = assert_problem(res, 403, "FORBIDDEN").await;
+                assert!(!body.to_string().contains("target"), "{what} leaks data");
+            }
+        }
+    }
+}
