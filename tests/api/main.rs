@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod auth;
 mod cache;
 mod clock;
 mod config;
@@ -13,5 +14,6 @@ mod migrations;
 mod openapi;
 mod ops;
 mod pagination;
+mod permissions;
 mod rate_limit;
 mod wechat;
