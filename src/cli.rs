@@ -102,10 +102,19 @@ pub async fn run(
             let grant = crate::domain::roles::Grant::new(role, school_id, district_id)
                 .map_err(|e| anyhow::anyhow!(e.message()))?;
             let db = crate::db::connect_and_migrate(settings.database_url.expose_secret()).await?;
-            let id = crate::routes::members::grant_role_cli(&db, openid.trim(), grant, chrono::Utc::now())
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("member {id} ({}) now holds the role {}", openid.trim(), role.as_str());
+            let id = crate::routes::members::grant_role_cli(
+                &db,
+                openid.trim(),
+                grant,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "member {id} ({}) now holds the role {}",
+                openid.trim(),
+                role.as_str()
+            );
             Ok(())
         }
         Command::Serve => {

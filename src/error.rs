@@ -13,176 +13,84 @@ use utoipa::ToSchema;
 
 use crate::request_id;
 
-/// Stable machine codes: the front end switches on these, never on text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ErrorCode {
-    MalformedJson,
-    UnsupportedMediaType,
-    InvalidParameter,
-    ValidationFailed,
-    PayloadTooLarge,
-    NotFound,
-    MethodNotAllowed,
-    InvalidPageToken,
-    IdempotencyKeyInvalid,
-    IdempotencyKeyReused,
-    IdempotencyKeyInProgress,
-    RateLimited,
-    Unauthenticated,
-    InvalidLoginCode,
-    LoginCodeUsed,
-    WechatUnavailable,
-    TokenExpired,
-    RefreshTokenInvalid,
-    RefreshTokenReused,
-    Forbidden,
-    InvitationNotFound,
-    InvitationExpired,
-    InvitationRevoked,
-    InvitationUsedUp,
-    LastSecretariat,
-    ImportRejected,
-    Conflict,
-    ServiceUnavailable,
-    #[serde(rename = "INTERNAL_ERROR")]
-    Internal,
+/// Declares the error codes: variant = (HTTP status, code, English title,
+/// default Chinese detail). One line per code, so each capability adds its
+/// own lines in its own section.
+macro_rules! error_codes {
+    ($($variant:ident = ($status:ident, $code:literal, $title:literal, $detail:literal),)*) => {
+        /// Stable machine codes: the front end switches on these, never on text.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+        pub enum ErrorCode {
+            $(#[serde(rename = $code)] $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, for tests and documentation.
+            pub const ALL: &'static [ErrorCode] = &[$(Self::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $code,)* }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self { $(Self::$variant => StatusCode::$status,)* }
+            }
+
+            /// Short English summary (`title`), constant per code as RFC 9457 asks.
+            pub fn title(self) -> &'static str {
+                match self { $(Self::$variant => $title,)* }
+            }
+
+            /// Default user-facing message (Chinese).
+            pub fn default_detail(self) -> &'static str {
+                match self { $(Self::$variant => $detail,)* }
+            }
+        }
+    };
+}
+
+#[rustfmt::skip]
+error_codes! {
+    // Foundation: requests, bodies, parameters.
+    MalformedJson = (BAD_REQUEST, "MALFORMED_JSON", "Malformed JSON body", "请求内容不是有效的 JSON。"),
+    UnsupportedMediaType = (UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", "请求内容类型不受支持，请使用 application/json。"),
+    InvalidParameter = (BAD_REQUEST, "INVALID_PARAMETER", "Invalid path or query parameter", "请求参数无效。"),
+    ValidationFailed = (UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "Validation failed", "提交的内容有误，请检查标注的字段。"),
+    PayloadTooLarge = (PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "Payload too large", "请求内容过大。"),
+    NotFound = (NOT_FOUND, "NOT_FOUND", "Not found", "请求的资源不存在。"),
+    MethodNotAllowed = (METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Method not allowed", "该资源不支持此请求方法。"),
+    InvalidPageToken = (BAD_REQUEST, "INVALID_PAGE_TOKEN", "Invalid page token", "分页标记无效，请从第一页重新加载。"),
+    IdempotencyKeyInvalid = (BAD_REQUEST, "IDEMPOTENCY_KEY_INVALID", "Invalid Idempotency-Key", "Idempotency-Key 格式无效。"),
+    IdempotencyKeyReused = (UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED", "Idempotency-Key reused with another request", "该请求标识已用于另一个不同的请求。"),
+    IdempotencyKeyInProgress = (CONFLICT, "IDEMPOTENCY_KEY_IN_PROGRESS", "Request with this Idempotency-Key in progress", "相同的请求正在处理中，请稍后再试。"),
+    RateLimited = (TOO_MANY_REQUESTS, "RATE_LIMITED", "Too many requests", "操作过于频繁，请稍后再试。"),
+    Conflict = (CONFLICT, "CONFLICT", "Conflict", "操作与当前状态冲突。"),
+    ServiceUnavailable = (SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", "Service unavailable", "服务暂时不可用，请稍后再试。"),
+    Internal = (INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Internal server error", "服务器内部错误，请稍后再试。"),
+    // Identity: login, tokens, roles, invitations, organisation.
+    Unauthenticated = (UNAUTHORIZED, "UNAUTHENTICATED", "Authentication required", "请先登录。"),
+    InvalidLoginCode = (UNAUTHORIZED, "INVALID_LOGIN_CODE", "Invalid WeChat login code", "微信登录凭证无效，请重新登录。"),
+    LoginCodeUsed = (UNAUTHORIZED, "LOGIN_CODE_USED", "WeChat login code already used", "微信登录凭证已被使用，请重新登录。"),
+    WechatUnavailable = (SERVICE_UNAVAILABLE, "WECHAT_UNAVAILABLE", "WeChat unavailable", "微信服务暂时不可用，请稍后再试。"),
+    TokenExpired = (UNAUTHORIZED, "TOKEN_EXPIRED", "Access token expired", "登录已过期，请刷新登录。"),
+    RefreshTokenInvalid = (UNAUTHORIZED, "REFRESH_TOKEN_INVALID", "Refresh token invalid or expired", "登录状态已失效，请重新登录。"),
+    RefreshTokenReused = (UNAUTHORIZED, "REFRESH_TOKEN_REUSED", "Refresh token reused", "检测到登录凭证被重复使用，为安全起见已退出所有相关登录，请重新登录。"),
+    Forbidden = (FORBIDDEN, "FORBIDDEN", "Forbidden", "您没有权限执行此操作。"),
+    InvitationNotFound = (NOT_FOUND, "INVITATION_NOT_FOUND", "Invitation code not found", "邀请码不存在，请核对后重新输入。"),
+    InvitationExpired = (GONE, "INVITATION_EXPIRED", "Invitation code expired", "邀请码已过期，请联系秘书处重新获取。"),
+    InvitationRevoked = (GONE, "INVITATION_REVOKED", "Invitation code revoked", "邀请码已作废，请联系秘书处重新获取。"),
+    InvitationUsedUp = (CONFLICT, "INVITATION_USED_UP", "Invitation code used up", "邀请码已达到使用次数上限，请联系秘书处。"),
+    LastSecretariat = (CONFLICT, "LAST_SECRETARIAT", "Last secretariat account", "不能移除最后一个秘书处账号的秘书处角色。"),
+    ImportRejected = (UNPROCESSABLE_ENTITY, "IMPORT_REJECTED", "Import rejected", "导入文件有错误，未导入任何数据，请按报告修改后重新导入。"),
+    // Article credit (sources, articles, review).
+
+    // Honours round (standings, notice, objections, proposal).
+
+    // Nominations (campaigns, filing, attachments, review).
+
 }
 
 impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MalformedJson => "MALFORMED_JSON",
-            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
-            Self::InvalidParameter => "INVALID_PARAMETER",
-            Self::ValidationFailed => "VALIDATION_FAILED",
-            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
-            Self::NotFound => "NOT_FOUND",
-            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
-            Self::InvalidPageToken => "INVALID_PAGE_TOKEN",
-            Self::IdempotencyKeyInvalid => "IDEMPOTENCY_KEY_INVALID",
-            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
-            Self::IdempotencyKeyInProgress => "IDEMPOTENCY_KEY_IN_PROGRESS",
-            Self::RateLimited => "RATE_LIMITED",
-            Self::Unauthenticated => "UNAUTHENTICATED",
-            Self::InvalidLoginCode => "INVALID_LOGIN_CODE",
-            Self::LoginCodeUsed => "LOGIN_CODE_USED",
-            Self::WechatUnavailable => "WECHAT_UNAVAILABLE",
-            Self::TokenExpired => "TOKEN_EXPIRED",
-            Self::RefreshTokenInvalid => "REFRESH_TOKEN_INVALID",
-            Self::RefreshTokenReused => "REFRESH_TOKEN_REUSED",
-            Self::InvitationNotFound => "INVITATION_NOT_FOUND",
-            Self::InvitationExpired => "INVITATION_EXPIRED",
-            Self::InvitationRevoked => "INVITATION_REVOKED",
-            Self::InvitationUsedUp => "INVITATION_USED_UP",
-            Self::LastSecretariat => "LAST_SECRETARIAT",
-            Self::ImportRejected => "IMPORT_REJECTED",
-            Self::Forbidden => "FORBIDDEN",
-            Self::Conflict => "CONFLICT",
-            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
-            Self::Internal => "INTERNAL_ERROR",
-        }
-    }
-
-    pub fn status(self) -> StatusCode {
-        match self {
-            Self::MalformedJson
-            | Self::InvalidParameter
-            | Self::InvalidPageToken
-            | Self::IdempotencyKeyInvalid => StatusCode::BAD_REQUEST,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::ValidationFailed | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unauthenticated
-            | Self::InvalidLoginCode
-            | Self::LoginCodeUsed
-            | Self::TokenExpired
-            | Self::RefreshTokenInvalid
-            | Self::RefreshTokenReused => StatusCode::UNAUTHORIZED,
-            Self::InvitationNotFound => StatusCode::NOT_FOUND,
-            Self::InvitationExpired | Self::InvitationRevoked => StatusCode::GONE,
-            Self::InvitationUsedUp | Self::LastSecretariat => StatusCode::CONFLICT,
-            Self::ImportRejected => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Conflict | Self::IdempotencyKeyInProgress => StatusCode::CONFLICT,
-            Self::ServiceUnavailable | Self::WechatUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// Short English summary (`title`), constant per code as RFC 9457 asks.
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::MalformedJson => "Malformed JSON body",
-            Self::UnsupportedMediaType => "Unsupported media type",
-            Self::InvalidParameter => "Invalid path or query parameter",
-            Self::ValidationFailed => "Validation failed",
-            Self::PayloadTooLarge => "Payload too large",
-            Self::NotFound => "Not found",
-            Self::MethodNotAllowed => "Method not allowed",
-            Self::InvalidPageToken => "Invalid page token",
-            Self::IdempotencyKeyInvalid => "Invalid Idempotency-Key",
-            Self::IdempotencyKeyReused => "Idempotency-Key reused with another request",
-            Self::IdempotencyKeyInProgress => "Request with this Idempotency-Key in progress",
-            Self::RateLimited => "Too many requests",
-            Self::Unauthenticated => "Authentication required",
-            Self::InvalidLoginCode => "Invalid WeChat login code",
-            Self::LoginCodeUsed => "WeChat login code already used",
-            Self::WechatUnavailable => "WeChat unavailable",
-            Self::TokenExpired => "Access token expired",
-            Self::RefreshTokenInvalid => "Refresh token invalid or expired",
-            Self::RefreshTokenReused => "Refresh token reused",
-            Self::InvitationNotFound => "Invitation code not found",
-            Self::InvitationExpired => "Invitation code expired",
-            Self::InvitationRevoked => "Invitation code revoked",
-            Self::InvitationUsedUp => "Invitation code used up",
-            Self::LastSecretariat => "Last secretariat account",
-            Self::ImportRejected => "Import rejected",
-            Self::Forbidden => "Forbidden",
-            Self::Conflict => "Conflict",
-            Self::ServiceUnavailable => "Service unavailable",
-            Self::Internal => "Internal server error",
-        }
-    }
-
-    /// Default user-facing message (Chinese).
-    pub fn default_detail(self) -> &'static str {
-        match self {
-            Self::MalformedJson => "请求内容不是有效的 JSON。",
-            Self::UnsupportedMediaType => "请求内容类型不受支持，请使用 application/json。",
-            Self::InvalidParameter => "请求参数无效。",
-            Self::ValidationFailed => "提交的内容有误，请检查标注的字段。",
-            Self::PayloadTooLarge => "请求内容过大。",
-            Self::NotFound => "请求的资源不存在。",
-            Self::MethodNotAllowed => "该资源不支持此请求方法。",
-            Self::InvalidPageToken => "分页标记无效，请从第一页重新加载。",
-            Self::IdempotencyKeyInvalid => "Idempotency-Key 格式无效。",
-            Self::IdempotencyKeyReused => "该请求标识已用于另一个不同的请求。",
-            Self::IdempotencyKeyInProgress => "相同的请求正在处理中，请稍后再试。",
-            Self::RateLimited => "操作过于频繁，请稍后再试。",
-            Self::Unauthenticated => "请先登录。",
-            Self::InvalidLoginCode => "微信登录凭证无效，请重新登录。",
-            Self::LoginCodeUsed => "微信登录凭证已被使用，请重新登录。",
-            Self::WechatUnavailable => "微信服务暂时不可用，请稍后再试。",
-            Self::TokenExpired => "登录已过期，请刷新登录。",
-            Self::RefreshTokenInvalid => "登录状态已失效，请重新登录。",
-            Self::RefreshTokenReused => "检测到登录凭证被重复使用，为安全起见已退出所有相关登录，请重新登录。",
-            Self::InvitationNotFound => "邀请码不存在，请核对后重新输入。",
-            Self::InvitationExpired => "邀请码已过期，请联系秘书处重新获取。",
-            Self::InvitationRevoked => "邀请码已作废，请联系秘书处重新获取。",
-            Self::InvitationUsedUp => "邀请码已达到使用次数上限，请联系秘书处。",
-            Self::LastSecretariat => "不能移除最后一个秘书处账号的秘书处角色。",
-            Self::ImportRejected => "导入文件有错误，未导入任何数据，请按报告修改后重新导入。",
-            Self::Forbidden => "您没有权限执行此操作。",
-            Self::Conflict => "操作与当前状态冲突。",
-            Self::ServiceUnavailable => "服务暂时不可用，请稍后再试。",
-            Self::Internal => "服务器内部错误，请稍后再试。",
-        }
-    }
-
     /// The problem `type` URI (relative reference, RFC 9457 §3.1.1).
     pub fn type_uri(self) -> String {
         format!(

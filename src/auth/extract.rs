@@ -71,11 +71,13 @@ fn unauthenticated(error: Option<&str>, detail: &'static str) -> ApiError {
         Some(e) => format!("Bearer realm=\"association\", error=\"{e}\""),
         None => "Bearer realm=\"association\"".to_owned(),
     };
-    let mut err = ApiError::new(if error == Some("invalid_token") && detail.contains("过期") {
-        ErrorCode::TokenExpired
-    } else {
-        ErrorCode::Unauthenticated
-    })
+    let mut err = ApiError::new(
+        if error == Some("invalid_token") && detail.contains("过期") {
+            ErrorCode::TokenExpired
+        } else {
+            ErrorCode::Unauthenticated
+        },
+    )
     .with_detail(detail);
     if let Ok(v) = HeaderValue::from_str(&challenge) {
         err = err.with_header(WWW_AUTHENTICATE, v);
@@ -83,7 +85,10 @@ fn unauthenticated(error: Option<&str>, detail: &'static str) -> ApiError {
     err
 }
 
-pub async fn load_grants(db: &impl sea_orm::ConnectionTrait, member_id: i64) -> ApiResult<Vec<Grant>> {
+pub async fn load_grants(
+    db: &impl sea_orm::ConnectionTrait,
+    member_id: i64,
+) -> ApiResult<Vec<Grant>> {
     let rows = member_role::Entity::find()
         .filter(member_role::Column::MemberId.eq(member_id))
         .all(db)

@@ -4,4 +4,6 @@
 pub mod extract;
 pub mod tokens;
 
-pub use extract::{Auth, Correspondent, Council, DistrictLead, Principal, Secretariat, SecretariatOrCouncil};
+pub use extract::{
+    Auth, Correspondent, Council, DistrictLead, Principal, Secretariat, SecretariatOrCouncil,
+};

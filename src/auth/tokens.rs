@@ -32,7 +32,11 @@ pub enum TokenError {
     Expired,
 }
 
-pub fn issue_access(secret: &[u8], member_id: i64, now: DateTime<Utc>) -> Result<String, jsonwebtoken::errors::Error> {
+pub fn issue_access(
+    secret: &[u8],
+    member_id: i64,
+    now: DateTime<Utc>,
+) -> Result<String, jsonwebtoken::errors::Error> {
     let claims = Claims {
         iss: ISSUER.into(),
         aud: AUDIENCE.into(),

@@ -9,7 +9,11 @@ pub struct PhoneNumber(String);
 impl PhoneNumber {
     pub fn parse(raw: &str) -> Option<Self> {
         let s = raw.trim();
-        let s = s.strip_prefix("+86").or_else(|| s.strip_prefix("86")).filter(|r| r.len() == 11).unwrap_or(s);
+        let s = s
+            .strip_prefix("+86")
+            .or_else(|| s.strip_prefix("86"))
+            .filter(|r| r.len() == 11)
+            .unwrap_or(s);
         let b = s.as_bytes();
         let ok = b.len() == 11
             && b[0] == b'1'

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A role a member holds. One member may hold several.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 通讯员 of a school: submits articles.
@@ -65,7 +67,11 @@ pub enum GrantError {
 impl Grant {
     /// Checks the shape: a correspondent belongs to a school, a district lead
     /// to a district; secretariat and council to neither.
-    pub fn new(role: Role, school_id: Option<i64>, district_id: Option<i64>) -> Result<Self, GrantError> {
+    pub fn new(
+        role: Role,
+        school_id: Option<i64>,
+        district_id: Option<i64>,
+    ) -> Result<Self, GrantError> {
         match role {
             Role::Correspondent if school_id.is_none() => Err(GrantError::SchoolRequired),
             Role::Correspondent if district_id.is_some() => Err(GrantError::NoOrganisationExpected),

@@ -42,9 +42,9 @@ impl DecodeError {
     pub fn message(&self) -> String {
         match self {
             Self::Empty => "文件为空。".into(),
-            Self::NoHeader(h) => format!(
-                "表头须包含“学校名称”（或 name）与“片区”（或 district）两列，当前表头：{h}"
-            ),
+            Self::NoHeader(h) => {
+                format!("表头须包含“学校名称”（或 name）与“片区”（或 district）两列，当前表头：{h}")
+            }
             Self::Csv(e) => format!("CSV 格式有误：{e}"),
         }
     }
@@ -82,7 +82,9 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Row>, DecodeError> {
             .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
     };
     let (Some(name_col), Some(district_col)) = (find(NAME_HEADERS), find(DISTRICT_HEADERS)) else {
-        return Err(DecodeError::NoHeader(headers.iter().collect::<Vec<_>>().join(",")));
+        return Err(DecodeError::NoHeader(
+            headers.iter().collect::<Vec<_>>().join(","),
+        ));
     };
     let mut rows = Vec::new();
     for record in reader.records() {

@@ -65,7 +65,10 @@ pub async fn list_audit(
     };
     let tokens = PageTokens::new(
         &state.page_token_key,
-        format!("audit?t={:?}&e={:?}&a={:?}", q.entity_type, q.entity_id, q.actor_id),
+        format!(
+            "audit?t={:?}&e={:?}&a={:?}",
+            q.entity_type, q.entity_id, q.actor_id
+        ),
     );
     let before: Option<i64> = tokens.cursor(&params)?;
     let mut query = audit_log::Entity::find().order_by_desc(audit_log::Column::Id);

@@ -85,7 +85,10 @@ pub async fn login(
 ) -> ApiResult<HttpResponse> {
     rate_limit::check(&state.cache, LOGIN_LIMIT, &client_key(&req)).await?;
     let code = body.code.trim();
-    let (openid, unionid, name) = match (code.strip_prefix("dev:"), state.settings.dev_login_enabled()) {
+    let (openid, unionid, name) = match (
+        code.strip_prefix("dev:"),
+        state.settings.dev_login_enabled(),
+    ) {
         (Some(name), true) => {
             let name = name.trim();
             if name.is_empty() || name.chars().count() > 32 {
@@ -201,7 +204,10 @@ async fn issue_tokens(
     )
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(state: web::Data<AppState>, body: ValidJson<RefreshRequest>) -> ApiResult<HttpResponse> {
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: ValidJson<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
     let now = state.now();
     let hash = tokens::hash_refresh_token(body.refresh_token.trim());
     let txn = state.db.begin().await?;
@@ -225,7 +231,10 @@ pub async fn refresh(state: web::Data<AppState>, body: ValidJson<RefreshRequest>
     if used.rows_affected != 1 {
         revoke_family(&txn, &row.family_id, now).await?;
         txn.commit().await?;
-        tracing::warn!(member_id = row.member_id, "refresh token reused; family revoked");
+        tracing::warn!(
+            member_id = row.member_id,
+            "refresh token reused; family revoked"
+        );
         return Err(ApiError::new(ErrorCode::RefreshTokenReused));
     }
     txn.commit().await?;
@@ -237,7 +246,11 @@ pub async fn refresh(state: web::Data<AppState>, body: ValidJson<RefreshRequest>
     Ok(HttpResponse::Ok().json(tokens))
 }
 
-async fn revoke_family(db: &impl ConnectionTrait, family: &str, now: DateTime<Utc>) -> ApiResult<()> {
+async fn revoke_family(
+    db: &impl ConnectionTrait,
+    family: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
         .filter(refresh_token::Column::FamilyId.eq(family))
@@ -253,7 +266,10 @@ async fn revoke_family(db: &impl ConnectionTrait, family: &str, now: DateTime<Ut
 /// token stays valid until it expires (at most 15 minutes); the app drops it.
 #[utoipa::path(tag = "auth", request_body = RefreshRequest, responses((status = 204, description = "Logged out")))]
 #[post("/auth/logout")]
-pub async fn logout(state: web::Data<AppState>, body: ValidJson<RefreshRequest>) -> ApiResult<HttpResponse> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: ValidJson<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
     let hash = tokens::hash_refresh_token(body.refresh_token.trim());
     if let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash))

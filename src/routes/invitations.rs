@@ -132,12 +132,20 @@ pub async fn create_invitation(
     let txn = state.db.begin().await?;
     if let Some(s) = grant.school_id {
         if school::Entity::find_by_id(s).one(&txn).await?.is_none() {
-            return Err(ApiError::validation(vec![FieldError::new("/school_id", "not_found", "学校不存在。")]));
+            return Err(ApiError::validation(vec![FieldError::new(
+                "/school_id",
+                "not_found",
+                "学校不存在。",
+            )]));
         }
     }
     if let Some(d) = grant.district_id {
         if district::Entity::find_by_id(d).one(&txn).await?.is_none() {
-            return Err(ApiError::validation(vec![FieldError::new("/district_id", "not_found", "片区不存在。")]));
+            return Err(ApiError::validation(vec![FieldError::new(
+                "/district_id",
+                "not_found",
+                "片区不存在。",
+            )]));
         }
     }
     let inv = invitation::ActiveModel {
@@ -148,7 +156,12 @@ pub async fn create_invitation(
         max_uses: Set(body.max_uses.unwrap_or(1)),
         uses: Set(0),
         expires_at: Set(expires_at),
-        note: Set(body.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)),
+        note: Set(body
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)),
         created_by: Set(Some(p.id())),
         created_at: Set(now),
         ..Default::default()
@@ -156,7 +169,20 @@ pub async fn create_invitation(
     .insert(&txn)
     .await?;
     let view = InvitationView::from(inv);
-    audit::record(&txn, now, Entry::by(&p, Role::Secretariat, "invitation.create", "invitation", view.id), None::<&()>, Some(&view)).await?;
+    audit::record(
+        &txn,
+        now,
+        Entry::by(
+            &p,
+            Role::Secretariat,
+            "invitation.create",
+            "invitation",
+            view.id,
+        ),
+        None::<&()>,
+        Some(&view),
+    )
+    .await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -190,7 +216,10 @@ pub async fn list_invitations(
         page_size: q.page_size,
         page_token: q.page_token.clone(),
     };
-    let tokens = PageTokens::new(&state.page_token_key, format!("invitations?active={:?}", q.active));
+    let tokens = PageTokens::new(
+        &state.page_token_key,
+        format!("invitations?active={:?}", q.active),
+    );
     let before: Option<i64> = tokens.cursor(&params)?;
     let mut query = invitation::Entity::find().order_by_desc(invitation::Column::Id);
     if let Some(b) = before {
@@ -231,7 +260,20 @@ pub async fn revoke_invitation(
         let mut am: invitation::ActiveModel = inv.into();
         am.revoked_at = Set(Some(now));
         let after = InvitationView::from(am.update(&txn).await?);
-        audit::record(&txn, now, Entry::by(&p, Role::Secretariat, "invitation.revoke", "invitation", after.id), Some(&before), Some(&after)).await?;
+        audit::record(
+            &txn,
+            now,
+            Entry::by(
+                &p,
+                Role::Secretariat,
+                "invitation.revoke",
+                "invitation",
+                after.id,
+            ),
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
@@ -281,7 +323,8 @@ pub async fn redeem(
     if inv.expires_at <= now {
         return Err(ApiError::new(ErrorCode::InvitationExpired));
     }
-    let role = Role::parse(&inv.role).ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad role {}", inv.role)))?;
+    let role = Role::parse(&inv.role)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad role {}", inv.role)))?;
     let grant = Grant {
         role,
         school_id: inv.school_id,
@@ -297,7 +340,10 @@ pub async fn redeem(
     if !holds {
         // Count the use only while uses remain (atomic against concurrent redeemers).
         let used = invitation::Entity::update_many()
-            .col_expr(invitation::Column::Uses, Expr::col(invitation::Column::Uses).add(1))
+            .col_expr(
+                invitation::Column::Uses,
+                Expr::col(invitation::Column::Uses).add(1),
+            )
             .filter(invitation::Column::Id.eq(inv.id))
             .filter(Expr::col(invitation::Column::Uses).lt(Expr::col(invitation::Column::MaxUses)))
             .exec(&txn)

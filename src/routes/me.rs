@@ -131,16 +131,28 @@ fn no_control_chars(s: &str) -> Result<(), validator::ValidationError> {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
     /// Shown to others (1–32 characters).
-    #[validate(length(min = 1, max = 32, message = "昵称须为 1–32 个字。"), custom(function = "no_control_chars"))]
+    #[validate(
+        length(min = 1, max = 32, message = "昵称须为 1–32 个字。"),
+        custom(function = "no_control_chars")
+    )]
     pub display_name: Option<String>,
     /// 真实姓名 (up to 32 characters).
-    #[validate(length(max = 32, message = "姓名不能超过 32 个字。"), custom(function = "no_control_chars"))]
+    #[validate(
+        length(max = 32, message = "姓名不能超过 32 个字。"),
+        custom(function = "no_control_chars")
+    )]
     pub real_name: Option<String>,
     /// 部门 (up to 64 characters).
-    #[validate(length(max = 64, message = "部门不能超过 64 个字。"), custom(function = "no_control_chars"))]
+    #[validate(
+        length(max = 64, message = "部门不能超过 64 个字。"),
+        custom(function = "no_control_chars")
+    )]
     pub department: Option<String>,
     /// 职务/职称 (up to 32 characters).
-    #[validate(length(max = 32, message = "职务不能超过 32 个字。"), custom(function = "no_control_chars"))]
+    #[validate(
+        length(max = 32, message = "职务不能超过 32 个字。"),
+        custom(function = "no_control_chars")
+    )]
     pub position: Option<String>,
 }
 
@@ -152,7 +164,11 @@ fn optional(v: &str) -> Option<String> {
 /// Update the logged-in member's profile.
 #[utoipa::path(tag = "me", security(("bearer_auth" = [])), request_body = UpdateMe, responses((status = 200, body = MeView)))]
 #[patch("/me")]
-pub async fn patch_me(state: web::Data<AppState>, Auth(p): Auth, body: ValidJson<UpdateMe>) -> ApiResult<HttpResponse> {
+pub async fn patch_me(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    body: ValidJson<UpdateMe>,
+) -> ApiResult<HttpResponse> {
     let body = body.0;
     let mut am: member::ActiveModel = p.member.clone().into();
     if let Some(n) = &body.display_name {
@@ -199,9 +215,17 @@ pub struct PhoneRequest {
     )
 )]
 #[post("/me/phone")]
-pub async fn bind_phone(state: web::Data<AppState>, Auth(p): Auth, body: ValidJson<PhoneRequest>) -> ApiResult<HttpResponse> {
+pub async fn bind_phone(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    body: ValidJson<PhoneRequest>,
+) -> ApiResult<HttpResponse> {
     let code = body.code.trim();
-    let raw = match (code.strip_prefix("dev:"), state.settings.dev_login_enabled(), &state.wechat) {
+    let raw = match (
+        code.strip_prefix("dev:"),
+        state.settings.dev_login_enabled(),
+        &state.wechat,
+    ) {
         (Some(number), true, _) => number.to_owned(),
         (_, _, Some(wechat)) => wechat.phone_number(code).await?.pure_phone_number,
         _ => {
@@ -213,8 +237,7 @@ pub async fn bind_phone(state: web::Data<AppState>, Auth(p): Auth, body: ValidJs
         }
     };
     let phone = PhoneNumber::parse(&raw).ok_or_else(|| {
-        ApiError::new(ErrorCode::ValidationFailed)
-            .with_detail("仅支持中国大陆手机号。")
+        ApiError::new(ErrorCode::ValidationFailed).with_detail("仅支持中国大陆手机号。")
     })?;
     let mut am: member::ActiveModel = p.member.clone().into();
     am.phone = Set(Some(phone.as_str().to_owned()));

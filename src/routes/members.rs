@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use actix_web::{HttpResponse, get, put, web};
 use chrono::{DateTime, FixedOffset};
 use sea_orm::{
-    ActiveModelTrait, PaginatorTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -39,7 +39,11 @@ pub struct MemberView {
     pub created_at: DateTime<FixedOffset>,
 }
 
-async fn member_view(db: &impl sea_orm::ConnectionTrait, m: member::Model, masked: bool) -> ApiResult<MemberView> {
+async fn member_view(
+    db: &impl sea_orm::ConnectionTrait,
+    m: member::Model,
+    masked: bool,
+) -> ApiResult<MemberView> {
     let grants = load_grants(db, m.id).await?;
     Ok(MemberView {
         id: m.id,
@@ -91,7 +95,10 @@ pub async fn list_members(
     let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let tokens = PageTokens::new(
         &state.page_token_key,
-        format!("members?r={:?}&s={:?}&d={:?}&q={:?}", q.role, q.school_id, q.district_id, text),
+        format!(
+            "members?r={:?}&s={:?}&d={:?}&q={:?}",
+            q.role, q.school_id, q.district_id, text
+        ),
     );
     let before: Option<i64> = tokens.cursor(&params)?;
     let mut query = member::Entity::find().order_by_desc(member::Column::Id);
@@ -107,7 +114,8 @@ pub async fn list_members(
     }
     if q.role.is_some() || q.school_id.is_some() || q.district_id.is_some() {
         let mut sub = sea_orm::sea_query::Query::select();
-        sub.column(member_role::Column::MemberId).from(member_role::Entity);
+        sub.column(member_role::Column::MemberId)
+            .from(member_role::Entity);
         if let Some(r) = q.role {
             sub.and_where(member_role::Column::Role.eq(r.as_str()));
         }
@@ -198,8 +206,16 @@ pub async fn put_roles(
                 wanted.insert(grant);
             }
             Err(e) => {
-                let field = if e == GrantError::DistrictRequired { "district_id" } else { "school_id" };
-                errors.push(FieldError::new(&format!("/roles/{i}/{field}"), "role_scope", e.message()));
+                let field = if e == GrantError::DistrictRequired {
+                    "district_id"
+                } else {
+                    "school_id"
+                };
+                errors.push(FieldError::new(
+                    &format!("/roles/{i}/{field}"),
+                    "role_scope",
+                    e.message(),
+                ));
             }
         }
     }
@@ -214,12 +230,20 @@ pub async fn put_roles(
     for (i, g) in wanted.iter().enumerate() {
         if let Some(s) = g.school_id {
             if school::Entity::find_by_id(s).one(&txn).await?.is_none() {
-                return Err(ApiError::validation(vec![FieldError::new(&format!("/roles/{i}/school_id"), "not_found", "学校不存在。")]));
+                return Err(ApiError::validation(vec![FieldError::new(
+                    &format!("/roles/{i}/school_id"),
+                    "not_found",
+                    "学校不存在。",
+                )]));
             }
         }
         if let Some(d) = g.district_id {
             if district::Entity::find_by_id(d).one(&txn).await?.is_none() {
-                return Err(ApiError::validation(vec![FieldError::new(&format!("/roles/{i}/district_id"), "not_found", "片区不存在。")]));
+                return Err(ApiError::validation(vec![FieldError::new(
+                    &format!("/roles/{i}/district_id"),
+                    "not_found",
+                    "片区不存在。",
+                )]));
             }
         }
     }
@@ -258,7 +282,8 @@ pub async fn put_roles(
     audit::record(
         &txn,
         now,
-        Entry::by(&p, Role::Secretariat, "member.roles", "member", m.id).reason(body.reason.as_deref()),
+        Entry::by(&p, Role::Secretariat, "member.roles", "member", m.id)
+            .reason(body.reason.as_deref()),
         Some(&before),
         Some(&after),
     )

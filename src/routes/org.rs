@@ -29,7 +29,10 @@ pub struct DistrictView {
 
 impl From<district::Model> for DistrictView {
     fn from(d: district::Model) -> Self {
-        Self { id: d.id, name: d.name }
+        Self {
+            id: d.id,
+            name: d.name,
+        }
     }
 }
 
@@ -66,7 +69,10 @@ fn name_rules(s: &str) -> Result<(), validator::ValidationError> {
 #[serde(deny_unknown_fields)]
 pub struct DistrictInput {
     /// e.g. 成都片区 (1–32 characters, unique).
-    #[validate(length(min = 1, max = 32, message = "片区名称须为 1–32 个字。"), custom(function = "name_rules"))]
+    #[validate(
+        length(min = 1, max = 32, message = "片区名称须为 1–32 个字。"),
+        custom(function = "name_rules")
+    )]
     pub name: String,
 }
 
@@ -97,7 +103,10 @@ pub struct ListQuery {
 /// Districts, by id. Public.
 #[utoipa::path(tag = "organisation", params(ListQuery), responses((status = 200, body = Page<DistrictView>)))]
 #[get("/districts")]
-pub async fn list_districts(state: web::Data<AppState>, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_districts(
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
     let params = PageParams {
         page_size: q.page_size,
         page_token: q.page_token.clone(),
@@ -138,7 +147,20 @@ pub async fn create_district(
     .await
     .map_err(|e| db_conflict(e, "/name", "片区"))?;
     let view = DistrictView::from(d);
-    audit::record(&txn, now, Entry::by(&p, Role::Secretariat, "district.create", "district", view.id), None::<&()>, Some(&view)).await?;
+    audit::record(
+        &txn,
+        now,
+        Entry::by(
+            &p,
+            Role::Secretariat,
+            "district.create",
+            "district",
+            view.id,
+        ),
+        None::<&()>,
+        Some(&view),
+    )
+    .await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -167,9 +189,25 @@ pub async fn update_district(
     let mut am: district::ActiveModel = before.clone().into();
     am.name = Set(body.name.trim().to_owned());
     am.updated_at = Set(now);
-    let after = am.update(&txn).await.map_err(|e| db_conflict(e, "/name", "片区"))?;
+    let after = am
+        .update(&txn)
+        .await
+        .map_err(|e| db_conflict(e, "/name", "片区"))?;
     let (before, after) = (DistrictView::from(before), DistrictView::from(after));
-    audit::record(&txn, now, Entry::by(&p, Role::Secretariat, "district.update", "district", after.id), Some(&before), Some(&after)).await?;
+    audit::record(
+        &txn,
+        now,
+        Entry::by(
+            &p,
+            Role::Secretariat,
+            "district.update",
+            "district",
+            after.id,
+        ),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(after))
 }
@@ -191,7 +229,10 @@ pub struct SchoolQuery {
 /// Schools (member units), by id, with filters. Public.
 #[utoipa::path(tag = "organisation", params(SchoolQuery), responses((status = 200, body = Page<SchoolView>)))]
 #[get("/schools")]
-pub async fn list_schools(state: web::Data<AppState>, q: web::Query<SchoolQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_schools(
+    state: web::Data<AppState>,
+    q: web::Query<SchoolQuery>,
+) -> ApiResult<HttpResponse> {
     let params = PageParams {
         page_size: q.page_size,
         page_token: q.page_token.clone(),
@@ -221,7 +262,10 @@ pub async fn list_schools(state: web::Data<AppState>, q: web::Query<SchoolQuery>
 #[serde(deny_unknown_fields)]
 pub struct SchoolInput {
     /// Full name, e.g. 四川大学 (1–64 characters, unique).
-    #[validate(length(min = 1, max = 64, message = "学校名称须为 1–64 个字。"), custom(function = "name_rules"))]
+    #[validate(
+        length(min = 1, max = 64, message = "学校名称须为 1–64 个字。"),
+        custom(function = "name_rules")
+    )]
     pub name: String,
     pub district_id: i64,
     /// Defaults to true.
@@ -231,7 +275,10 @@ pub struct SchoolInput {
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SchoolPatch {
-    #[validate(length(min = 1, max = 64, message = "学校名称须为 1–64 个字。"), custom(function = "name_rules"))]
+    #[validate(
+        length(min = 1, max = 64, message = "学校名称须为 1–64 个字。"),
+        custom(function = "name_rules")
+    )]
     pub name: Option<String>,
     pub district_id: Option<i64>,
     pub active: Option<bool>,
@@ -276,7 +323,14 @@ pub async fn create_school(
     .await
     .map_err(|e| db_conflict(e, "/name", "学校"))?;
     let view = SchoolView::from(s);
-    audit::record(&txn, now, Entry::by(&p, Role::Secretariat, "school.create", "school", view.id), None::<&()>, Some(&view)).await?;
+    audit::record(
+        &txn,
+        now,
+        Entry::by(&p, Role::Secretariat, "school.create", "school", view.id),
+        None::<&()>,
+        Some(&view),
+    )
+    .await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -314,9 +368,19 @@ pub async fn update_school(
         am.active = Set(a);
     }
     am.updated_at = Set(now);
-    let after = am.update(&txn).await.map_err(|e| db_conflict(e, "/name", "学校"))?;
+    let after = am
+        .update(&txn)
+        .await
+        .map_err(|e| db_conflict(e, "/name", "学校"))?;
     let (before, after) = (SchoolView::from(before), SchoolView::from(after));
-    audit::record(&txn, now, Entry::by(&p, Role::Secretariat, "school.update", "school", after.id), Some(&before), Some(&after)).await?;
+    audit::record(
+        &txn,
+        now,
+        Entry::by(&p, Role::Secretariat, "school.update", "school", after.id),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(after))
 }
@@ -357,9 +421,8 @@ pub async fn import_schools(
     Secretariat(p): Secretariat,
     body: RawBody<IMPORT_LIMIT>,
 ) -> ApiResult<HttpResponse> {
-    let rows = school_import::parse(&body.0).map_err(|e| {
-        ApiError::new(ErrorCode::ImportRejected).with_detail(e.message())
-    })?;
+    let rows = school_import::parse(&body.0)
+        .map_err(|e| ApiError::new(ErrorCode::ImportRejected).with_detail(e.message()))?;
     if rows.is_empty() {
         return Err(ApiError::new(ErrorCode::ImportRejected).with_detail("文件中没有数据行。"));
     }
@@ -423,8 +486,16 @@ pub async fn import_schools(
         unchanged,
         rows: reports,
     };
-    let summary = serde_json::json!({"created": created, "updated": updated, "unchanged": unchanged});
-    audit::record(&txn, now, Entry::by(&p, Role::Secretariat, "school.import", "school", "import"), None::<&()>, Some(&summary)).await?;
+    let summary =
+        serde_json::json!({"created": created, "updated": updated, "unchanged": unchanged});
+    audit::record(
+        &txn,
+        now,
+        Entry::by(&p, Role::Secretariat, "school.import", "school", "import"),
+        None::<&()>,
+        Some(&summary),
+    )
+    .await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -43,26 +43,7 @@ async fn internal_error_carries_nothing_internal() {
 
 #[test]
 fn every_code_has_a_status_title_and_chinese_detail() {
-    use ErrorCode::*;
-    for code in [
-        MalformedJson,
-        UnsupportedMediaType,
-        InvalidParameter,
-        ValidationFailed,
-        PayloadTooLarge,
-        NotFound,
-        MethodNotAllowed,
-        InvalidPageToken,
-        IdempotencyKeyInvalid,
-        IdempotencyKeyReused,
-        IdempotencyKeyInProgress,
-        RateLimited,
-        Unauthenticated,
-        Forbidden,
-        Conflict,
-        ServiceUnavailable,
-        Internal,
-    ] {
+    for &code in ErrorCode::ALL {
         assert!(code.status().as_u16() >= 400);
         assert!(!code.title().is_empty());
         assert!(
@@ -77,7 +58,12 @@ fn every_code_has_a_status_title_and_chinese_detail() {
     }
 }
 
-async fn post_raw(app: &crate::helpers::TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+async fn post_raw(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
     app.client
         .post(app.url(path))
         .header("content-type", content_type)
@@ -90,7 +76,13 @@ async fn post_raw(app: &crate::helpers::TestApp, path: &str, content_type: &str,
 #[tokio::test]
 async fn malformed_json_is_a_400_problem() {
     let app = spawn_app().await;
-    let res = post_raw(&app, "/api/v1/auth/refresh", "application/json", r#"{"refresh_token": "#).await;
+    let res = post_raw(
+        &app,
+        "/api/v1/auth/refresh",
+        "application/json",
+        r#"{"refresh_token": "#,
+    )
+    .await;
     assert_problem(res, 400, "MALFORMED_JSON").await;
     let res = post_raw(&app, "/api/v1/auth/refresh", "application/json", "").await;
     assert_problem(res, 400, "MALFORMED_JSON").await;
@@ -109,7 +101,11 @@ async fn invalid_fields_are_422_with_a_pointer_per_field() {
         assert_eq!(problem["errors"][0]["pointer"], pointer, "{body}");
         assert_eq!(problem["errors"][0]["code"], code, "{body}");
         assert_eq!(problem["errors"][0]["field"], "refresh_token");
-        assert!(problem["errors"][0]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
     }
 }
 
@@ -143,7 +139,13 @@ async fn an_oversized_body_is_413_and_another_media_type_is_415() {
     let big = format!(r#"{{"refresh_token": "{}"}}"#, "x".repeat(300 * 1024));
     let res = post_raw(&app, "/api/v1/auth/refresh", "application/json", big).await;
     assert_problem(res, 413, "PAYLOAD_TOO_LARGE").await;
-    let res = post_raw(&app, "/api/v1/auth/refresh", "text/plain", r#"{"refresh_token":"x"}"#).await;
+    let res = post_raw(
+        &app,
+        "/api/v1/auth/refresh",
+        "text/plain",
+        r#"{"refresh_token":"x"}"#,
+    )
+    .await;
     assert_problem(res, 415, "UNSUPPORTED_MEDIA_TYPE").await;
 }
 
@@ -151,10 +153,30 @@ async fn an_oversized_body_is_413_and_another_media_type_is_415() {
 async fn bad_path_and_query_parameters_are_400_problems() {
     let app = spawn_app().await;
     let admin = app.secretariat().await;
-    assert_problem(app.get_as("/api/v1/members/not-a-number", &admin).await, 400, "INVALID_PARAMETER").await;
-    assert_problem(app.get("/api/v1/schools?district_id=abc").await, 400, "INVALID_PARAMETER").await;
-    assert_problem(app.get("/api/v1/schools?page_size=-1").await, 400, "INVALID_PARAMETER").await;
-    assert_problem(app.get("/api/v1/schools?page_token=forged").await, 400, "INVALID_PAGE_TOKEN").await;
+    assert_problem(
+        app.get_as("/api/v1/members/not-a-number", &admin).await,
+        400,
+        "INVALID_PARAMETER",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/schools?district_id=abc").await,
+        400,
+        "INVALID_PARAMETER",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/schools?page_size=-1").await,
+        400,
+        "INVALID_PARAMETER",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/schools?page_token=forged").await,
+        400,
+        "INVALID_PAGE_TOKEN",
+    )
+    .await;
 }
 
 #[tokio::test]
