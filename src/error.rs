@@ -19,9 +19,9 @@ use crate::request_id;
 macro_rules! error_codes {
     ($($variant:ident = ($status:ident, $code:literal, $title:literal, $detail:literal),)*) => {
         /// Stable machine codes: the front end switches on these, never on text.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum ErrorCode {
-            $(#[serde(rename = $code)] $variant,)*
+            $($variant,)*
         }
 
         impl ErrorCode {
@@ -89,6 +89,27 @@ error_codes! {
     // Nominations (campaigns, filing, attachments, review).
 
 }
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "Stable machine code of the problem; switch on it, never on the text.",
+            ))
+            .enum_values(Some(Self::ALL.iter().map(|c| c.as_str())))
+            .into()
+    }
+}
+
+impl ToSchema for ErrorCode {}
 
 impl ErrorCode {
     /// The problem `type` URI (relative reference, RFC 9457 §3.1.1).

@@ -64,13 +64,17 @@ const DISTRICT_HEADERS: &[&str] = &["片区", "所属片区", "片区名称", "d
 
 /// Parses the CSV into rows (whitespace trimmed, blank lines skipped).
 pub fn parse(bytes: &[u8]) -> Result<Vec<Row>, DecodeError> {
-    let text = decode_text(bytes);
+    // Excel writes CRLF; normalise so line numbers are counted one way, and
+    // end with a newline so every record's end is seen the same way.
+    let mut text = decode_text(bytes).replace("\r\n", "\n").replace('\r', "\n");
     if text.trim().is_empty() {
         return Err(DecodeError::Empty);
     }
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
@@ -79,7 +83,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Row>, DecodeError> {
     let find = |names: &[&str]| {
         headers
             .iter()
-            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
     };
     let (Some(name_col), Some(district_col)) = (find(NAME_HEADERS), find(DISTRICT_HEADERS)) else {
         return Err(DecodeError::NoHeader(
@@ -87,16 +91,29 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Row>, DecodeError> {
         ));
     };
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| DecodeError::Csv(e.to_string()))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        if record.iter().all(str::is_empty) {
+    let mut record = csv::StringRecord::new();
+    loop {
+        let more = reader
+            .read_record(&mut record)
+            .map_err(|e| DecodeError::Csv(e.to_string()))?;
+        if !more {
+            break;
+        }
+        // The reader now stands on the line after the record; the record
+        // started as many lines earlier as it has newlines inside quotes.
+        let inner_newlines: usize = record.iter().map(|f| f.matches('\n').count()).sum();
+        let line = usize::try_from(reader.position().line())
+            .unwrap_or(usize::MAX)
+            .saturating_sub(1 + inner_newlines);
+        // `trim` (not the csv crate's ASCII trim) also drops the full-width space.
+        let field = |i: usize| record.get(i).unwrap_or_default().trim().to_owned();
+        if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
         rows.push(Row {
             line,
-            name: record.get(name_col).unwrap_or_default().to_owned(),
-            district: record.get(district_col).unwrap_or_default().to_owned(),
+            name: field(name_col),
+            district: field(district_col),
         });
     }
     Ok(rows)
@@ -128,10 +145,10 @@ pub fn check(rows: &[Row], districts: &HashMap<String, i64>) -> (Vec<RowReport>,
                     known.join("、")
                 ));
             }
-            if len > 0 {
-                if let Some(first) = seen.insert(r.name.as_str(), r.line) {
-                    errors.push(format!("与第 {first} 行学校名称重复。"));
-                }
+            if len > 0
+                && let Some(first) = seen.insert(r.name.as_str(), r.line)
+            {
+                errors.push(format!("与第 {first} 行学校名称重复。"));
             }
             if !errors.is_empty() {
                 ok = false;

@@ -17,12 +17,13 @@ use crate::auth::{Auth, Secretariat};
 use crate::clock::to_china;
 use crate::domain::audit::{self, Entry};
 use crate::domain::roles::{Grant, Role};
-use crate::entity::{district, invitation, invitation_redemption, member_role, school};
+use crate::entity::{invitation, invitation_redemption, member_role};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::extract::ValidJson;
 use crate::pagination::{Page, PageParams, PageTokens};
 use crate::rate_limit::{self, Rule};
 use crate::routes::me::me_view;
+use crate::routes::org::{require_district, require_school};
 use crate::state::AppState;
 
 /// Redemption attempts per member (guessing codes is pointless).
@@ -131,22 +132,10 @@ pub async fn create_invitation(
     }
     let txn = state.db.begin().await?;
     if let Some(s) = grant.school_id {
-        if school::Entity::find_by_id(s).one(&txn).await?.is_none() {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "/school_id",
-                "not_found",
-                "学校不存在。",
-            )]));
-        }
+        require_school(&txn, s, "/school_id").await?;
     }
     if let Some(d) = grant.district_id {
-        if district::Entity::find_by_id(d).one(&txn).await?.is_none() {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "/district_id",
-                "not_found",
-                "片区不存在。",
-            )]));
-        }
+        require_district(&txn, d, "/district_id").await?;
     }
     let inv = invitation::ActiveModel {
         code: Set(new_code()),

@@ -18,11 +18,12 @@ use crate::clock::to_china;
 use crate::domain::audit::{self, Entry};
 use crate::domain::phone::mask_phone;
 use crate::domain::roles::{Grant, GrantError, Role};
-use crate::entity::{district, member, member_role, school};
+use crate::entity::{member, member_role};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::extract::ValidJson;
 use crate::pagination::{Page, PageParams, PageTokens};
 use crate::routes::me::{RoleView, role_views};
+use crate::routes::org::{require_district, require_school};
 use crate::state::AppState;
 
 /// A member as the secretariat sees them in a list (phone masked).
@@ -108,8 +109,14 @@ pub async fn list_members(
     if let Some(t) = text {
         query = query.filter(
             sea_orm::Condition::any()
-                .add(member::Column::DisplayName.contains(t))
-                .add(member::Column::RealName.contains(t)),
+                .add(crate::routes::org::contains_literally(
+                    member::Column::DisplayName,
+                    t,
+                ))
+                .add(crate::routes::org::contains_literally(
+                    member::Column::RealName,
+                    t,
+                )),
         );
     }
     if q.role.is_some() || q.school_id.is_some() || q.district_id.is_some() {
@@ -229,22 +236,10 @@ pub async fn put_roles(
         .ok_or_else(|| ApiError::not_found().with_detail("成员不存在。"))?;
     for (i, g) in wanted.iter().enumerate() {
         if let Some(s) = g.school_id {
-            if school::Entity::find_by_id(s).one(&txn).await?.is_none() {
-                return Err(ApiError::validation(vec![FieldError::new(
-                    &format!("/roles/{i}/school_id"),
-                    "not_found",
-                    "学校不存在。",
-                )]));
-            }
+            require_school(&txn, s, &format!("/roles/{i}/school_id")).await?;
         }
         if let Some(d) = g.district_id {
-            if district::Entity::find_by_id(d).one(&txn).await?.is_none() {
-                return Err(ApiError::validation(vec![FieldError::new(
-                    &format!("/roles/{i}/district_id"),
-                    "not_found",
-                    "片区不存在。",
-                )]));
-            }
+            require_district(&txn, d, &format!("/roles/{i}/district_id")).await?;
         }
     }
     let before = load_grants(&txn, m.id).await?;

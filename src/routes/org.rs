@@ -248,7 +248,7 @@ pub async fn list_schools(
         query = query.filter(school::Column::DistrictId.eq(d));
     }
     if let Some(t) = text {
-        query = query.filter(school::Column::Name.contains(t));
+        query = query.filter(contains_literally(school::Column::Name, t));
     }
     if let Some(after) = after {
         query = query.filter(school::Column::Id.gt(after));
@@ -284,12 +284,33 @@ pub struct SchoolPatch {
     pub active: Option<bool>,
 }
 
-async fn district_exists(db: &impl sea_orm::ConnectionTrait, id: i64) -> ApiResult<()> {
+/// 422 at `pointer` unless the district exists.
+pub async fn require_district(
+    db: &impl sea_orm::ConnectionTrait,
+    id: i64,
+    pointer: &str,
+) -> ApiResult<()> {
     if district::Entity::find_by_id(id).one(db).await?.is_none() {
         return Err(ApiError::validation(vec![FieldError::new(
-            "/district_id",
+            pointer,
             "not_found",
             "片区不存在。",
+        )]));
+    }
+    Ok(())
+}
+
+/// 422 at `pointer` unless the school exists.
+pub async fn require_school(
+    db: &impl sea_orm::ConnectionTrait,
+    id: i64,
+    pointer: &str,
+) -> ApiResult<()> {
+    if school::Entity::find_by_id(id).one(db).await?.is_none() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            pointer,
+            "not_found",
+            "学校不存在。",
         )]));
     }
     Ok(())
@@ -310,7 +331,7 @@ pub async fn create_school(
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
     let txn = state.db.begin().await?;
-    district_exists(&txn, body.district_id).await?;
+    require_district(&txn, body.district_id, "/district_id").await?;
     let s = school::ActiveModel {
         name: Set(body.name.trim().to_owned()),
         district_id: Set(body.district_id),
@@ -361,7 +382,7 @@ pub async fn update_school(
         am.name = Set(n.trim().to_owned());
     }
     if let Some(d) = body.district_id {
-        district_exists(&txn, d).await?;
+        require_district(&txn, d, "/district_id").await?;
         am.district_id = Set(d);
     }
     if let Some(a) = body.active {
@@ -498,4 +519,16 @@ pub async fn import_schools(
     .await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(report))
+}
+
+/// `column LIKE '%text%'` with `%`, `_` and `\\` in `text` taken literally.
+pub fn contains_literally(
+    column: impl sea_orm::ColumnTrait,
+    text: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    column.like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use association::clock::FixedClock;
-use association::domain::roles::{Grant, Role};
 use association::config::Settings;
+use association::domain::roles::{Grant, Role};
 use association::startup::{Application, Overrides};
 use association::state::AppState;
 use chrono::{DateTime, TimeZone, Utc};
@@ -227,15 +227,31 @@ impl TestApp {
     }
 
     /// Grants a role straight in the database (as `grant-role` does).
-    pub async fn grant(&self, name: &str, role: Role, school_id: Option<i64>, district_id: Option<i64>) {
+    pub async fn grant(
+        &self,
+        name: &str,
+        role: Role,
+        school_id: Option<i64>,
+        district_id: Option<i64>,
+    ) {
         let grant = Grant::new(role, school_id, district_id).unwrap();
-        association::routes::members::grant_role_cli(&self.state.db, &format!("dev:{name}"), grant, default_now())
-            .await
-            .unwrap();
+        association::routes::members::grant_role_cli(
+            &self.state.db,
+            &format!("dev:{name}"),
+            grant,
+            default_now(),
+        )
+        .await
+        .unwrap();
     }
 
     /// A logged-in member holding `role` (for the school / district given).
-    pub async fn member_with(&self, role: Role, school_id: Option<i64>, district_id: Option<i64>) -> Session {
+    pub async fn member_with(
+        &self,
+        role: Role,
+        school_id: Option<i64>,
+        district_id: Option<i64>,
+    ) -> Session {
         let name = format!("{}-{}", role.as_str(), &unique("")[..12]);
         self.grant(&name, role, school_id, district_id).await;
         self.login(&name).await
@@ -246,32 +262,71 @@ impl TestApp {
         self.member_with(Role::Secretariat, None, None).await
     }
 
-    pub fn authed(&self, method: reqwest::Method, path: &str, who: &Session) -> reqwest::RequestBuilder {
+    pub fn authed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        who: &Session,
+    ) -> reqwest::RequestBuilder {
         self.client
             .request(method, self.url(path))
             .bearer_auth(&who.access_token)
     }
 
     pub async fn get_as(&self, path: &str, who: &Session) -> reqwest::Response {
-        self.authed(reqwest::Method::GET, path, who).send().await.unwrap()
+        self.authed(reqwest::Method::GET, path, who)
+            .send()
+            .await
+            .unwrap()
     }
 
-    pub async fn post_as(&self, path: &str, who: &Session, body: &serde_json::Value) -> reqwest::Response {
-        self.authed(reqwest::Method::POST, path, who).json(body).send().await.unwrap()
+    pub async fn post_as(
+        &self,
+        path: &str,
+        who: &Session,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.authed(reqwest::Method::POST, path, who)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
-    pub async fn patch_as(&self, path: &str, who: &Session, body: &serde_json::Value) -> reqwest::Response {
-        self.authed(reqwest::Method::PATCH, path, who).json(body).send().await.unwrap()
+    pub async fn patch_as(
+        &self,
+        path: &str,
+        who: &Session,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.authed(reqwest::Method::PATCH, path, who)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
-    pub async fn put_as(&self, path: &str, who: &Session, body: &serde_json::Value) -> reqwest::Response {
-        self.authed(reqwest::Method::PUT, path, who).json(body).send().await.unwrap()
+    pub async fn put_as(
+        &self,
+        path: &str,
+        who: &Session,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.authed(reqwest::Method::PUT, path, who)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Creates a district and a school in it (as the secretariat); answers their ids.
     pub async fn district_and_school(&self, admin: &Session) -> (i64, i64) {
         let d: serde_json::Value = self
-            .post_as("/api/v1/districts", admin, &serde_json::json!({"name": unique("片区").chars().take(12).collect::<String>()}))
+            .post_as(
+                "/api/v1/districts",
+                admin,
+                &serde_json::json!({"name": unique("片区").chars().take(12).collect::<String>()}),
+            )
             .await
             .json()
             .await
@@ -291,7 +346,11 @@ impl TestApp {
     }
 
     /// Audit entries for an entity, newest first.
-    pub async fn audit_of(&self, entity_type: &str, entity_id: &str) -> Vec<association::entity::audit_log::Model> {
+    pub async fn audit_of(
+        &self,
+        entity_type: &str,
+        entity_id: &str,
+    ) -> Vec<association::entity::audit_log::Model> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
         association::entity::audit_log::Entity::find()
             .filter(association::entity::audit_log::Column::EntityType.eq(entity_type))

@@ -4,15 +4,20 @@
 
 mod helpers;
 
+mod audit;
 mod auth;
 mod cache;
+mod cli;
 mod clock;
 mod config;
 mod errors;
 mod idempotency;
+mod invitations;
+mod me;
 mod migrations;
 mod openapi;
 mod ops;
+mod org;
 mod pagination;
 mod permissions;
 mod rate_limit;

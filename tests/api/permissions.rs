@@ -21,8 +21,21 @@ enum Who {
     Council,
 }
 
-const EVERYONE: &[Who] = &[Who::Anonymous, Who::Member, Who::Correspondent, Who::DistrictLead, Who::Secretariat, Who::Council];
-const LOGGED_IN: &[Who] = &[Who::Member, Who::Correspondent, Who::DistrictLead, Who::Secretariat, Who::Council];
+const EVERYONE: &[Who] = &[
+    Who::Anonymous,
+    Who::Member,
+    Who::Correspondent,
+    Who::DistrictLead,
+    Who::Secretariat,
+    Who::Council,
+];
+const LOGGED_IN: &[Who] = &[
+    Who::Member,
+    Who::Correspondent,
+    Who::DistrictLead,
+    Who::Secretariat,
+    Who::Council,
+];
 const SECRETARIAT: &[Who] = &[Who::Secretariat];
 const SECRETARIAT_OR_COUNCIL: &[Who] = &[Who::Secretariat, Who::Council];
 
@@ -35,7 +48,11 @@ struct Row {
 
 fn table() -> Vec<Row> {
     use Method as M;
-    let r = |method: Method, template: &'static str, allowed: &'static [Who]| Row { method, template, allowed };
+    let r = |method: Method, template: &'static str, allowed: &'static [Who]| Row {
+        method,
+        template,
+        allowed,
+    };
     vec![
         r(M::GET, "/healthz", EVERYONE),
         r(M::GET, "/readyz", EVERYONE),
@@ -68,7 +85,8 @@ fn table() -> Vec<Row> {
 
 #[test]
 fn the_permission_table_covers_every_operation_of_the_spec() {
-    let doc: serde_json::Value = serde_json::from_str(&association::openapi::document_json().unwrap()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&association::openapi::document_json().unwrap()).unwrap();
     let mut in_spec = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
@@ -79,7 +97,10 @@ fn the_permission_table_covers_every_operation_of_the_spec() {
         .iter()
         .map(|r| (r.method.as_str().to_owned(), r.template.to_owned()))
         .collect();
-    assert_eq!(in_table, in_spec, "the permission table and the spec list different operations");
+    assert_eq!(
+        in_table, in_spec,
+        "the permission table and the spec list different operations"
+    );
 }
 
 #[tokio::test]
@@ -102,9 +123,24 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
 
     let mut sessions: Vec<(Who, Option<Session>)> = vec![(Who::Anonymous, None)];
     sessions.push((Who::Member, Some(app.login("plain").await)));
-    sessions.push((Who::Correspondent, Some(app.member_with(Role::Correspondent, Some(school_id), None).await)));
-    sessions.push((Who::DistrictLead, Some(app.member_with(Role::DistrictLead, None, Some(district_id)).await)));
-    sessions.push((Who::Council, Some(app.member_with(Role::Council, None, None).await)));
+    sessions.push((
+        Who::Correspondent,
+        Some(
+            app.member_with(Role::Correspondent, Some(school_id), None)
+                .await,
+        ),
+    ));
+    sessions.push((
+        Who::DistrictLead,
+        Some(
+            app.member_with(Role::DistrictLead, None, Some(district_id))
+                .await,
+        ),
+    ));
+    sessions.push((
+        Who::Council,
+        Some(app.member_with(Role::Council, None, None).await),
+    ));
     sessions.push((Who::Secretariat, Some(app.secretariat().await)));
 
     for row in table() {
@@ -112,15 +148,24 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
             .template
             .replace("/districts/{id}", &format!("/districts/{district_id}"))
             .replace("/schools/{id}", &format!("/schools/{school_id}"))
-            .replace("/invitations/{id}", &format!("/invitations/{invitation_id}"))
+            .replace(
+                "/invitations/{id}",
+                &format!("/invitations/{invitation_id}"),
+            )
             .replace("/members/{id}", &format!("/members/{}", target.member_id));
         let body = match (row.method.as_str(), row.template) {
-            ("POST", "/api/v1/auth/wechat/login") => json!({"code": format!("dev:{}", &unique("p")[..10])}),
-            ("POST", "/api/v1/districts") => json!({"name": unique("d").chars().take(10).collect::<String>()}),
+            ("POST", "/api/v1/auth/wechat/login") => {
+                json!({"code": format!("dev:{}", &unique("p")[..10])})
+            }
+            ("POST", "/api/v1/districts") => {
+                json!({"name": unique("d").chars().take(10).collect::<String>()})
+            }
             ("PATCH", "/api/v1/districts/{id}") => json!({"name": "权限片区"}),
             ("POST", "/api/v1/schools") => json!({"name": unique("s"), "district_id": district_id}),
             ("PATCH", "/api/v1/schools/{id}") => json!({"active": true}),
-            ("POST", "/api/v1/invitations") => json!({"role": "council", "expires_at": "2030-01-01T00:00:00+08:00"}),
+            ("POST", "/api/v1/invitations") => {
+                json!({"role": "council", "expires_at": "2030-01-01T00:00:00+08:00"})
+            }
             ("PUT", "/api/v1/members/{id}/roles") => json!({"roles": []}),
             ("POST", "/api/v1/me/phone") => json!({"code": "dev:13800138000"}),
             ("POST", "/api/v1/me/invitations/redeem") => json!({"code": "NOPE"}),
@@ -133,7 +178,8 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
                 req = req.bearer_auth(&s.access_token);
             }
             req = if row.template == "/api/v1/schools/import" {
-                req.header("content-type", "text/csv").body("学校名称,片区\n")
+                req.header("content-type", "text/csv")
+                    .body("学校名称,片区\n")
             } else if row.method != Method::GET && row.method != Method::DELETE {
                 req.json(&body)
             } else {
