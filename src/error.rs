@@ -85,6 +85,16 @@ error_codes! {
     // Article credit (sources, articles, review).
 
     // Honours round (standings, notice, objections, proposal).
+    NoticeNotPublished = (NOT_FOUND, "NOTICE_NOT_PUBLISHED", "Notice not published", "本年度统计结果尚未公示。"),
+    OutsideNoticeWindow = (CONFLICT, "OUTSIDE_NOTICE_WINDOW", "Outside the notice window", "当前不在公示期内。"),
+    ObjectionAlreadyResolved = (CONFLICT, "OBJECTION_ALREADY_RESOLVED", "Objection already resolved", "该异议已处理。"),
+    ContentRisky = (UNPROCESSABLE_ENTITY, "CONTENT_RISKY", "Content refused by the content check", "内容未通过安全检测，请修改后再提交。"),
+    QuotaExceeded = (CONFLICT, "QUOTA_EXCEEDED", "Quota exceeded", "超出名额限制。"),
+    ProposalNotEditable = (CONFLICT, "PROPOSAL_NOT_EDITABLE", "Proposal not editable", "推荐名单已报理事会审定，不能修改。"),
+    ProposalWrongState = (CONFLICT, "PROPOSAL_WRONG_STATE", "Proposal in another state", "推荐名单当前状态不允许此操作。"),
+    ProposalFinal = (CONFLICT, "PROPOSAL_FINAL", "Proposal approved and final", "推荐名单已经理事会审定，不能再更改。"),
+    ObjectionsPending = (CONFLICT, "OBJECTIONS_PENDING", "Objections pending", "还有未处理的异议，请先处理后再报理事会。"),
+    HonoursNotApproved = (NOT_FOUND, "HONOURS_NOT_APPROVED", "Honours not approved yet", "本年度表彰名单尚未经理事会审定。"),
 
     // Nominations (campaigns, filing, attachments, review).
 

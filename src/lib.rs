@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod entity;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod idempotency;
 pub mod metrics;

@@ -1,6 +1,8 @@
 //! Rules that need no HTTP.
 
 pub mod audit;
+pub mod honours;
 pub mod phone;
 pub mod roles;
 pub mod school_import;
+pub mod standings;

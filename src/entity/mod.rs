@@ -1,11 +1,19 @@
 //! sea-orm entities (table shapes only; behaviour lives in `domain` and `routes`).
 
 pub mod audit_log;
+pub mod credit_year_setting;
 pub mod district;
 pub mod idempotency_key;
+pub mod individual_eligibility;
 pub mod invitation;
 pub mod invitation_redemption;
 pub mod member;
 pub mod member_role;
+pub mod notice;
+pub mod notice_row;
+pub mod objection;
+pub mod proposal;
+pub mod proposal_entry;
 pub mod refresh_token;
 pub mod school;
+pub mod school_eligibility;

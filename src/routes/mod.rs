@@ -10,8 +10,11 @@ pub mod invitations;
 pub mod me;
 pub mod members;
 pub mod meta;
+pub mod notice;
 pub mod ops;
 pub mod org;
+pub mod proposal;
+pub mod standings;
 
 /// All routes: operations at the root, the API under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -44,5 +47,22 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(members::list_members)
         .service(members::get_member)
         .service(members::put_roles)
-        .service(audit::list_audit);
+        .service(audit::list_audit)
+        .service(standings::get_standings)
+        .service(standings::standings_xlsx)
+        .service(standings::put_settings)
+        .service(notice::publish_notice)
+        .service(notice::get_notice)
+        .service(notice::file_objection)
+        .service(notice::list_objections)
+        .service(notice::resolve_objection)
+        .service(proposal::put_school_eligibility)
+        .service(proposal::put_individual_eligibility)
+        .service(proposal::build_proposal)
+        .service(proposal::get_proposal)
+        .service(proposal::patch_proposal)
+        .service(proposal::submit_proposal)
+        .service(proposal::approve_proposal)
+        .service(proposal::return_proposal)
+        .service(proposal::get_honours);
 }

@@ -11,6 +11,7 @@ mod cli;
 mod clock;
 mod config;
 mod errors;
+mod honours;
 mod idempotency;
 mod invitations;
 mod me;

@@ -1,0 +1,236 @@
+//! Standings of a credit year, computed in SQL (aggregates and window
+//! functions, the same statement on SQLite and PostgreSQL), never by loading
+//! articles into memory.
+//!
+//! The points of every article are kept on its row (`site_points`,
+//! `bonus_points`, see `domain::articles`), so a school's standing is the sum
+//! over its articles of the year, and an individual's is the sum over the
+//! articles of which they are the first author (grouped per school: the same
+//! name at two schools is two people).
+//!
+//! Ranks are standard competition ranks (1, 2, 2, 4): SQL `RANK()`.
+//!
+//! The **population** of a cap is the schools (people) with at least one
+//! counted article on the association's official sites that year — the
+//! seed's "协会官方网站发文学校总数" and "协会官方网站投稿总人数" — i.e. rows with
+//! site points. Bonus points count in the totals but do not add to the population.
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+
+use crate::domain::honours::{RankingKey, Scope};
+use crate::error::{ApiError, ApiResult};
+
+/// One row of the standings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StandingRow {
+    /// 1-based place in the order (rank, then id): the page cursor.
+    pub position: i64,
+    pub rank: i64,
+    /// `<school_id>` for schools; `<school_id>/<author_key>` for individuals.
+    pub key: String,
+    pub name: String,
+    pub school_id: i64,
+    pub school_name: String,
+    pub site_points: i64,
+    pub bonus_points: i64,
+    pub total: i64,
+    pub counted_articles: i64,
+}
+
+/// `$1`-style placeholders for PostgreSQL; `?1` for SQLite.
+fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+fn ranked_cte(scope: Scope, key: RankingKey) -> String {
+    let k = key.sql();
+    match scope {
+        Scope::Schools => format!(
+            "WITH agg AS (
+                SELECT a.school_id AS school_id,
+                       SUM(a.site_points) AS site_points,
+                       SUM(a.bonus_points) AS bonus_points,
+                       SUM(a.site_points + a.bonus_points) AS total,
+                       COUNT(*) AS counted_articles
+                FROM articles a
+                WHERE a.credit_year = $1 AND (a.site_points > 0 OR a.bonus_points > 0)
+                GROUP BY a.school_id
+            ), ranked AS (
+                SELECT agg.*,
+                       RANK() OVER (ORDER BY {k} DESC) AS rnk,
+                       ROW_NUMBER() OVER (ORDER BY {k} DESC, agg.school_id) AS position
+                FROM agg
+            )"
+        ),
+        Scope::Individuals => format!(
+            "WITH agg AS (
+                SELECT a.school_id AS school_id,
+                       a.author_key AS author_key,
+                       MIN(a.first_author_member_id) AS member_id,
+                       MIN(a.first_author_name) AS author_name,
+                       SUM(a.site_points) AS site_points,
+                       SUM(a.bonus_points) AS bonus_points,
+                       SUM(a.site_points + a.bonus_points) AS total,
+                       COUNT(*) AS counted_articles
+                FROM articles a
+                WHERE a.credit_year = $1 AND (a.site_points > 0 OR a.bonus_points > 0)
+                GROUP BY a.school_id, a.author_key
+            ), ranked AS (
+                SELECT agg.*,
+                       RANK() OVER (ORDER BY {k} DESC) AS rnk,
+                       ROW_NUMBER() OVER (ORDER BY {k} DESC, agg.school_id, agg.author_key) AS position
+                FROM agg
+            )"
+        ),
+    }
+}
+
+fn select_rows(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Schools => {
+            "SELECT r.position AS position, r.rnk AS rnk, CAST(r.school_id AS TEXT) AS row_key,
+                    s.name AS name, r.school_id AS school_id, s.name AS school_name,
+                    r.site_points AS site_points, r.bonus_points AS bonus_points,
+                    r.total AS total, r.counted_articles AS counted_articles
+             FROM ranked r JOIN schools s ON s.id = r.school_id"
+        }
+        Scope::Individuals => {
+            "SELECT r.position AS position, r.rnk AS rnk,
+                    CAST(r.school_id AS TEXT) || '/' || r.author_key AS row_key,
+                    COALESCE(m.real_name, m.display_name, r.author_name, r.author_key) AS name,
+                    r.school_id AS school_id, s.name AS school_name,
+                    r.site_points AS site_points, r.bonus_points AS bonus_points,
+                    r.total AS total, r.counted_articles AS counted_articles
+             FROM ranked r JOIN schools s ON s.id = r.school_id
+             LEFT JOIN members m ON m.id = r.member_id"
+        }
+    }
+}
+
+/// Rows after `after_position`, at most `limit` (all when None), in order.
+pub async fn rows(
+    db: &impl ConnectionTrait,
+    year: i32,
+    scope: Scope,
+    key: RankingKey,
+    after_position: i64,
+    limit: Option<u64>,
+) -> ApiResult<Vec<StandingRow>> {
+    let limit = limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let sql = format!(
+        "{} {} WHERE r.position > $2 ORDER BY r.position LIMIT $3",
+        ranked_cte(scope, key),
+        select_rows(scope)
+    );
+    let stmt = statement(
+        db,
+        &sql,
+        vec![year.into(), after_position.into(), limit.into()],
+    );
+    let rows = db.query_all_raw(stmt).await?;
+    rows.into_iter()
+        .map(|r| {
+            let get_i = |c: &str| r.try_get::<i64>("", c);
+            Ok(StandingRow {
+                position: get_i("position")?,
+                rank: get_i("rnk")?,
+                key: r.try_get("", "row_key")?,
+                name: r.try_get("", "name")?,
+                school_id: get_i("school_id")?,
+                school_name: r.try_get("", "school_name")?,
+                site_points: get_i("site_points")?,
+                bonus_points: get_i("bonus_points")?,
+                total: get_i("total")?,
+                counted_articles: get_i("counted_articles")?,
+            })
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(ApiError::internal)
+}
+
+/// The ranks at the cap's edge: positions `cap` and `cap + 1`.
+pub async fn ranks_at(
+    db: &impl ConnectionTrait,
+    year: i32,
+    scope: Scope,
+    key: RankingKey,
+    cap: u32,
+) -> ApiResult<Vec<i64>> {
+    if cap == 0 {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{} SELECT r.position AS position, r.rnk AS rnk FROM ranked r
+         WHERE r.position BETWEEN $2 AND $3 ORDER BY r.position",
+        ranked_cte(scope, key)
+    );
+    let cap = i64::from(cap);
+    let stmt = statement(db, &sql, vec![year.into(), cap.into(), (cap + 1).into()]);
+    let rows = db.query_all_raw(stmt).await?;
+    rows.into_iter()
+        .map(|r| r.try_get::<i64>("", "rnk").map_err(ApiError::internal))
+        .collect()
+}
+
+/// How many schools (people) had at least one counted official-site article that year.
+pub async fn population(db: &impl ConnectionTrait, year: i32, scope: Scope) -> ApiResult<u32> {
+    let sql = match scope {
+        Scope::Schools => {
+            "SELECT COUNT(DISTINCT school_id) AS n FROM articles WHERE credit_year = $1 AND site_points > 0"
+        }
+        Scope::Individuals => {
+            "SELECT COUNT(*) AS n FROM (SELECT DISTINCT school_id, author_key FROM articles
+             WHERE credit_year = $1 AND site_points > 0) t"
+        }
+    };
+    let row = db
+        .query_one_raw(statement(db, sql, vec![year.into()]))
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("COUNT answered no row")))?;
+    let n: i64 = row.try_get("", "n").map_err(ApiError::internal)?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// The statements one standings request runs, for PostgreSQL with the
+/// parameters written in, so the benchmark can run them bare in psql.
+pub fn statements_for_benchmark(
+    year: i32,
+    scope: Scope,
+    key: RankingKey,
+    page_size: u64,
+) -> Vec<(&'static str, String)> {
+    let population = match scope {
+        Scope::Schools => {
+            "SELECT COUNT(DISTINCT school_id) AS n FROM articles WHERE credit_year = $1 AND site_points > 0".to_owned()
+        }
+        Scope::Individuals => "SELECT COUNT(*) AS n FROM (SELECT DISTINCT school_id, author_key FROM articles
+             WHERE credit_year = $1 AND site_points > 0) t"
+            .to_owned(),
+    };
+    let edge = format!(
+        "{} SELECT r.position AS position, r.rnk AS rnk FROM ranked r
+         WHERE r.position BETWEEN $2 AND $3 ORDER BY r.position",
+        ranked_cte(scope, key)
+    );
+    let rows = format!(
+        "{} {} WHERE r.position > 0 ORDER BY r.position LIMIT {}",
+        ranked_cte(scope, key),
+        select_rows(scope),
+        page_size + 1
+    );
+    let fill = |sql: String| {
+        sql.replace("$1", &year.to_string())
+            .replace("$2", "1")
+            .replace("$3", "2")
+    };
+    vec![
+        ("population (cap)", fill(population)),
+        ("ranks at the cut-off", fill(edge)),
+        ("first page of rows", fill(rows)),
+    ]
+}
