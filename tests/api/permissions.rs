@@ -38,6 +38,10 @@ const LOGGED_IN: &[Who] = &[
 ];
 const SECRETARIAT: &[Who] = &[Who::Secretariat];
 const SECRETARIAT_OR_COUNCIL: &[Who] = &[Who::Secretariat, Who::Council];
+const COUNCIL: &[Who] = &[Who::Council];
+const STANDINGS_READERS: &[Who] = &[Who::Correspondent, Who::Secretariat, Who::Council];
+/// SPEC §D: "file an objection during public notice" — members, correspondents, district leads.
+const OBJECTORS: &[Who] = &[Who::Member, Who::Correspondent, Who::DistrictLead];
 
 struct Row {
     method: Method,
@@ -80,6 +84,59 @@ fn table() -> Vec<Row> {
         r(M::GET, "/api/v1/members/{id}", SECRETARIAT),
         r(M::PUT, "/api/v1/members/{id}/roles", SECRETARIAT),
         r(M::GET, "/api/v1/audit-log", SECRETARIAT_OR_COUNCIL),
+        r(
+            M::GET,
+            "/api/v1/credit-years/{year}/standings",
+            STANDINGS_READERS,
+        ),
+        r(
+            M::GET,
+            "/api/v1/credit-years/{year}/standings.xlsx",
+            SECRETARIAT_OR_COUNCIL,
+        ),
+        r(M::PUT, "/api/v1/credit-years/{year}/settings", SECRETARIAT),
+        r(M::POST, "/api/v1/credit-years/{year}/notice", SECRETARIAT),
+        r(M::GET, "/api/v1/credit-years/{year}/notice", EVERYONE),
+        r(M::POST, "/api/v1/credit-years/{year}/objections", OBJECTORS),
+        r(M::GET, "/api/v1/credit-years/{year}/objections", LOGGED_IN),
+        r(M::POST, "/api/v1/objections/{id}/resolve", SECRETARIAT),
+        r(
+            M::PUT,
+            "/api/v1/credit-years/{year}/eligibility/{school_id}",
+            SECRETARIAT,
+        ),
+        r(
+            M::PUT,
+            "/api/v1/credit-years/{year}/individual-eligibility/{key}",
+            SECRETARIAT,
+        ),
+        r(M::POST, "/api/v1/credit-years/{year}/proposal", SECRETARIAT),
+        r(
+            M::GET,
+            "/api/v1/credit-years/{year}/proposal",
+            SECRETARIAT_OR_COUNCIL,
+        ),
+        r(
+            M::PATCH,
+            "/api/v1/credit-years/{year}/proposal",
+            SECRETARIAT,
+        ),
+        r(
+            M::POST,
+            "/api/v1/credit-years/{year}/proposal/submit",
+            SECRETARIAT,
+        ),
+        r(
+            M::POST,
+            "/api/v1/credit-years/{year}/proposal/approve",
+            COUNCIL,
+        ),
+        r(
+            M::POST,
+            "/api/v1/credit-years/{year}/proposal/return",
+            COUNCIL,
+        ),
+        r(M::GET, "/api/v1/credit-years/{year}/honours", EVERYONE),
     ]
 }
 
@@ -152,7 +209,11 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
                 "/invitations/{id}",
                 &format!("/invitations/{invitation_id}"),
             )
-            .replace("/members/{id}", &format!("/members/{}", target.member_id));
+            .replace("/members/{id}", &format!("/members/{}", target.member_id))
+            .replace("{year}", "2021")
+            .replace("{school_id}", &school_id.to_string())
+            .replace("{key}", "1%2Fname%3Anobody")
+            .replace("/objections/{id}", "/objections/999999");
         let body = match (row.method.as_str(), row.template) {
             ("POST", "/api/v1/auth/wechat/login") => {
                 json!({"code": format!("dev:{}", &unique("p")[..10])})
@@ -170,6 +231,10 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
             ("POST", "/api/v1/me/phone") => json!({"code": "dev:13800138000"}),
             ("POST", "/api/v1/me/invitations/redeem") => json!({"code": "NOPE"}),
             ("PATCH", "/api/v1/me") => json!({"department": "后勤处"}),
+            ("PUT", "/api/v1/credit-years/{year}/settings") => json!({"ranking_key": "total"}),
+            ("POST", "/api/v1/credit-years/{year}/objections") => {
+                json!({"scope": "schools", "row_key": "1", "text": "权限测试的异议内容"})
+            }
             _ => json!({"refresh_token": "unknown"}),
         };
         for (who, session) in &sessions {
