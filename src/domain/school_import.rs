@@ -128,10 +128,10 @@ pub fn check(rows: &[Row], districts: &HashMap<String, i64>) -> (Vec<RowReport>,
                     known.join("、")
                 ));
             }
-            if len > 0 {
-                if let Some(first) = seen.insert(r.name.as_str(), r.line) {
-                    errors.push(format!("与第 {first} 行学校名称重复。"));
-                }
+            if len > 0
+                && let Some(first) = seen.insert(r.name.as_str(), r.line)
+            {
+                errors.push(format!("与第 {first} 行学校名称重复。"));
             }
             if !errors.is_empty() {
                 ok = false;

@@ -130,23 +130,23 @@ pub async fn create_invitation(
         )]));
     }
     let txn = state.db.begin().await?;
-    if let Some(s) = grant.school_id {
-        if school::Entity::find_by_id(s).one(&txn).await?.is_none() {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "/school_id",
-                "not_found",
-                "学校不存在。",
-            )]));
-        }
+    if let Some(s) = grant.school_id
+        && school::Entity::find_by_id(s).one(&txn).await?.is_none()
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/school_id",
+            "not_found",
+            "学校不存在。",
+        )]));
     }
-    if let Some(d) = grant.district_id {
-        if district::Entity::find_by_id(d).one(&txn).await?.is_none() {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "/district_id",
-                "not_found",
-                "片区不存在。",
-            )]));
-        }
+    if let Some(d) = grant.district_id
+        && district::Entity::find_by_id(d).one(&txn).await?.is_none()
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/district_id",
+            "not_found",
+            "片区不存在。",
+        )]));
     }
     let inv = invitation::ActiveModel {
         code: Set(new_code()),

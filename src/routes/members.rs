@@ -228,23 +228,23 @@ pub async fn put_roles(
         .await?
         .ok_or_else(|| ApiError::not_found().with_detail("成员不存在。"))?;
     for (i, g) in wanted.iter().enumerate() {
-        if let Some(s) = g.school_id {
-            if school::Entity::find_by_id(s).one(&txn).await?.is_none() {
-                return Err(ApiError::validation(vec![FieldError::new(
-                    &format!("/roles/{i}/school_id"),
-                    "not_found",
-                    "学校不存在。",
-                )]));
-            }
+        if let Some(s) = g.school_id
+            && school::Entity::find_by_id(s).one(&txn).await?.is_none()
+        {
+            return Err(ApiError::validation(vec![FieldError::new(
+                &format!("/roles/{i}/school_id"),
+                "not_found",
+                "学校不存在。",
+            )]));
         }
-        if let Some(d) = g.district_id {
-            if district::Entity::find_by_id(d).one(&txn).await?.is_none() {
-                return Err(ApiError::validation(vec![FieldError::new(
-                    &format!("/roles/{i}/district_id"),
-                    "not_found",
-                    "片区不存在。",
-                )]));
-            }
+        if let Some(d) = g.district_id
+            && district::Entity::find_by_id(d).one(&txn).await?.is_none()
+        {
+            return Err(ApiError::validation(vec![FieldError::new(
+                &format!("/roles/{i}/district_id"),
+                "not_found",
+                "片区不存在。",
+            )]));
         }
     }
     let before = load_grants(&txn, m.id).await?;

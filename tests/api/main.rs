@@ -4,13 +4,16 @@
 
 mod helpers;
 
+mod attachments;
 mod auth;
 mod cache;
+mod campaigns;
 mod clock;
 mod config;
 mod errors;
 mod idempotency;
 mod migrations;
+mod nominations;
 mod openapi;
 mod ops;
 mod pagination;
