@@ -1111,14 +1111,15 @@ pub(crate) fn attachment_disposition(file_name: &str, fallback: &str) -> Content
 }
 
 /// The package of the forwarded nominees (secretariat): per nominee a folder
-/// with the registration form (`.docx`) and the attachments. 409 `CONFLICT`
-/// when none is forwarded yet.
+/// with the registration form (`.docx`) and the attachments. A nominee who
+/// withdrew their consent after forwarding is left out (PIPL). 409
+/// `CONFLICT` when there is nothing to export.
 #[utoipa::path(
     tag = "campaigns",
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
-        (status = 200, description = "A zip archive", content_type = "application/zip", body = Vec<u8>),
+        (status = 200, description = "A zip archive", content_type = "application/zip", body = crate::routes::nominations::FileBody),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`CONFLICT`: nothing forwarded yet"),
@@ -1135,6 +1136,7 @@ pub async fn export_zip(
     let forwarded = nomination::Entity::find()
         .filter(nomination::Column::CampaignId.eq(c.id))
         .filter(nomination::Column::Status.eq(NominationStatus::Forwarded.as_str()))
+        .filter(nomination::Column::Consent.eq(true))
         .order_by_asc(nomination::Column::Id)
         .all(&state.db)
         .await?;

@@ -47,17 +47,15 @@ use crate::state::AppState;
 // ---------------------------------------------------------------------------
 // Views.
 
-/// An attachment as listed in its nomination (without its bytes).
-#[derive(Clone, Debug, Serialize, ToSchema, FromQueryResult)]
+/// An attachment's row without its bytes.
+#[derive(Clone, Debug, FromQueryResult)]
 pub struct AttachmentMeta {
     pub id: i64,
     pub kind: String,
-    /// Sniffed from the content: `image/jpeg`, `image/png` or `application/pdf`.
     pub content_type: String,
     pub file_name: String,
     pub size: i64,
     pub sha256: String,
-    #[serde(skip)]
     pub created_at: DateTime<Utc>,
 }
 
@@ -663,6 +661,23 @@ pub async fn withdraw(
 // ---------------------------------------------------------------------------
 // Attachments.
 
+/// A file's bytes (documentation of binary responses).
+pub struct FileBody;
+
+impl utoipa::PartialSchema for FileBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("The file's bytes"))
+            .build()
+            .into()
+    }
+}
+
+impl ToSchema for FileBody {}
+
 /// The multipart body of an upload (documentation).
 #[derive(Debug, ToSchema)]
 pub struct AttachmentUpload {
@@ -922,7 +937,7 @@ async fn find_attachment(
         ("attachment_id" = i64, Path, description = "Attachment id"),
     ),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = FileBody),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
     )
@@ -1000,7 +1015,7 @@ pub async fn delete_attachment(
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "Nomination id")),
     responses(
-        (status = 200, description = "The .docx", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", body = Vec<u8>),
+        (status = 200, description = "The .docx", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", body = FileBody),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
     )

@@ -308,6 +308,11 @@ async fn the_form_docx_contains_the_fields() {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     );
     let bytes = res.bytes().await.unwrap();
+    if let Ok(dir) = std::env::var("DUMP_DOCX_DIR") {
+        std::fs::write(format!("{dir}/form.docx"), &bytes).unwrap();
+    }
+    // It reads back as a Word document.
+    assert!(docx_rs::read_docx(&bytes).is_ok(), "a readable docx");
     let mut pkg = unzip(&bytes);
     for part in [
         "[Content_Types].xml",
@@ -419,12 +424,14 @@ async fn the_export_zip_holds_the_forwarded_packages() {
         .await;
     assert_problem(res, 409, "CONFLICT").await;
     let mut ids = Vec::new();
+    let mut leads = Vec::new();
     for name in ["钱报送", "孙报送", "李留下"] {
         let (_d, lead) = app.district_with_lead(&admin).await;
         let id = app.complete_draft(&lead, campaign, name).await;
         assert_eq!(app.submit_nomination(&lead, id).await.status(), 200);
         app.review_nomination(&admin, id, "shortlist", None).await;
         ids.push(id);
+        leads.push(lead);
     }
     let res = app
         .post_as(
@@ -465,6 +472,21 @@ async fn the_export_zip_holds_the_forwarded_packages() {
     let docx = read_entry(&mut archive, &form);
     let xml = String::from_utf8(read_entry(&mut unzip(&docx), "word/document.xml")).unwrap();
     assert!(xml.contains("钱报送"));
+    // A nominee who withdraws consent after forwarding leaves the package.
+    let etag = app.etag_of(&leads[1], ids[1]).await;
+    let res = app
+        .patch_form(&leads[1], ids[1], Some(&etag), json!({"consent": false}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let bytes = app
+        .get_as(&format!("/api/v1/campaigns/{campaign}/export.zip"), &admin)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let archive = unzip(&bytes);
+    assert_eq!(archive.len(), 4);
+    assert!(archive.file_names().all(|n| n.contains("钱报送")));
     // Secretariat only.
     let (_d, lead) = app.district_with_lead(&admin).await;
     let res = app
