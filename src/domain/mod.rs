@@ -1,6 +1,8 @@
 //! Rules that need no HTTP.
 
 pub mod audit;
+pub mod nominations;
 pub mod phone;
+pub mod registration_form;
 pub mod roles;
 pub mod school_import;

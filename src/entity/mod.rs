@@ -1,11 +1,16 @@
 //! sea-orm entities (table shapes only; behaviour lives in `domain` and `routes`).
 
 pub mod audit_log;
+pub mod campaign;
+pub mod campaign_late_grant;
 pub mod district;
 pub mod idempotency_key;
 pub mod invitation;
 pub mod invitation_redemption;
 pub mod member;
 pub mod member_role;
+pub mod nomination;
+pub mod nomination_attachment;
+pub mod nomination_quota_slot;
 pub mod refresh_token;
 pub mod school;
