@@ -132,6 +132,9 @@ pub async fn run(
             if dev && crate::seed::demo_organisation(&app.state().db, chrono::Utc::now()).await? {
                 tracing::info!("seeded the demo association (districts and schools)");
             }
+            if dev && crate::seed::demo_campaign(&app.state().db, chrono::Utc::now()).await? {
+                tracing::info!("seeded a demo 最美后勤人 campaign with a deadline a month ahead");
+            }
             tracing::info!(port = app.port(), "listening");
             app.run_until_stopped().await?;
             Ok(())

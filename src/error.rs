@@ -97,6 +97,13 @@ error_codes! {
     HonoursNotApproved = (NOT_FOUND, "HONOURS_NOT_APPROVED", "Honours not approved yet", "本年度表彰名单尚未经理事会审定。"),
 
     // Nominations (campaigns, filing, attachments, review).
+    DeadlinePassed = (CONFLICT, "DEADLINE_PASSED", "Deadline passed", "推荐已截止。"),
+    QuotaExceeded = (CONFLICT, "QUOTA_EXCEEDED", "Quota exceeded", "已达到推荐名额上限。"),
+    PreviouslyHonoured = (CONFLICT, "PREVIOUSLY_HONOURED", "Nominee honoured before", "该候选人已获得往届表彰，不再参与本次推举。"),
+    ConsentRequired = (CONFLICT, "CONSENT_REQUIRED", "Nominee's consent required", "候选人未同意报送至中国教育后勤协会及公开事迹和照片，不能报送。"),
+    PreconditionFailed = (PRECONDITION_FAILED, "PRECONDITION_FAILED", "Stale If-Match", "推荐内容已被修改，请刷新后再编辑。"),
+    PreconditionRequired = (PRECONDITION_REQUIRED, "PRECONDITION_REQUIRED", "If-Match required", "修改前请先读取推荐内容，并在 If-Match 请求头中带上其 ETag。"),
+    MalformedMultipart = (BAD_REQUEST, "MALFORMED_MULTIPART", "Malformed multipart body", "上传内容格式不正确，请以 multipart/form-data 上传 kind 和 file 两个字段。"),
 
 }
 

@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait,
 };
 
-use crate::entity::{district, school};
+use crate::entity::{campaign, district, school};
 
 /// Districts and a few of their member schools (public names of Sichuan universities).
 const DEMO: &[(&str, &[&str])] = &[
@@ -76,4 +76,59 @@ pub async fn demo_organisation(
     }
     txn.commit().await?;
     Ok(true)
+}
+
+/// Seeds a 最美后勤人 campaign of the current year whose district deadline
+/// lies a month ahead of `now` (midnight China time), so the nomination flow
+/// can be tried; only when there is no campaign yet. Answers whether it did.
+pub async fn demo_campaign(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    use crate::clock::{china_date, china_midnight, china_year};
+    use crate::domain::nominations::{self as rules, Contact, Exclusion};
+    if campaign::Entity::find().count(db).await? > 0 {
+        return Ok(false);
+    }
+    let day = |days: u64| {
+        china_date(now)
+            .checked_add_days(chrono::Days::new(days))
+            .and_then(china_midnight)
+            .unwrap_or(now + chrono::Duration::days(days as i64))
+    };
+    let year = china_year(now);
+    let contacts = vec![Contact {
+        name: "郑云泽".to_owned(),
+        role: Some("协会秘书处联系人".to_owned()),
+        phone: Some("18583246978".to_owned()),
+        email: Some("scgxhq88888@sina.com".to_owned()),
+    }];
+    let exclusions = vec![Exclusion {
+        name: "示例姓名".to_owned(),
+        unit: "示例大学".to_owned(),
+        note: Some(format!("{}年度感动人物（演示数据）", year - 1)),
+    }];
+    campaign::ActiveModel {
+        title: Set(format!("{year}年度最美后勤人")),
+        year: Set(year),
+        categories: Set(json(&rules::default_categories())),
+        district_quota: Set(rules::DEFAULT_DISTRICT_QUOTA),
+        association_quota: Set(rules::DEFAULT_ASSOCIATION_QUOTA),
+        district_deadline: Set(day(31)),
+        national_deadline: Set(Some(day(68))),
+        contacts: Set(json(&contacts)),
+        exclusions: Set(json(&exclusions)),
+        forwarded_count: Set(0),
+        created_by: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
 }

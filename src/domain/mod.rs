@@ -2,7 +2,9 @@
 
 pub mod audit;
 pub mod honours;
+pub mod nominations;
 pub mod phone;
+pub mod registration_form;
 pub mod roles;
 pub mod school_import;
 pub mod standings;

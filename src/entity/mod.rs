@@ -2,6 +2,8 @@
 
 pub mod audit_log;
 pub mod credit_year_setting;
+pub mod campaign;
+pub mod campaign_late_grant;
 pub mod district;
 pub mod idempotency_key;
 pub mod individual_eligibility;
@@ -14,6 +16,9 @@ pub mod notice_row;
 pub mod objection;
 pub mod proposal;
 pub mod proposal_entry;
+pub mod nomination;
+pub mod nomination_attachment;
+pub mod nomination_quota_slot;
 pub mod refresh_token;
 pub mod school;
 pub mod school_eligibility;

@@ -5,12 +5,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod fallback;
 pub mod invitations;
 pub mod me;
 pub mod members;
 pub mod meta;
 pub mod notice;
+pub mod nominations;
 pub mod ops;
 pub mod org;
 pub mod proposal;
@@ -64,5 +66,23 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(proposal::submit_proposal)
         .service(proposal::approve_proposal)
         .service(proposal::return_proposal)
-        .service(proposal::get_honours);
+        .service(proposal::get_honours)
+        .service(campaigns::list_campaigns)
+        .service(campaigns::create_campaign)
+        .service(campaigns::get_campaign)
+        .service(campaigns::update_campaign)
+        .service(campaigns::create_late_grant)
+        .service(campaigns::create_nomination)
+        .service(campaigns::list_nominations)
+        .service(campaigns::forward)
+        .service(campaigns::export_zip)
+        .service(nominations::get_nomination)
+        .service(nominations::patch_nomination)
+        .service(nominations::submit)
+        .service(nominations::withdraw)
+        .service(nominations::upload_attachment)
+        .service(nominations::get_attachment)
+        .service(nominations::delete_attachment)
+        .service(nominations::form_docx)
+        .service(nominations::review);
 }

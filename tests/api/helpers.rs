@@ -361,3 +361,291 @@ impl TestApp {
             .unwrap()
     }
 }
+
+// ---------------------------------------------------------------------------
+// Nominations (campaigns, filing, attachments).
+
+/// The campaign of seed 002: deadline "11月3日前" = 2021-11-04T00:00:00+08:00.
+pub fn seed_campaign_body() -> serde_json::Value {
+    serde_json::json!({
+        "title": "2021年度最美后勤人",
+        "year": 2021,
+        "deadline": "2021-11-04T00:00:00+08:00",
+        "national_deadline": "2021-12-11T00:00:00+08:00",
+        "contacts": [{"name": "郑云泽", "role": "协会秘书处联系人", "phone": "18583246978", "email": "scgxhq88888@sina.com"}],
+        "exclusions": [{"name": "李感动", "unit": "四川大学", "note": "2020年度感动人物"}]
+    })
+}
+
+/// A small image encoded as PNG or JPEG.
+pub fn image_bytes(format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(30, 42, |x, y| {
+        image::Rgb([(x * 8) as u8, (y * 6) as u8, 128])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, format)
+        .unwrap();
+    out.into_inner()
+}
+
+/// A minimal PDF.
+pub fn pdf_bytes() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
+}
+
+/// A complete person form (a story of 320 characters).
+pub fn person_form(name: &str, unit: &str) -> serde_json::Value {
+    serde_json::json!({
+        "category": "敬业美",
+        "name": name,
+        "gender": "女",
+        "ethnicity": "彝族",
+        "age": 45,
+        "political_status": "中共党员",
+        "phone": "13812346978",
+        "email": "nominee@example.com",
+        "unit": unit,
+        "department": "后勤保障处饮食服务中心",
+        "position": "主任／高级工程师",
+        "address": "四川省成都市武侯区一环路南一段24号",
+        "postcode": "610065",
+        "story": "她扎根后勤一线二十年，".repeat(32),
+        "honours": [{"title": "四川省教育后勤先进个人", "awarded_by": "四川省高校后勤协会", "date": "2020-12-18", "level": "省级"}],
+        "unit_opinion": "同意推荐。",
+        "consent": true
+    })
+}
+
+/// A complete team form.
+pub fn team_form(team_name: &str, unit: &str) -> serde_json::Value {
+    serde_json::json!({
+        "category": "最美服务团队",
+        "team_name": team_name,
+        "unit": unit,
+        "department": "后勤服务总公司",
+        "contact_name": "王清",
+        "contact_phone": "13718918500",
+        "member_count": 36,
+        "email": "team@example.com",
+        "address": "四川省成都市郫都区犀安路999号",
+        "postcode": "611731",
+        "story": "团队坚守服务育人理念，".repeat(32),
+        "honours": [{"title": "最美服务团队", "awarded_by": "四川日报", "date": "2021-05-04", "level": "媒体"}],
+        "unit_opinion": "同意推荐。",
+        "consent": true
+    })
+}
+
+impl TestApp {
+    /// Creates the seed's campaign as `admin`; answers its id.
+    pub async fn seed_campaign(&self, admin: &Session) -> i64 {
+        let res = self
+            .post_as("/api/v1/campaigns", admin, &seed_campaign_body())
+            .await;
+        assert_eq!(res.status(), 201, "campaign created");
+        let body: serde_json::Value = res.json().await.unwrap();
+        body["id"].as_i64().unwrap()
+    }
+
+    /// A district (with a school) and a lead of it.
+    pub async fn district_with_lead(&self, admin: &Session) -> (i64, Session) {
+        let (district_id, _) = self.district_and_school(admin).await;
+        let lead = self
+            .member_with(Role::DistrictLead, None, Some(district_id))
+            .await;
+        (district_id, lead)
+    }
+
+    /// Starts a draft with this form; answers the nomination id.
+    pub async fn draft(
+        &self,
+        lead: &Session,
+        campaign_id: i64,
+        kind: &str,
+        form: serde_json::Value,
+    ) -> i64 {
+        let res = self
+            .post_as(
+                &format!("/api/v1/campaigns/{campaign_id}/nominations"),
+                lead,
+                &serde_json::json!({"kind": kind, "form": form}),
+            )
+            .await;
+        let status = res.status();
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "draft created: {body}");
+        body["id"].as_i64().unwrap()
+    }
+
+    /// Uploads a file as an attachment.
+    pub async fn upload(
+        &self,
+        who: &Session,
+        nomination_id: i64,
+        kind: &str,
+        file_name: &str,
+        declared_type: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_owned())
+            .mime_str(declared_type)
+            .unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_owned())
+            .part("file", part);
+        self.authed(
+            reqwest::Method::POST,
+            &format!("/api/v1/nominations/{nomination_id}/attachments"),
+            who,
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+    }
+
+    /// Uploads the complete set: photo (persons), a certificate, the stamped scan.
+    pub async fn upload_all(&self, who: &Session, nomination_id: i64, person: bool) {
+        if person {
+            let res = self
+                .upload(
+                    who,
+                    nomination_id,
+                    "photo",
+                    "照片.png",
+                    "image/png",
+                    image_bytes(image::ImageFormat::Png),
+                )
+                .await;
+            assert_eq!(res.status(), 201, "photo: {}", res.text().await.unwrap());
+        }
+        let res = self
+            .upload(
+                who,
+                nomination_id,
+                "certificate",
+                "证书.pdf",
+                "application/pdf",
+                pdf_bytes(),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            201,
+            "certificate: {}",
+            res.text().await.unwrap()
+        );
+        let res = self
+            .upload(
+                who,
+                nomination_id,
+                "registration_scan",
+                "报名表.jpg",
+                "image/jpeg",
+                image_bytes(image::ImageFormat::Jpeg),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "scan: {}", res.text().await.unwrap());
+    }
+
+    /// A complete person nomination with its attachments, not yet submitted.
+    pub async fn complete_draft(&self, lead: &Session, campaign_id: i64, name: &str) -> i64 {
+        let id = self
+            .draft(
+                lead,
+                campaign_id,
+                "person",
+                person_form(name, "电子科技大学"),
+            )
+            .await;
+        self.upload_all(lead, id, true).await;
+        id
+    }
+
+    pub async fn submit_nomination(&self, lead: &Session, nomination_id: i64) -> reqwest::Response {
+        self.post_as(
+            &format!("/api/v1/nominations/{nomination_id}/submit"),
+            lead,
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// Reviews as the secretariat; asserts success.
+    pub async fn review_nomination(
+        &self,
+        admin: &Session,
+        nomination_id: i64,
+        decision: &str,
+        reason: Option<&str>,
+    ) {
+        let res = self
+            .post_as(
+                &format!("/api/v1/nominations/{nomination_id}/review"),
+                admin,
+                &serde_json::json!({"decision": decision, "reason": reason}),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "review: {}", res.text().await.unwrap());
+    }
+
+    /// The current ETag of a nomination.
+    pub async fn etag_of(&self, who: &Session, nomination_id: i64) -> String {
+        let res = self
+            .get_as(&format!("/api/v1/nominations/{nomination_id}"), who)
+            .await;
+        assert_eq!(res.status(), 200);
+        res.headers()["etag"].to_str().unwrap().to_owned()
+    }
+
+    /// PATCHes a nomination's form with `If-Match`.
+    pub async fn patch_form(
+        &self,
+        who: &Session,
+        nomination_id: i64,
+        if_match: Option<&str>,
+        form: serde_json::Value,
+    ) -> reqwest::Response {
+        let mut req = self
+            .authed(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/nominations/{nomination_id}"),
+                who,
+            )
+            .json(&serde_json::json!({"form": form}));
+        if let Some(tag) = if_match {
+            req = req.header("if-match", tag);
+        }
+        req.send().await.unwrap()
+    }
+}
+
+/// An instant in China time, e.g. `china("2021-11-03T23:59:59")`.
+pub fn china(local: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("{local}+08:00"))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+impl TestApp {
+    /// The same member with a fresh access token (after moving the clock
+    /// past the 15-minute access token), through `POST /auth/refresh`.
+    pub async fn refreshed(&self, who: &Session) -> Session {
+        let res = self
+            .client
+            .post(self.url("/api/v1/auth/refresh"))
+            .json(&serde_json::json!({"refresh_token": who.refresh_token}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "refresh");
+        let body: serde_json::Value = res.json().await.unwrap();
+        Session {
+            member_id: who.member_id,
+            access_token: body["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+}

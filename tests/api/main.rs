@@ -4,9 +4,11 @@
 
 mod helpers;
 
+mod attachments;
 mod audit;
 mod auth;
 mod cache;
+mod campaigns;
 mod cli;
 mod clock;
 mod config;
@@ -16,6 +18,7 @@ mod idempotency;
 mod invitations;
 mod me;
 mod migrations;
+mod nominations;
 mod openapi;
 mod ops;
 mod org;

@@ -42,6 +42,10 @@ const COUNCIL: &[Who] = &[Who::Council];
 const STANDINGS_READERS: &[Who] = &[Who::Correspondent, Who::Secretariat, Who::Council];
 /// SPEC §D: "file an objection during public notice" — members, correspondents, district leads.
 const OBJECTORS: &[Who] = &[Who::Member, Who::Correspondent, Who::DistrictLead];
+/// SPEC §D "file/edit/submit own district's nomination": district leads only.
+const DISTRICT_LEAD: &[Who] = &[Who::DistrictLead];
+/// Reading a nomination: the lead of its district and the secretariat.
+const LEAD_OR_SECRETARIAT: &[Who] = &[Who::DistrictLead, Who::Secretariat];
 
 struct Row {
     method: Method,
@@ -137,6 +141,44 @@ fn table() -> Vec<Row> {
             COUNCIL,
         ),
         r(M::GET, "/api/v1/credit-years/{year}/honours", EVERYONE),
+        r(M::GET, "/api/v1/campaigns", EVERYONE),
+        r(M::POST, "/api/v1/campaigns", SECRETARIAT),
+        r(M::GET, "/api/v1/campaigns/{id}", EVERYONE),
+        r(M::PATCH, "/api/v1/campaigns/{id}", SECRETARIAT),
+        r(M::POST, "/api/v1/campaigns/{id}/late-grants", SECRETARIAT),
+        r(M::POST, "/api/v1/campaigns/{id}/nominations", DISTRICT_LEAD),
+        r(
+            M::GET,
+            "/api/v1/campaigns/{id}/nominations",
+            LEAD_OR_SECRETARIAT,
+        ),
+        r(M::POST, "/api/v1/campaigns/{id}/forward", SECRETARIAT),
+        r(M::GET, "/api/v1/campaigns/{id}/export.zip", SECRETARIAT),
+        r(M::GET, "/api/v1/nominations/{id}", LEAD_OR_SECRETARIAT),
+        r(M::PATCH, "/api/v1/nominations/{id}", DISTRICT_LEAD),
+        r(M::POST, "/api/v1/nominations/{id}/submit", DISTRICT_LEAD),
+        r(M::POST, "/api/v1/nominations/{id}/withdraw", DISTRICT_LEAD),
+        r(
+            M::POST,
+            "/api/v1/nominations/{id}/attachments",
+            DISTRICT_LEAD,
+        ),
+        r(
+            M::GET,
+            "/api/v1/nominations/{id}/attachments/{attachment_id}",
+            LEAD_OR_SECRETARIAT,
+        ),
+        r(
+            M::DELETE,
+            "/api/v1/nominations/{id}/attachments/{attachment_id}",
+            DISTRICT_LEAD,
+        ),
+        r(
+            M::GET,
+            "/api/v1/nominations/{id}/form.docx",
+            LEAD_OR_SECRETARIAT,
+        ),
+        r(M::POST, "/api/v1/nominations/{id}/review", SECRETARIAT),
     ]
 }
 
@@ -187,13 +229,27 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
                 .await,
         ),
     ));
-    sessions.push((
-        Who::DistrictLead,
-        Some(
-            app.member_with(Role::DistrictLead, None, Some(district_id))
-                .await,
-        ),
-    ));
+    let lead = app
+        .member_with(Role::DistrictLead, None, Some(district_id))
+        .await;
+    sessions.push((Who::DistrictLead, Some(lead.clone())));
+    let campaign_id = app.seed_campaign(&admin).await;
+    let nomination_id = app
+        .draft(
+            &lead,
+            campaign_id,
+            "person",
+            crate::helpers::person_form("权限测试", "四川大学"),
+        )
+        .await;
+    app.upload_all(&lead, nomination_id, true).await;
+    let nomination: serde_json::Value = app
+        .get_as(&format!("/api/v1/nominations/{nomination_id}"), &lead)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let attachment_id = nomination["attachments"][0]["id"].as_i64().unwrap();
     sessions.push((
         Who::Council,
         Some(app.member_with(Role::Council, None, None).await),
@@ -213,7 +269,13 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
             .replace("{year}", "2021")
             .replace("{school_id}", &school_id.to_string())
             .replace("{key}", "1%2Fname%3Anobody")
-            .replace("/objections/{id}", "/objections/999999");
+            .replace("/objections/{id}", "/objections/999999")
+            .replace("/campaigns/{id}", &format!("/campaigns/{campaign_id}"))
+            .replace(
+                "/nominations/{id}",
+                &format!("/nominations/{nomination_id}"),
+            )
+            .replace("{attachment_id}", &attachment_id.to_string());
         let body = match (row.method.as_str(), row.template) {
             ("POST", "/api/v1/auth/wechat/login") => {
                 json!({"code": format!("dev:{}", &unique("p")[..10])})
@@ -235,6 +297,17 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
             ("POST", "/api/v1/credit-years/{year}/objections") => {
                 json!({"scope": "schools", "row_key": "1", "text": "权限测试的异议内容"})
             }
+            ("POST", "/api/v1/campaigns") => crate::helpers::seed_campaign_body(),
+            ("PATCH", "/api/v1/campaigns/{id}") => json!({"title": "2021年度最美后勤人"}),
+            ("POST", "/api/v1/campaigns/{id}/late-grants") => {
+                json!({"district_id": district_id, "until": "2021-11-05T00:00:00+08:00", "reason": "补报"})
+            }
+            ("POST", "/api/v1/campaigns/{id}/nominations") => json!({"kind": "person"}),
+            ("POST", "/api/v1/campaigns/{id}/forward") => {
+                json!({"nomination_ids": [nomination_id]})
+            }
+            ("PATCH", "/api/v1/nominations/{id}") => json!({"form": {"age": 46}}),
+            ("POST", "/api/v1/nominations/{id}/review") => json!({"decision": "shortlist"}),
             _ => json!({"refresh_token": "unknown"}),
         };
         for (who, session) in &sessions {
@@ -245,6 +318,14 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
             req = if row.template == "/api/v1/schools/import" {
                 req.header("content-type", "text/csv")
                     .body("学校名称,片区\n")
+            } else if row.template == "/api/v1/nominations/{id}/attachments" {
+                let part =
+                    reqwest::multipart::Part::bytes(crate::helpers::pdf_bytes()).file_name("c.pdf");
+                req.multipart(
+                    reqwest::multipart::Form::new()
+                        .text("kind", "certificate")
+                        .part("file", part),
+                )
             } else if row.method != Method::GET && row.method != Method::DELETE {
                 req.json(&body)
             } else {

@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "nomination_attachments")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub nomination_id: i64,
+    /// `photo`, `certificate` or `registration_scan`.
+    pub kind: String,
+    /// Sniffed from the content, never taken from the client.
+    pub content_type: String,
+    pub file_name: String,
+    pub size: i64,
+    pub sha256: String,
+    #[sea_orm(column_type = "Blob")]
+    pub data: Vec<u8>,
+    pub created_by: i64,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

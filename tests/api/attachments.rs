@@ -1,0 +1,496 @@
+//! Attachments (the one-inch photo, the honour certificates, the stamped
+//! form's scan), the Word form of 附件二, and the export of the forwarded
+//! nominees' package.
+
+use std::io::Read;
+
+use association::domain::roles::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    TestApp, assert_problem, image_bytes, pdf_bytes, person_form, spawn_app, team_form,
+};
+
+async fn setup(app: &TestApp) -> (crate::helpers::Session, i64, crate::helpers::Session, i64) {
+    let admin = app.secretariat().await;
+    let campaign = app.seed_campaign(&admin).await;
+    let (_d, lead) = app.district_with_lead(&admin).await;
+    let id = app
+        .draft(
+            &lead,
+            campaign,
+            "person",
+            person_form("刘照片", "四川农业大学"),
+        )
+        .await;
+    (admin, campaign, lead, id)
+}
+
+fn unzip(bytes: &[u8]) -> zip::ZipArchive<std::io::Cursor<Vec<u8>>> {
+    zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a valid zip package")
+}
+
+fn read_entry(archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    archive
+        .by_name(name)
+        .unwrap_or_else(|_| panic!("{name} in the package"))
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn a_file_named_jpg_that_is_a_pdf_is_refused_as_a_photo() {
+    let app = spawn_app().await;
+    let (_admin, _campaign, lead, id) = setup(&app).await;
+    let res = app
+        .upload(&lead, id, "photo", "照片.jpg", "image/jpeg", pdf_bytes())
+        .await;
+    let body = assert_problem(res, 415, "UNSUPPORTED_MEDIA_TYPE").await;
+    assert!(body["detail"].as_str().unwrap().contains("PDF"), "{body}");
+    // A PNG named .pdf is a photo all the same, stored as image/png.
+    let res = app
+        .upload(
+            &lead,
+            id,
+            "photo",
+            "scan.pdf",
+            "application/pdf",
+            image_bytes(image::ImageFormat::Png),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let a: Value = res.json().await.unwrap();
+    assert_eq!(a["content_type"], "image/png");
+    assert_eq!(a["file_name"], "scan.png");
+    // Text is no scan either.
+    let res = app
+        .upload(
+            &lead,
+            id,
+            "certificate",
+            "证书.pdf",
+            "application/pdf",
+            b"hello".to_vec(),
+        )
+        .await;
+    assert_problem(res, 415, "UNSUPPORTED_MEDIA_TYPE").await;
+}
+
+#[tokio::test]
+async fn an_oversized_upload_is_413() {
+    let app = spawn_app().await;
+    let (_admin, _campaign, lead, id) = setup(&app).await;
+    let mut big = image_bytes(image::ImageFormat::Png);
+    big.resize(2 * 1024 * 1024 + 1, 0);
+    let res = app
+        .upload(&lead, id, "photo", "big.png", "image/png", big.clone())
+        .await;
+    let body = assert_problem(res, 413, "PAYLOAD_TOO_LARGE").await;
+    assert!(body["detail"].as_str().unwrap().contains("2 MB"), "{body}");
+    // The same size is fine for a certificate scan (10 MB).
+    let res = app
+        .upload(&lead, id, "certificate", "big.png", "image/png", big)
+        .await;
+    assert_eq!(res.status(), 201);
+    let mut huge = pdf_bytes();
+    huge.resize(10 * 1024 * 1024 + 1, b' ');
+    let res = app
+        .upload(
+            &lead,
+            id,
+            "registration_scan",
+            "huge.pdf",
+            "application/pdf",
+            huge,
+        )
+        .await;
+    assert_problem(res, 413, "PAYLOAD_TOO_LARGE").await;
+    let view: Value = app
+        .get_as(&format!("/api/v1/nominations/{id}"), &lead)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["attachments"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_bad_multipart_body_or_kind_is_refused() {
+    let app = spawn_app().await;
+    let (_admin, _campaign, lead, id) = setup(&app).await;
+    let res = app
+        .upload(
+            &lead,
+            id,
+            "selfie",
+            "a.png",
+            "image/png",
+            image_bytes(image::ImageFormat::Png),
+        )
+        .await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/kind");
+    let res = app
+        .post_as(
+            &format!("/api/v1/nominations/{id}/attachments"),
+            &lead,
+            &json!({"kind": "photo"}),
+        )
+        .await;
+    assert_problem(res, 415, "UNSUPPORTED_MEDIA_TYPE").await;
+}
+
+#[tokio::test]
+async fn at_most_two_certificates_one_photo_and_a_team_has_no_photo() {
+    let app = spawn_app().await;
+    let (admin, campaign, lead, id) = setup(&app).await;
+    for _ in 0..2 {
+        let res = app
+            .upload(
+                &lead,
+                id,
+                "certificate",
+                "c.pdf",
+                "application/pdf",
+                pdf_bytes(),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let res = app
+        .upload(
+            &lead,
+            id,
+            "certificate",
+            "c.pdf",
+            "application/pdf",
+            pdf_bytes(),
+        )
+        .await;
+    assert_problem(res, 409, "CONFLICT").await;
+    // A second photo replaces the first.
+    for format in [image::ImageFormat::Png, image::ImageFormat::Jpeg] {
+        let res = app
+            .upload(
+                &lead,
+                id,
+                "photo",
+                "p",
+                "application/octet-stream",
+                image_bytes(format),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let view: Value = app
+        .get_as(&format!("/api/v1/nominations/{id}"), &lead)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = view["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["certificate", "certificate", "photo"]);
+    assert_eq!(view["attachments"][2]["content_type"], "image/jpeg");
+
+    let (_d, team_lead) = app.district_with_lead(&admin).await;
+    let team = app
+        .draft(
+            &team_lead,
+            campaign,
+            "team",
+            team_form("保洁团队", "四川轻化工大学"),
+        )
+        .await;
+    let res = app
+        .upload(
+            &team_lead,
+            team,
+            "photo",
+            "p.png",
+            "image/png",
+            image_bytes(image::ImageFormat::Png),
+        )
+        .await;
+    assert_problem(res, 422, "VALIDATION_FAILED").await;
+}
+
+#[tokio::test]
+async fn attachments_are_read_by_the_lead_and_the_secretariat_only_with_the_sniffed_type() {
+    let app = spawn_app().await;
+    let (admin, _campaign, lead, id) = setup(&app).await;
+    let png = image_bytes(image::ImageFormat::Png);
+    let res = app
+        .upload(&lead, id, "photo", "证件照.jpg", "image/jpeg", png.clone())
+        .await;
+    let a: Value = res.json().await.unwrap();
+    let path = format!("/api/v1/nominations/{id}/attachments/{}", a["id"]);
+    for who in [&lead, &admin] {
+        let res = app.get_as(&path, who).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "image/png");
+        let cd = res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(cd.starts_with("attachment"), "{cd}");
+        assert!(cd.contains("filename*=UTF-8''"), "{cd}");
+        assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+    }
+    let council = app.member_with(Role::Council, None, None).await;
+    assert_problem(app.get_as(&path, &council).await, 403, "FORBIDDEN").await;
+    let (_d, other_lead) = app.district_with_lead(&admin).await;
+    assert_problem(app.get_as(&path, &other_lead).await, 403, "FORBIDDEN").await;
+    assert_problem(app.get(&path).await, 401, "UNAUTHENTICATED").await;
+    let res = app
+        .get_as(
+            &format!("/api/v1/nominations/{id}/attachments/999999"),
+            &lead,
+        )
+        .await;
+    assert_problem(res, 404, "NOT_FOUND").await;
+}
+
+#[tokio::test]
+async fn deleting_an_attachment_is_for_the_lead_of_a_draft_before_the_deadline() {
+    let app = spawn_app().await;
+    let (admin, _campaign, lead, id) = setup(&app).await;
+    app.upload_all(&lead, id, true).await;
+    let view: Value = app
+        .get_as(&format!("/api/v1/nominations/{id}"), &lead)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first = view["attachments"][0]["id"].as_i64().unwrap();
+    let second = view["attachments"][1]["id"].as_i64().unwrap();
+    let path = |a: i64| format!("/api/v1/nominations/{id}/attachments/{a}");
+    let res = app
+        .authed(reqwest::Method::DELETE, &path(first), &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 403, "FORBIDDEN").await;
+    let res = app
+        .authed(reqwest::Method::DELETE, &path(first), &lead)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_problem(app.get_as(&path(first), &lead).await, 404, "NOT_FOUND").await;
+    app.clock.set(crate::helpers::china("2021-11-04T00:00:00"));
+    let lead = app.refreshed(&lead).await;
+    let res = app
+        .authed(reqwest::Method::DELETE, &path(second), &lead)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 409, "DEADLINE_PASSED").await;
+}
+
+#[tokio::test]
+async fn the_form_docx_contains_the_fields() {
+    let app = spawn_app().await;
+    let (admin, _campaign, lead, id) = setup(&app).await;
+    app.upload_all(&lead, id, true).await;
+    let res = app
+        .get_as(&format!("/api/v1/nominations/{id}/form.docx"), &lead)
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let bytes = res.bytes().await.unwrap();
+    if let Ok(dir) = std::env::var("DUMP_DOCX_DIR") {
+        std::fs::write(format!("{dir}/form.docx"), &bytes).unwrap();
+    }
+    // It reads back as a Word document.
+    assert!(docx_rs::read_docx(&bytes).is_ok(), "a readable docx");
+    let mut pkg = unzip(&bytes);
+    for part in [
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "word/document.xml",
+        "word/styles.xml",
+    ] {
+        assert!(pkg.by_name(part).is_ok(), "{part} in the package");
+    }
+    let xml = String::from_utf8(read_entry(&mut pkg, "word/document.xml")).unwrap();
+    for text in [
+        "全国教育后勤系统“2021年度最美后勤人” 推举活动报名表",
+        "推荐单位",
+        "姓名",
+        "刘照片",
+        "性别",
+        "民族",
+        "彝族",
+        "年龄",
+        "45",
+        "政治面貌",
+        "中共党员",
+        "联系电话",
+        "13812346978",
+        "邮箱",
+        "nominee@example.com",
+        "单位名称",
+        "四川农业大学后勤保障处饮食服务中心",
+        "职务/职称",
+        "通讯地址",
+        "邮编",
+        "610065",
+        "申报人单位意见",
+        "同意推荐。",
+        "（盖章）",
+        "事迹材料",
+        "她扎根后勤一线二十年",
+        "曾获表彰",
+        "四川省教育后勤先进个人",
+        "敬业美",
+    ] {
+        assert!(xml.contains(text), "{text} in word/document.xml");
+    }
+    // The photo is embedded as a picture of the package.
+    assert!(xml.contains("<pic:pic"), "a picture in the document");
+    let media = (0..pkg.len())
+        .filter(|i| pkg.by_index(*i).unwrap().name().starts_with("word/media/"))
+        .count();
+    assert!(media >= 1, "the photo in word/media/");
+    let rels = String::from_utf8(read_entry(&mut pkg, "word/_rels/document.xml.rels")).unwrap();
+    assert!(rels.contains("media/"), "{rels}");
+    // The secretariat reads it too; council does not.
+    assert_eq!(
+        app.get_as(&format!("/api/v1/nominations/{id}/form.docx"), &admin)
+            .await
+            .status(),
+        200
+    );
+    let council = app.member_with(Role::Council, None, None).await;
+    let res = app
+        .get_as(&format!("/api/v1/nominations/{id}/form.docx"), &council)
+        .await;
+    assert_problem(res, 403, "FORBIDDEN").await;
+}
+
+#[tokio::test]
+async fn a_team_form_docx_shows_the_team() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let campaign = app.seed_campaign(&admin).await;
+    let (_d, lead) = app.district_with_lead(&admin).await;
+    let id = app
+        .draft(
+            &lead,
+            campaign,
+            "team",
+            team_form("宿管服务团队", "宜宾学院"),
+        )
+        .await;
+    let bytes = app
+        .get_as(&format!("/api/v1/nominations/{id}/form.docx"), &lead)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let xml = String::from_utf8(read_entry(&mut unzip(&bytes), "word/document.xml")).unwrap();
+    for text in [
+        "团队名称",
+        "宿管服务团队",
+        "团队人数",
+        "36",
+        "联系人",
+        "王清",
+        "13718918500",
+        "最美服务团队",
+        "四川日报",
+    ] {
+        assert!(xml.contains(text), "{text} in word/document.xml");
+    }
+}
+
+#[tokio::test]
+async fn the_export_zip_holds_the_forwarded_packages() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let campaign = app.seed_campaign(&admin).await;
+    let res = app
+        .get_as(&format!("/api/v1/campaigns/{campaign}/export.zip"), &admin)
+        .await;
+    assert_problem(res, 409, "CONFLICT").await;
+    let mut ids = Vec::new();
+    let mut leads = Vec::new();
+    for name in ["钱报送", "孙报送", "李留下"] {
+        let (_d, lead) = app.district_with_lead(&admin).await;
+        let id = app.complete_draft(&lead, campaign, name).await;
+        assert_eq!(app.submit_nomination(&lead, id).await.status(), 200);
+        app.review_nomination(&admin, id, "shortlist", None).await;
+        ids.push(id);
+        leads.push(lead);
+    }
+    let res = app
+        .post_as(
+            &format!("/api/v1/campaigns/{campaign}/forward"),
+            &admin,
+            &json!({"nomination_ids": [ids[0], ids[1]]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .get_as(&format!("/api/v1/campaigns/{campaign}/export.zip"), &admin)
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let bytes = res.bytes().await.unwrap();
+    let mut archive = unzip(&bytes);
+    let names: Vec<String> = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().to_owned())
+        .collect();
+    assert_eq!(names.len(), 8, "{names:?}");
+    for nominee in ["钱报送", "孙报送"] {
+        let of = |suffix: &str| {
+            names
+                .iter()
+                .any(|n| n.contains(nominee) && n.ends_with(suffix))
+        };
+        assert!(of("-报名表.docx"), "{nominee} form in {names:?}");
+        assert!(of("一寸免冠照.png"), "{nominee} photo in {names:?}");
+        assert!(of("荣誉证书1.pdf"), "{nominee} certificate in {names:?}");
+        assert!(of("盖章报名表扫描件.jpg"), "{nominee} scan in {names:?}");
+    }
+    assert!(!names.iter().any(|n| n.contains("李留下")), "{names:?}");
+    let form = names
+        .iter()
+        .find(|n| n.contains("钱报送") && n.ends_with(".docx"))
+        .unwrap()
+        .clone();
+    let docx = read_entry(&mut archive, &form);
+    let xml = String::from_utf8(read_entry(&mut unzip(&docx), "word/document.xml")).unwrap();
+    assert!(xml.contains("钱报送"));
+    // A nominee who withdraws consent after forwarding leaves the package.
+    let etag = app.etag_of(&leads[1], ids[1]).await;
+    let res = app
+        .patch_form(&leads[1], ids[1], Some(&etag), json!({"consent": false}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let bytes = app
+        .get_as(&format!("/api/v1/campaigns/{campaign}/export.zip"), &admin)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let archive = unzip(&bytes);
+    assert_eq!(archive.len(), 4);
+    assert!(archive.file_names().all(|n| n.contains("钱报送")));
+    // Secretariat only.
+    let (_d, lead) = app.district_with_lead(&admin).await;
+    let res = app
+        .get_as(&format!("/api/v1/campaigns/{campaign}/export.zip"), &lead)
+        .await;
+    assert_problem(res, 403, "FORBIDDEN").await;
+}
