@@ -89,7 +89,6 @@ error_codes! {
     OutsideNoticeWindow = (CONFLICT, "OUTSIDE_NOTICE_WINDOW", "Outside the notice window", "当前不在公示期内。"),
     ObjectionAlreadyResolved = (CONFLICT, "OBJECTION_ALREADY_RESOLVED", "Objection already resolved", "该异议已处理。"),
     ContentRisky = (UNPROCESSABLE_ENTITY, "CONTENT_RISKY", "Content refused by the content check", "内容未通过安全检测，请修改后再提交。"),
-    QuotaExceeded = (CONFLICT, "QUOTA_EXCEEDED", "Quota exceeded", "超出名额限制。"),
     ProposalNotEditable = (CONFLICT, "PROPOSAL_NOT_EDITABLE", "Proposal not editable", "推荐名单已报理事会审定，不能修改。"),
     ProposalWrongState = (CONFLICT, "PROPOSAL_WRONG_STATE", "Proposal in another state", "推荐名单当前状态不允许此操作。"),
     ProposalFinal = (CONFLICT, "PROPOSAL_FINAL", "Proposal approved and final", "推荐名单已经理事会审定，不能再更改。"),
