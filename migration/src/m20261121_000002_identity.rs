@@ -23,7 +23,10 @@ fn ts(name: &'static str) -> ColumnDef {
 }
 
 fn ts_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().null().to_owned()
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
 }
 
 fn fk(from_table: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
@@ -45,7 +48,12 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table("districts")
                 .col(id())
-                .col(ColumnDef::new("name").string_len(64).not_null().unique_key())
+                .col(
+                    ColumnDef::new("name")
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ts("created_at"))
                 .col(ts("updated_at"))
                 .to_owned(),
@@ -55,7 +63,12 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table("schools")
                 .col(id())
-                .col(ColumnDef::new("name").string_len(128).not_null().unique_key())
+                .col(
+                    ColumnDef::new("name")
+                        .string_len(128)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new("district_id").big_integer().not_null())
                 .col(ColumnDef::new("active").boolean().not_null().default(true))
                 .col(ts("created_at"))
@@ -77,7 +90,12 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table("members")
                 .col(id())
-                .col(ColumnDef::new("openid").string_len(128).not_null().unique_key())
+                .col(
+                    ColumnDef::new("openid")
+                        .string_len(128)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new("unionid").string_len(128).null())
                 .col(ColumnDef::new("display_name").string_len(64).not_null())
                 .col(ColumnDef::new("real_name").string_len(64).null())
@@ -102,7 +120,11 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new("scope_key").string_len(64).not_null())
                 .col(ts("granted_at"))
                 .col(ColumnDef::new("granted_by").big_integer().null())
-                .foreign_key(&mut fk("member_roles", "member_id", "members").on_delete(ForeignKeyAction::Cascade).to_owned())
+                .foreign_key(
+                    &mut fk("member_roles", "member_id", "members")
+                        .on_delete(ForeignKeyAction::Cascade)
+                        .to_owned(),
+                )
                 .foreign_key(&mut fk("member_roles", "school_id", "schools"))
                 .foreign_key(&mut fk("member_roles", "district_id", "districts"))
                 .to_owned(),
@@ -134,12 +156,21 @@ impl MigrationTrait for Migration {
                 .col(id())
                 .col(ColumnDef::new("member_id").big_integer().not_null())
                 .col(ColumnDef::new("family_id").string_len(36).not_null())
-                .col(ColumnDef::new("token_hash").string_len(64).not_null().unique_key())
+                .col(
+                    ColumnDef::new("token_hash")
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ts("created_at"))
                 .col(ts("expires_at"))
                 .col(ts_null("used_at"))
                 .col(ts_null("revoked_at"))
-                .foreign_key(&mut fk("refresh_tokens", "member_id", "members").on_delete(ForeignKeyAction::Cascade).to_owned())
+                .foreign_key(
+                    &mut fk("refresh_tokens", "member_id", "members")
+                        .on_delete(ForeignKeyAction::Cascade)
+                        .to_owned(),
+                )
                 .to_owned(),
         )
         .await?;
@@ -155,7 +186,12 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table("invitations")
                 .col(id())
-                .col(ColumnDef::new("code").string_len(32).not_null().unique_key())
+                .col(
+                    ColumnDef::new("code")
+                        .string_len(32)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new("role").string_len(32).not_null())
                 .col(ColumnDef::new("school_id").big_integer().null())
                 .col(ColumnDef::new("district_id").big_integer().null())
@@ -178,8 +214,16 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new("member_id").big_integer().not_null())
                 .col(ts("redeemed_at"))
                 .primary_key(Index::create().col("invitation_id").col("member_id"))
-                .foreign_key(&mut fk("invitation_redemptions", "invitation_id", "invitations"))
-                .foreign_key(&mut fk("invitation_redemptions", "member_id", "members").on_delete(ForeignKeyAction::Cascade).to_owned())
+                .foreign_key(&mut fk(
+                    "invitation_redemptions",
+                    "invitation_id",
+                    "invitations",
+                ))
+                .foreign_key(
+                    &mut fk("invitation_redemptions", "member_id", "members")
+                        .on_delete(ForeignKeyAction::Cascade)
+                        .to_owned(),
+                )
                 .to_owned(),
         )
         .await?;

@@ -1,5 +1,7 @@
 //! sea-orm entities (table shapes only; behaviour lives in `domain` and `routes`).
 
+pub mod article;
+pub mod article_duplicate;
 pub mod audit_log;
 pub mod district;
 pub mod idempotency_key;
@@ -9,3 +11,4 @@ pub mod member;
 pub mod member_role;
 pub mod refresh_token;
 pub mod school;
+pub mod source;

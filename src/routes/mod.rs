@@ -3,6 +3,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod articles;
 pub mod audit;
 pub mod auth;
 pub mod fallback;
@@ -12,6 +13,7 @@ pub mod members;
 pub mod meta;
 pub mod ops;
 pub mod org;
+pub mod sources;
 
 /// All routes: operations at the root, the API under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -44,5 +46,14 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(members::list_members)
         .service(members::get_member)
         .service(members::put_roles)
-        .service(audit::list_audit);
+        .service(audit::list_audit)
+        .service(sources::list_sources)
+        .service(sources::create_source)
+        .service(sources::update_source)
+        .service(articles::submit_article)
+        .service(articles::list_articles)
+        .service(articles::get_article)
+        .service(articles::withdraw_article)
+        .service(articles::review_article)
+        .service(articles::merge_article);
 }

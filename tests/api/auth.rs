@@ -71,11 +71,12 @@ async fn wechat_login_finds_the_member_by_openid_and_keeps_the_unionid() {
     let second: serde_json::Value = login("good-code").await.json().await.unwrap();
     assert_eq!(first["member"]["id"], second["member"]["id"]);
     use sea_orm::EntityTrait;
-    let m = association::entity::member::Entity::find_by_id(first["member"]["id"].as_i64().unwrap())
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let m =
+        association::entity::member::Entity::find_by_id(first["member"]["id"].as_i64().unwrap())
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(m.openid, "o6_bmjrPTlm6_2sgVt7hMZOPfL2M");
     assert_eq!(m.unionid.as_deref(), Some("o6_bmasdasdsad6_2sgVt7hMZOPfL"));
 }
@@ -85,7 +86,10 @@ async fn a_development_code_is_never_accepted_when_wechat_is_configured() {
     let mock = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/sns/jscode2session"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"errcode": 40029, "errmsg": "invalid code"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"errcode": 40029, "errmsg": "invalid code"})),
+        )
         .expect(1)
         .mount(&mock)
         .await;
@@ -106,12 +110,18 @@ async fn a_used_login_code_is_401_login_code_used_and_wechat_busy_is_503() {
     let mock = MockServer::start().await;
     Mock::given(method("GET"))
         .and(query_param("js_code", "used"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"errcode": 40163, "errmsg": "code been used"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"errcode": 40163, "errmsg": "code been used"})),
+        )
         .mount(&mock)
         .await;
     Mock::given(method("GET"))
         .and(query_param("js_code", "busy"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"errcode": -1, "errmsg": "system error"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"errcode": -1, "errmsg": "system error"})),
+        )
         .expect(1)
         .mount(&mock)
         .await;
@@ -149,18 +159,27 @@ async fn login_is_rate_limited_per_client() {
 }
 
 fn forge(secret: &[u8], alg: Algorithm, claims: serde_json::Value) -> String {
-    jsonwebtoken::encode(&Header::new(alg), &claims, &EncodingKey::from_secret(secret)).unwrap()
+    jsonwebtoken::encode(
+        &Header::new(alg),
+        &claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
 async fn bad_access_tokens_are_401_with_www_authenticate() {
     let app = spawn_app().await;
     let me = app.login("victim").await;
-    let secret = app.state.settings.jwt_secret.expose_secret().as_bytes().to_vec();
+    let secret = app
+        .state
+        .settings
+        .jwt_secret
+        .expose_secret()
+        .as_bytes()
+        .to_vec();
     let now = crate::helpers::default_now().timestamp();
-    let claims = |aud: &str, iat: i64, exp: i64| {
-        json!({"iss": ISSUER, "aud": aud, "sub": me.member_id.to_string(), "iat": iat, "exp": exp, "jti": unique("")})
-    };
+    let claims = |aud: &str, iat: i64, exp: i64| json!({"iss": ISSUER, "aud": aud, "sub": me.member_id.to_string(), "iat": iat, "exp": exp, "jti": unique("")});
     let none_alg = {
         use base64::Engine;
         let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -172,9 +191,26 @@ async fn bad_access_tokens_are_401_with_www_authenticate() {
     };
     let cases = [
         ("alg none", none_alg),
-        ("another algorithm", forge(&secret, Algorithm::HS384, claims(AUDIENCE, now, now + 600))),
-        ("wrong key", forge(b"another-key-another-key-another-key!", Algorithm::HS256, claims(AUDIENCE, now, now + 600))),
-        ("wrong audience", forge(&secret, Algorithm::HS256, claims("someone-else", now, now + 600))),
+        (
+            "another algorithm",
+            forge(&secret, Algorithm::HS384, claims(AUDIENCE, now, now + 600)),
+        ),
+        (
+            "wrong key",
+            forge(
+                b"another-key-another-key-another-key!",
+                Algorithm::HS256,
+                claims(AUDIENCE, now, now + 600),
+            ),
+        ),
+        (
+            "wrong audience",
+            forge(
+                &secret,
+                Algorithm::HS256,
+                claims("someone-else", now, now + 600),
+            ),
+        ),
         ("garbage", "not.a.token".to_owned()),
     ];
     for (what, token) in cases {
@@ -185,17 +221,32 @@ async fn bad_access_tokens_are_401_with_www_authenticate() {
             .send()
             .await
             .unwrap();
-        let www = res.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned());
+        let www = res
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap().to_owned());
         assert!(www.is_some_and(|w| w.starts_with("Bearer")), "{what}");
         assert_problem(res, 401, "UNAUTHENTICATED").await;
     }
     // A correctly signed token works...
     let good = forge(&secret, Algorithm::HS256, claims(AUDIENCE, now, now + 600));
-    let res = app.client.get(app.url("/api/v1/me")).bearer_auth(&good).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&good)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     // ...until it expires by the server's clock.
     app.clock.advance(chrono::Duration::minutes(16));
-    let res = app.client.get(app.url("/api/v1/me")).bearer_auth(&good).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&good)
+        .send()
+        .await
+        .unwrap();
     assert!(res.headers().contains_key("www-authenticate"));
     assert_problem(res, 401, "TOKEN_EXPIRED").await;
 }
@@ -231,7 +282,12 @@ async fn refresh_rotates_the_token_and_reuse_revokes_the_family() {
     assert_eq!(body["member"]["id"], s.member_id);
 
     // The first token again: someone kept a copy. The whole family is revoked.
-    assert_problem(refresh(&app, &s.refresh_token).await, 401, "REFRESH_TOKEN_REUSED").await;
+    assert_problem(
+        refresh(&app, &s.refresh_token).await,
+        401,
+        "REFRESH_TOKEN_REUSED",
+    )
+    .await;
     assert_problem(refresh(&app, &second).await, 401, "REFRESH_TOKEN_INVALID").await;
 
     // Another login is another family and still works.
@@ -244,10 +300,21 @@ async fn refresh_tokens_expire_after_30_days_and_are_stored_hashed() {
     let app = spawn_app().await;
     let s = app.login("sleepy").await;
     use sea_orm::EntityTrait;
-    let rows = association::entity::refresh_token::Entity::find().all(&app.state.db).await.unwrap();
-    assert!(rows.iter().all(|r| r.token_hash != s.refresh_token && r.token_hash.len() == 64));
+    let rows = association::entity::refresh_token::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r.token_hash != s.refresh_token && r.token_hash.len() == 64)
+    );
     app.clock.advance(chrono::Duration::days(31));
-    assert_problem(refresh(&app, &s.refresh_token).await, 401, "REFRESH_TOKEN_INVALID").await;
+    assert_problem(
+        refresh(&app, &s.refresh_token).await,
+        401,
+        "REFRESH_TOKEN_INVALID",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -262,7 +329,12 @@ async fn logout_revokes_the_refresh_token() {
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    assert_problem(refresh(&app, &s.refresh_token).await, 401, "REFRESH_TOKEN_INVALID").await;
+    assert_problem(
+        refresh(&app, &s.refresh_token).await,
+        401,
+        "REFRESH_TOKEN_INVALID",
+    )
+    .await;
     // A retry of the logout is harmless.
     let res = app
         .client
@@ -281,9 +353,18 @@ async fn a_removed_role_takes_effect_at_once() {
     let other = app.secretariat().await;
     assert_eq!(app.get_as("/api/v1/members", &other).await.status(), 200);
     let res = app
-        .put_as(&format!("/api/v1/members/{}/roles", other.member_id), &admin, &json!({"roles": [], "reason": "left the office"}))
+        .put_as(
+            &format!("/api/v1/members/{}/roles", other.member_id),
+            &admin,
+            &json!({"roles": [], "reason": "left the office"}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     // The same access token no longer carries the role.
-    assert_problem(app.get_as("/api/v1/members", &other).await, 403, "FORBIDDEN").await;
+    assert_problem(
+        app.get_as("/api/v1/members", &other).await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
 }

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod articles;
 mod auth;
 mod cache;
 mod clock;
@@ -16,4 +17,6 @@ mod ops;
 mod pagination;
 mod permissions;
 mod rate_limit;
+mod sources;
+mod verification;
 mod wechat;
