@@ -135,6 +135,15 @@ pub async fn run(
             if dev && crate::seed::demo_campaign(&app.state().db, chrono::Utc::now()).await? {
                 tracing::info!("seeded a demo 最美后勤人 campaign with a deadline a month ahead");
             }
+            if dev && crate::seed::demo_sources(&app.state().db, chrono::Utc::now()).await? {
+                tracing::info!("seeded the article sources (official sites and bonus outlets)");
+            }
+            let resumed = crate::verify::resume_pending(app.state())
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot resume article verifications: {e}"))?;
+            if resumed > 0 {
+                tracing::info!(resumed, "resumed unfinished article verifications");
+            }
             tracing::info!(port = app.port(), "listening");
             app.run_until_stopped().await?;
             Ok(())

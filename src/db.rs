@@ -70,3 +70,17 @@ pub fn is_unique_violation(e: &DbErr) -> bool {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
 }
+
+/// Begins a transaction that is going to write. On SQLite this is `BEGIN
+/// IMMEDIATE`: the write lock is taken at once (waiting up to the busy
+/// timeout), so a transaction that reads before it writes cannot fail with
+/// `SQLITE_BUSY` because another writer committed in between (a deferred
+/// transaction cannot upgrade a stale read snapshot). PostgreSQL: a plain `BEGIN`.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}

@@ -83,6 +83,11 @@ error_codes! {
     LastSecretariat = (CONFLICT, "LAST_SECRETARIAT", "Last secretariat account", "不能移除最后一个秘书处账号的秘书处角色。"),
     ImportRejected = (UNPROCESSABLE_ENTITY, "IMPORT_REJECTED", "Import rejected", "导入文件有错误，未导入任何数据，请按报告修改后重新导入。"),
     // Article credit (sources, articles, review).
+    DuplicateArticle = (CONFLICT, "DUPLICATE_ARTICLE", "Article already submitted", "这篇文章已经提交过了，请勿重复提交。"),
+    UnknownSource = (UNPROCESSABLE_ENTITY, "UNKNOWN_SOURCE", "Link not on an accepted site", "该链接不属于协会认可的网站，不能提交。"),
+    ArticleAlreadyReviewed = (CONFLICT, "ARTICLE_ALREADY_REVIEWED", "Article already reviewed", "稿件已审核，只有秘书处可以再修改。"),
+    ArticleWithdrawn = (CONFLICT, "ARTICLE_WITHDRAWN", "Article withdrawn", "稿件已撤回，不能再审核或合并。"),
+    SourceHostTaken = (CONFLICT, "SOURCE_HOST_TAKEN", "Host belongs to another source", "该网站地址已属于另一个来源。"),
 
     // Honours round (standings, notice, objections, proposal).
     NoticeNotPublished = (NOT_FOUND, "NOTICE_NOT_PUBLISHED", "Notice not published", "本年度统计结果尚未公示。"),

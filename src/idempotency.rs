@@ -18,7 +18,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, Set, TransactionTrait,
+    EntityTrait, QueryFilter, Set,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -91,7 +91,7 @@ where
     F: for<'c> FnOnce(&'c DatabaseTransaction) -> Effect<'c>,
 {
     let Some(key) = key else {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let out = effect(&txn).await?;
         txn.commit().await?;
         return Ok(out);
@@ -99,7 +99,7 @@ where
     if let Some(done) = lookup(db, now, scope, key, request_hash).await? {
         return Ok(done);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Claim the key first: a concurrent request with the same key waits on
     // this row (PostgreSQL's unique index, SQLite's write lock) and then
     // replays our answer instead of running the effect twice.

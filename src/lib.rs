@@ -23,6 +23,7 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod verify;
 pub mod wechat;
 
 /// Installs the process-wide TLS crypto provider (ring) once; outbound HTTPS

@@ -132,3 +132,89 @@ pub async fn demo_campaign(
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
 }
+/// One demo source: name, kind, example hosts, counted columns, counted
+/// years (first, last; `None` = every year), needs confirmation.
+type DemoSource = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    Option<(i32, i32)>,
+    bool,
+);
+
+/// The sources of seed 000 with example hosts (configuration, not code: the
+/// secretariat corrects hosts, columns and years through `PATCH /sources/{id}`).
+fn demo_source_list() -> Vec<DemoSource> {
+    vec![
+        (
+            "四川省高校后勤协会网",
+            "official",
+            &["www.schqxh.org.cn"],
+            &["学校后勤动态", "协会新闻", "招投标信息", "理论与实践"],
+            // Every year, 2019 included (in 2019 only the association's own site counted).
+            None,
+            false,
+        ),
+        (
+            "四川学校后勤与产业信息网",
+            "official",
+            &["www.schqw.cn"],
+            &["高校后勤动态"],
+            // Counted from 2020 on; the secretariat adds later years as they come.
+            Some((2020, 2030)),
+            false,
+        ),
+        (
+            "中国教育后勤协会网",
+            "bonus",
+            &["www.chinacacm.org"],
+            &[],
+            None,
+            false,
+        ),
+        (
+            "中国院校后勤信息网",
+            "bonus",
+            &["www.hqjt.org"],
+            &[],
+            None,
+            false,
+        ),
+        // Open-ended: any provincial-or-higher outlet; the secretariat confirms its level.
+        ("省级以上媒体", "bonus", &[], &[], None, true),
+    ]
+}
+
+/// Seeds the article sources when there are none yet. Answers whether it did.
+pub async fn demo_sources(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    use crate::entity::source;
+    if source::Entity::find().count(db).await? > 0 {
+        return Ok(false);
+    }
+    let json = |v: serde_json::Value| v.to_string();
+    let txn = db.begin().await?;
+    for (name, kind, hosts, columns, years, needs_confirmation) in demo_source_list() {
+        source::ActiveModel {
+            name: Set(name.to_owned()),
+            kind: Set(kind.to_owned()),
+            hosts: Set(json(serde_json::json!(hosts))),
+            columns: Set(json(serde_json::json!(columns))),
+            years: Set(json(serde_json::json!(
+                years.map_or_else(Vec::new, |(from, to)| (from..=to).collect::<Vec<i32>>())
+            ))),
+            needs_confirmation: Set(needs_confirmation),
+            allow_private_network: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}

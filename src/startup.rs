@@ -111,6 +111,7 @@ pub async fn build_state(settings: Settings, overrides: &Overrides) -> anyhow::R
         settings: Arc::new(settings),
         metrics: Metrics::new()?,
         page_token_key,
+        verifier: crate::verify::Verifier::new(crate::verify::FetchOptions::default())?,
     })
 }
 

@@ -20,6 +20,8 @@ pub struct AppState {
     pub wechat: Option<crate::wechat::WeChat>,
     /// Key that signs page tokens (derived from the JWT secret).
     pub page_token_key: Arc<[u8]>,
+    /// Fetches article pages for verification (one HTTP client per process).
+    pub verifier: crate::verify::Verifier,
 }
 
 impl AppState {

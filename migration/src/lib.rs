@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_foundation;
 mod m20261121_000002_identity;
+mod m20261121_000003_articles;
 mod m20261121_000004_honours;
 mod m20261121_000005_nominations;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_foundation::Migration),
             Box::new(m20261121_000002_identity::Migration),
+            Box::new(m20261121_000003_articles::Migration),
             Box::new(m20261121_000004_honours::Migration),
             Box::new(m20261121_000005_nominations::Migration),
         ]

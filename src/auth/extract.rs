@@ -229,3 +229,15 @@ role_extractor!(
     "仅片区负责人可以执行此操作。",
     |p| p.has(Role::DistrictLead)
 );
+role_extractor!(
+    /// 通讯员 or 秘书处: submits and withdraws articles (SPEC §D).
+    CorrespondentOrSecretariat,
+    "仅学校通讯员或秘书处可以执行此操作。",
+    |p| p.has(Role::Correspondent) || p.has(Role::Secretariat)
+);
+role_extractor!(
+    /// 通讯员, 秘书处 or 理事会: reads a school's articles (SPEC §D).
+    ArticleReader,
+    "仅学校通讯员、秘书处或理事会可以查看稿件。",
+    |p| p.has(Role::Correspondent) || p.has(Role::Secretariat) || p.has(Role::Council)
+);

@@ -5,5 +5,6 @@ pub mod extract;
 pub mod tokens;
 
 pub use extract::{
-    Auth, Correspondent, Council, DistrictLead, Principal, Secretariat, SecretariatOrCouncil,
+    ArticleReader, Auth, Correspondent, CorrespondentOrSecretariat, Council, DistrictLead,
+    Principal, Secretariat, SecretariatOrCouncil,
 };

@@ -1,8 +1,11 @@
 //! Rules that need no HTTP.
 
+pub mod articles;
 pub mod audit;
 pub mod honours;
 pub mod nominations;
+pub mod canonical_url;
+pub mod fingerprint;
 pub mod phone;
 pub mod registration_form;
 pub mod roles;

@@ -1,5 +1,7 @@
 //! sea-orm entities (table shapes only; behaviour lives in `domain` and `routes`).
 
+pub mod article;
+pub mod article_duplicate;
 pub mod audit_log;
 pub mod credit_year_setting;
 pub mod campaign;
@@ -22,3 +24,4 @@ pub mod nomination_quota_slot;
 pub mod refresh_token;
 pub mod school;
 pub mod school_eligibility;
+pub mod source;

@@ -3,6 +3,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod articles;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
@@ -17,6 +18,7 @@ pub mod ops;
 pub mod org;
 pub mod proposal;
 pub mod standings;
+pub mod sources;
 
 /// All routes: operations at the root, the API under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -84,5 +86,14 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(nominations::get_attachment)
         .service(nominations::delete_attachment)
         .service(nominations::form_docx)
-        .service(nominations::review);
+        .service(nominations::review)
+        .service(sources::list_sources)
+        .service(sources::create_source)
+        .service(sources::update_source)
+        .service(articles::submit_article)
+        .service(articles::list_articles)
+        .service(articles::get_article)
+        .service(articles::withdraw_article)
+        .service(articles::review_article)
+        .service(articles::merge_article);
 }

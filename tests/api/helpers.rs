@@ -649,3 +649,154 @@ impl TestApp {
         }
     }
 }
+
+// ------------------------------------------------------------------ articles
+
+/// A site of a source, served by a local mock server (127.0.0.1, so its
+/// source is configured with `allow_private_network`).
+pub struct MockSite {
+    pub server: wiremock::MockServer,
+    pub source_id: i64,
+}
+
+impl MockSite {
+    /// The address of a page of this site.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.server.uri(), path)
+    }
+
+    /// Serves `body` at `path` with this content type.
+    pub async fn serve(&self, path: &str, body: Vec<u8>, content_type: &str) {
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .and(wiremock::matchers::path(path))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(body, content_type))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// Requests the site received.
+    pub async fn hits(&self) -> usize {
+        self.server.received_requests().await.map_or(0, |r| r.len())
+    }
+}
+
+/// What a mock article page shows.
+pub struct PageSpec<'a> {
+    pub title: &'a str,
+    /// As the page's info line shows it, e.g. `2021-12-31 23:30`.
+    pub published: &'a str,
+    pub column: &'a str,
+    pub body: &'a str,
+}
+
+/// A page as 四川省高校后勤协会网 shows an article (UTF-8): breadcrumb
+/// `当前位置：首页 > 栏目 > 正文`, title, `发布时间：…` info line, body.
+pub fn association_page(p: &PageSpec<'_>) -> String {
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>{title}-四川省高校后勤协会</title>
+<meta name="keywords" content="四川省高校后勤协会,高校后勤">
+<link rel="stylesheet" href="/css/style.css"><script src="/js/jquery.min.js"></script>
+<script>var _hmt = _hmt || []; document.title = "不要读我";</script>
+</head><body>
+<div class="header"><div class="logo"><a href="/"><img src="/images/logo.png" alt="四川省高校后勤协会"></a></div>
+<ul class="nav"><li><a href="/">网站首页</a></li><li><a href="/list/1.html">学校后勤动态</a></li><li><a href="/list/2.html">协会新闻</a></li><li><a href="/list/3.html">招投标信息</a></li><li><a href="/list/4.html">理论与实践</a></li><li><a href="/list/5.html">通知公告</a></li></ul></div>
+<div class="main"><div class="position"><span>当前位置：</span><a href="/">首页</a> &gt; <a href="/list/1.html">{column}</a> &gt; 正文</div>
+<div class="article"><h1 class="article-title">{title}</h1>
+<div class="info">发布时间：{published}&nbsp;&nbsp;来源：学校后勤&nbsp;&nbsp;浏览次数：<span id="hits">128</span></div>
+<div class="article-content"><p>{body}</p></div><p class="editor" style="text-align:right">（责任编辑：协会秘书处）</p></div></div>
+<div class="footer">版权所有：四川省高校后勤协会 蜀ICP备00000000号</div>
+</body></html>"#,
+        title = p.title,
+        published = p.published,
+        column = p.column,
+        body = p.body
+    )
+}
+
+/// A page as 四川学校后勤与产业信息网 shows an article: GB2312 declared only in
+/// `<meta http-equiv>`, breadcrumb `您现在的位置：首页 >> 栏目 >> 正文`, the
+/// date as `2021年12月31日`, site name after `_` in `<title>`. Answered as
+/// GBK bytes (encode with [`gbk`]).
+pub fn info_site_page(p: &PageSpec<'_>) -> String {
+    format!(
+        r#"<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml"><head>
+<meta http-equiv="Content-Type" content="text/html; charset=gb2312" />
+<title>{title}_四川学校后勤与产业信息网</title>
+<style type="text/css">body {{ font-size: 12px; }}</style>
+</head><body>
+<table width="1000" border="0" align="center"><tr><td class="top"><img src="/images/banner.jpg" /></td></tr></table>
+<table width="1000" border="0" align="center"><tr><td class="dqwz">您现在的位置：<a href="/">首页</a> &gt;&gt; <a href="/Article/List_12.html">{column}</a> &gt;&gt; 正文</td></tr></table>
+<table width="1000" border="0" align="center"><tr><td>
+<div class="arti_title">{title}</div>
+<div class="arti_info">作者：后勤集团　日期：{published}　点击数：56</div>
+<div class="v_news_content"><p>{body}</p></div>
+</td></tr></table>
+<div class="copyright">四川学校后勤与产业信息网 版权所有</div>
+</body></html>"#,
+        title = p.title,
+        published = p.published,
+        column = p.column,
+        body = p.body
+    )
+}
+
+/// Text in GBK bytes.
+pub fn gbk(text: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+    assert!(!unmappable, "text not representable in GBK");
+    bytes.into_owned()
+}
+
+impl TestApp {
+    /// Creates a source as the secretariat; answers its id.
+    pub async fn create_source(&self, admin: &Session, body: serde_json::Value) -> i64 {
+        let res = self.post_as("/api/v1/sources", admin, &body).await;
+        let status = res.status();
+        let v: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "source created: {v}");
+        v["id"].as_i64().unwrap()
+    }
+
+    /// A mock site of a new source (host `127.0.0.1:<port>`, private network allowed).
+    pub async fn mock_site(
+        &self,
+        admin: &Session,
+        name: &str,
+        kind: &str,
+        columns: &[&str],
+        years: &[i32],
+    ) -> MockSite {
+        let server = wiremock::MockServer::start().await;
+        let host = server.address().to_string();
+        let source_id = self
+            .create_source(
+                admin,
+                serde_json::json!({
+                    "name": name, "kind": kind, "hosts": [host], "columns": columns,
+                    "years": years, "allow_private_network": true
+                }),
+            )
+            .await;
+        MockSite { server, source_id }
+    }
+
+    /// Polls an article (≤ 5 s) until its verification is no longer pending.
+    pub async fn verified_article(&self, who: &Session, id: i64) -> serde_json::Value {
+        for _ in 0..100 {
+            let a: serde_json::Value = self
+                .get_as(&format!("/api/v1/articles/{id}"), who)
+                .await
+                .json()
+                .await
+                .unwrap();
+            if a["verification"]["status"] != "pending" {
+                return a;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("article {id} still unverified after 5 s");
+    }
+}

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod articles;
 mod attachments;
 mod audit;
 mod auth;
@@ -25,4 +26,6 @@ mod org;
 mod pagination;
 mod permissions;
 mod rate_limit;
+mod sources;
+mod verification;
 mod wechat;

@@ -46,6 +46,10 @@ const OBJECTORS: &[Who] = &[Who::Member, Who::Correspondent, Who::DistrictLead];
 const DISTRICT_LEAD: &[Who] = &[Who::DistrictLead];
 /// Reading a nomination: the lead of its district and the secretariat.
 const LEAD_OR_SECRETARIAT: &[Who] = &[Who::DistrictLead, Who::Secretariat];
+/// Submit and withdraw articles (SPEC §D "submit/withdraw own articles").
+const SUBMITTERS: &[Who] = &[Who::Correspondent, Who::Secretariat];
+/// Read a school's articles (SPEC §D "read own school's articles and standing").
+const ARTICLE_READERS: &[Who] = &[Who::Correspondent, Who::Secretariat, Who::Council];
 
 struct Row {
     method: Method,
@@ -179,6 +183,15 @@ fn table() -> Vec<Row> {
             LEAD_OR_SECRETARIAT,
         ),
         r(M::POST, "/api/v1/nominations/{id}/review", SECRETARIAT),
+        r(M::GET, "/api/v1/sources", EVERYONE),
+        r(M::POST, "/api/v1/sources", SECRETARIAT),
+        r(M::PATCH, "/api/v1/sources/{id}", SECRETARIAT),
+        r(M::POST, "/api/v1/articles", SUBMITTERS),
+        r(M::GET, "/api/v1/articles", ARTICLE_READERS),
+        r(M::GET, "/api/v1/articles/{id}", ARTICLE_READERS),
+        r(M::POST, "/api/v1/articles/{id}/review", SECRETARIAT),
+        r(M::POST, "/api/v1/articles/{id}/merge", SECRETARIAT),
+        r(M::DELETE, "/api/v1/articles/{id}", SUBMITTERS),
     ]
 }
 
@@ -219,6 +232,28 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
         .await
         .unwrap();
     let invitation_id = invitation["id"].as_i64().unwrap();
+    // Articles on a source whose host is a private address: the server refuses to fetch it (no packet sent).
+    let source_id = app
+        .create_source(
+            &admin,
+            json!({"name": "权限来源", "kind": "official", "hosts": ["10.0.0.1"]}),
+        )
+        .await;
+    let article = |path: &str| {
+        let (app, admin) = (&app, &admin);
+        let body = json!({"url": format!("http://10.0.0.1{path}"), "first_author_name": "张三", "declared_original": true, "school_id": school_id});
+        async move {
+            app.post_as("/api/v1/articles", admin, &body)
+                .await
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let article_id = article("/perm/1.html").await;
+    let other_article_id = article("/perm/2.html").await;
 
     let mut sessions: Vec<(Who, Option<Session>)> = vec![(Who::Anonymous, None)];
     sessions.push((Who::Member, Some(app.login("plain").await)));
@@ -275,7 +310,9 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
                 "/nominations/{id}",
                 &format!("/nominations/{nomination_id}"),
             )
-            .replace("{attachment_id}", &attachment_id.to_string());
+            .replace("{attachment_id}", &attachment_id.to_string())
+            .replace("/sources/{id}", &format!("/sources/{source_id}"))
+            .replace("/articles/{id}", &format!("/articles/{article_id}"));
         let body = match (row.method.as_str(), row.template) {
             ("POST", "/api/v1/auth/wechat/login") => {
                 json!({"code": format!("dev:{}", &unique("p")[..10])})
@@ -308,6 +345,15 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
             }
             ("PATCH", "/api/v1/nominations/{id}") => json!({"form": {"age": 46}}),
             ("POST", "/api/v1/nominations/{id}/review") => json!({"decision": "shortlist"}),
+            ("POST", "/api/v1/sources") => json!({"name": unique("来源"), "kind": "bonus"}),
+            ("PATCH", "/api/v1/sources/{id}") => json!({"columns": []}),
+            ("POST", "/api/v1/articles") => {
+                json!({"url": "http://10.0.0.1/perm/new.html", "first_author_name": "张三", "declared_original": true, "school_id": school_id})
+            }
+            ("POST", "/api/v1/articles/{id}/review") => {
+                json!({"decision": "approve", "published_on": "2021-05-01"})
+            }
+            ("POST", "/api/v1/articles/{id}/merge") => json!({"into_id": other_article_id}),
             _ => json!({"refresh_token": "unknown"}),
         };
         for (who, session) in &sessions {

@@ -1,0 +1,559 @@
+//! Server-side verification (SPEC §A rule 8): the server fetches the page
+//! only from hosts of configured sources, refuses loopback, private and
+//! link-local addresses before connecting, follows no redirect off the
+//! source, bounds time and size, decodes GBK, and reads title, date, column
+//! and a text fingerprint. A page that cannot be fetched leaves the article
+//! pending with the reason.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use association::domain::articles::{HostPattern, SourceKind, SourceRules};
+use association::domain::fingerprint;
+use association::verify::address::{self, Refusal};
+use association::verify::page;
+use association::verify::{FetchFailure, FetchOptions, Fetcher};
+use sea_orm::{EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::articles::{STORY_CANTEEN, STORY_DORM, World, world};
+use crate::helpers::{PageSpec, Session, assert_problem, association_page, gbk, info_site_page};
+
+async fn submit(w: &World, who: &Session, url: &str) -> Value {
+    let res = w
+        .submit_as(
+            who,
+            json!({"url": url, "first_author_name": "张三", "declared_original": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "the submitter never sees a fetch error");
+    let a: Value = res.json().await.unwrap();
+    w.app.verified_article(who, a["id"].as_i64().unwrap()).await
+}
+
+fn reason(a: &Value) -> &str {
+    a["verification"]["reason"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_page_of_the_association_site_fills_in_title_date_column_and_fingerprint() {
+    let w = world().await;
+    let url = w
+        .on_association_site(
+            "/news/2021/1.html",
+            &PageSpec {
+                title: "四川大学开展冬季食品安全专项检查",
+                published: "2021-12-30 16:05",
+                column: "学校后勤动态",
+                body: STORY_CANTEEN,
+            },
+        )
+        .await;
+    let a = submit(&w, &w.writer, &url).await;
+    assert_eq!(a["status"], "pending", "verification does not review");
+    assert_eq!(a["verification"]["status"], "verified", "{a}");
+    assert_eq!(a["title"], "四川大学开展冬季食品安全专项检查");
+    assert_eq!(
+        a["verification"]["title"],
+        "四川大学开展冬季食品安全专项检查"
+    );
+    assert_eq!(a["column"], "学校后勤动态");
+    assert_eq!(a["published_at"], "2021-12-30T16:05:00+08:00");
+    assert_eq!(a["credit_year"], 2021);
+    let id = a["id"].as_i64().unwrap();
+    let row = association::entity::article::Entity::find_by_id(id)
+        .one(&w.app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.fingerprint.map(fingerprint::from_stored),
+        fingerprint::simhash(STORY_CANTEEN),
+        "the fingerprint is the body text's"
+    );
+    assert_eq!(
+        row.title_norm.as_deref(),
+        Some("四川大学开展冬季食品安全专项检查")
+    );
+}
+
+#[tokio::test]
+async fn a_gbk_page_is_decoded() {
+    let w = world().await;
+    let spec = PageSpec {
+        title: "西南财经大学完成学生公寓维修改造",
+        published: "2021年8月26日",
+        column: "高校后勤动态",
+        body: STORY_DORM,
+    };
+    // Charset only in <meta http-equiv> (GB2312), no charset in the HTTP header.
+    let url = w.on_info_site("/Article/2021/8/26.html", &spec).await;
+    let a = submit(&w, &w.writer, &url).await;
+    assert_eq!(a["verification"]["status"], "verified", "{a}");
+    assert_eq!(a["title"], "西南财经大学完成学生公寓维修改造");
+    assert_eq!(a["column"], "高校后勤动态");
+    assert_eq!(a["published_at"], "2021-08-26T00:00:00+08:00");
+    // Charset only in the HTTP header (GBK), and <title> as the only title.
+    let html = info_site_page(&spec)
+        .replace(
+            r#"<meta http-equiv="Content-Type" content="text/html; charset=gb2312" />"#,
+            "",
+        )
+        .replace(
+            r#"<div class="arti_title">西南财经大学完成学生公寓维修改造</div>"#,
+            "",
+        );
+    w.info
+        .serve(
+            "/Article/2021/8/27.html",
+            gbk(&html),
+            "text/html; charset=GBK",
+        )
+        .await;
+    let b = submit(
+        &w,
+        &w.colleague().await,
+        &w.info.url("/Article/2021/8/27.html"),
+    )
+    .await;
+    assert_eq!(
+        b["title"], "西南财经大学完成学生公寓维修改造",
+        "site name suffix dropped: {b}"
+    );
+    assert_eq!(b["column"], "高校后勤动态");
+}
+
+impl World {
+    /// Another correspondent of the school.
+    async fn colleague(&self) -> Session {
+        self.app
+            .member_with(
+                association::domain::roles::Role::Correspondent,
+                Some(self.school_id),
+                None,
+            )
+            .await
+    }
+}
+
+#[tokio::test]
+async fn a_page_that_cannot_be_fetched_leaves_the_article_pending_with_the_reason() {
+    let w = world().await;
+    // Nothing is served there: the mock answers 404.
+    let a = submit(&w, &w.writer, &w.association.url("/news/missing.html")).await;
+    assert_eq!(a["status"], "pending");
+    assert_eq!(a["verification"]["status"], "failed");
+    assert!(reason(&a).contains("HTTP 404"), "{a}");
+    assert!(a["verification"]["checked_at"].is_string());
+    // Not a web page.
+    w.association
+        .serve("/files/plan.pdf", b"%PDF-1.4".to_vec(), "application/pdf")
+        .await;
+    let b = submit(&w, &w.writer, &w.association.url("/files/plan.pdf")).await;
+    assert!(reason(&b).contains("application/pdf"), "{b}");
+    // Over 2 MB: not read.
+    let big = format!("<html><body>{}</body></html>", "后勤".repeat(1_100_000));
+    w.association
+        .serve("/big.html", big.into_bytes(), "text/html")
+        .await;
+    let c = submit(&w, &w.writer, &w.association.url("/big.html")).await;
+    assert_eq!(c["verification"]["status"], "failed");
+    assert!(reason(&c).contains("2 MB"), "{c}");
+}
+
+#[tokio::test]
+async fn the_server_refuses_to_fetch_loopback_private_and_file_urls() {
+    let w = world().await;
+    // A real server on 127.0.0.1, but its source does not allow private networks.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<title>x</title>"))
+        .mount(&server)
+        .await;
+    let loopback = server.address().to_string();
+    let private = "10.0.0.1";
+    let v6 = "[::1]";
+    w.app
+        .create_source(
+            &w.admin,
+            json!({"name": "回环网站", "kind": "bonus", "hosts": [loopback, "localhost"]}),
+        )
+        .await;
+    w.app
+        .create_source(
+            &w.admin,
+            json!({"name": "内网网站", "kind": "bonus", "hosts": [private]}),
+        )
+        .await;
+    w.app
+        .create_source(
+            &w.admin,
+            json!({"name": "IPv6 回环", "kind": "bonus", "hosts": [v6]}),
+        )
+        .await;
+    let a = submit(&w, &w.writer, &format!("http://{loopback}/news/1.html")).await;
+    assert_eq!(a["verification"]["status"], "failed");
+    assert!(
+        reason(&a).contains("本机回环地址") && reason(&a).contains("127.0.0.1"),
+        "{a}"
+    );
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        0,
+        "refused before any connection"
+    );
+    let b = submit(&w, &w.writer, &format!("http://{private}/news/2.html")).await;
+    assert!(
+        reason(&b).contains("内网私有地址") && reason(&b).contains("10.0.0.1"),
+        "{b}"
+    );
+    assert!(reason(&b).contains("未建立连接"));
+    let c = submit(&w, &w.writer, &format!("http://{v6}/news/3.html")).await;
+    assert!(
+        reason(&c).contains("本机回环地址") && reason(&c).contains("::1"),
+        "{c}"
+    );
+    // A host name is resolved first and its addresses checked.
+    let d = submit(&w, &w.writer, "http://localhost/news/4.html").await;
+    assert!(reason(&d).contains("本机回环地址"), "{d}");
+    for a in [&a, &b, &c, &d] {
+        assert_eq!(a["status"], "pending");
+    }
+    let res = w
+        .submit_as(&w.writer, json!({"url": "file:///etc/passwd", "first_author_name": "张三", "declared_original": true}))
+        .await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["code"], "scheme");
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_is_not_followed() {
+    let w = world().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("secret"))
+        .mount(&elsewhere)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/news/moved.html"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/internal", elsewhere.uri())),
+        )
+        .mount(&w.association.server)
+        .await;
+    let a = submit(&w, &w.writer, &w.association.url("/news/moved.html")).await;
+    assert_eq!(a["verification"]["status"], "failed");
+    assert!(reason(&a).contains("不是该来源登记的网站"), "{a}");
+    assert_eq!(
+        elsewhere.received_requests().await.unwrap().len(),
+        0,
+        "the other host was never contacted"
+    );
+    // Not even to the other official site: a redirect stays on the source's own hosts.
+    Mock::given(method("GET"))
+        .and(path("/news/to-info.html"))
+        .respond_with(ResponseTemplate::new(301).insert_header("location", w.info.url("/x.html")))
+        .mount(&w.association.server)
+        .await;
+    let b = submit(&w, &w.writer, &w.association.url("/news/to-info.html")).await;
+    assert!(reason(&b).contains("不是该来源登记的网站"), "{b}");
+    assert_eq!(w.info.hits().await, 0);
+    // Nor to another scheme.
+    Mock::given(method("GET"))
+        .and(path("/news/file.html"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "file:///etc/passwd"))
+        .mount(&w.association.server)
+        .await;
+    let c = submit(&w, &w.writer, &w.association.url("/news/file.html")).await;
+    assert!(reason(&c).contains("file"), "{c}");
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_source_is_followed_at_most_three_times() {
+    let w = world().await;
+    let page = association_page(&PageSpec {
+        title: "跳转后的稿件",
+        published: "2021-03-03 10:00",
+        column: "协会新闻",
+        body: STORY_DORM,
+    });
+    w.association
+        .serve("/news/new.html", page.into_bytes(), "text/html")
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/news/old.html"))
+        .respond_with(ResponseTemplate::new(301).insert_header("location", "/news/new.html"))
+        .mount(&w.association.server)
+        .await;
+    let a = submit(&w, &w.writer, &w.association.url("/news/old.html")).await;
+    assert_eq!(a["verification"]["status"], "verified", "{a}");
+    assert_eq!(a["title"], "跳转后的稿件");
+    for i in 0..4 {
+        Mock::given(method("GET"))
+            .and(path(format!("/loop/{i}")))
+            .respond_with(
+                ResponseTemplate::new(302).insert_header("location", format!("/loop/{}", i + 1)),
+            )
+            .mount(&w.association.server)
+            .await;
+    }
+    w.association
+        .serve("/loop/4", b"<title>end</title>".to_vec(), "text/html")
+        .await;
+    let b = submit(&w, &w.writer, &w.association.url("/loop/0")).await;
+    assert_eq!(b["verification"]["status"], "failed");
+    assert!(reason(&b).contains("超过 3 次"), "{b}");
+    let c = submit(&w, &w.writer, &w.association.url("/loop/1")).await;
+    assert_eq!(
+        c["verification"]["status"], "verified",
+        "three redirects are fine: {c}"
+    );
+}
+
+fn rules(hosts: &[&str], allow_private_network: bool) -> SourceRules {
+    SourceRules {
+        id: 1,
+        name: "四川省高校后勤协会网".into(),
+        kind: SourceKind::Official,
+        hosts: hosts
+            .iter()
+            .map(|h| HostPattern::parse(h).unwrap())
+            .collect(),
+        columns: vec!["学校后勤动态".into(), "协会新闻".into()],
+        years: vec![],
+        needs_confirmation: false,
+        allow_private_network,
+    }
+}
+
+#[tokio::test]
+async fn a_slow_page_times_out() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string("<title>慢</title>")
+                .set_delay(Duration::from_secs(3)),
+        )
+        .mount(&server)
+        .await;
+    association::init_tls();
+    let fetcher = Fetcher::new(FetchOptions {
+        timeout: Duration::from_millis(300),
+        ..FetchOptions::default()
+    })
+    .unwrap();
+    let source = rules(&[&server.address().to_string()], true);
+    let url = url::Url::parse(&format!("{}/slow.html", server.uri())).unwrap();
+    let err = fetcher.fetch(&url, &source).await.unwrap_err();
+    assert_eq!(err, FetchFailure::Timeout(Duration::from_millis(300)));
+}
+
+#[tokio::test]
+async fn a_host_name_is_fetched_through_the_pinned_addresses_only() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(b"<title>ok</title>".to_vec(), "text/html"),
+        )
+        .mount(&server)
+        .await;
+    association::init_tls();
+    let fetcher = Fetcher::new(FetchOptions::default()).unwrap();
+    let port = server.address().port();
+    let source = rules(&[&format!("localhost:{port}")], true);
+    let url = url::Url::parse(&format!("http://localhost:{port}/a.html")).unwrap();
+    let page = fetcher.fetch(&url, &source).await.unwrap();
+    assert_eq!(page.body, b"<title>ok</title>");
+    // Without the private-network allowance, the resolved loopback address is refused.
+    let strict = rules(&[&format!("localhost:{port}")], false);
+    let err = fetcher.fetch(&url, &strict).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FetchFailure::Refused {
+                refusal: Refusal::Loopback,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // A host of no source is refused before anything else.
+    let other = url::Url::parse("http://www.example.com/").unwrap();
+    assert_eq!(
+        fetcher.fetch(&other, &source).await.unwrap_err(),
+        FetchFailure::OffSource("www.example.com".into())
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[test]
+fn loopback_private_link_local_and_embedded_addresses_are_refused() {
+    let refused = [
+        ("127.0.0.1", Refusal::Loopback),
+        ("127.8.9.10", Refusal::Loopback),
+        ("10.0.0.1", Refusal::Private),
+        ("172.16.0.1", Refusal::Private),
+        ("172.31.255.255", Refusal::Private),
+        ("192.168.1.1", Refusal::Private),
+        ("169.254.169.254", Refusal::LinkLocal),
+        ("100.64.0.1", Refusal::SharedAddressSpace),
+        ("100.127.255.254", Refusal::SharedAddressSpace),
+        ("0.0.0.0", Refusal::Unspecified),
+        ("224.0.0.1", Refusal::Multicast),
+        ("255.255.255.255", Refusal::Broadcast),
+        ("240.0.0.1", Refusal::Reserved),
+        ("192.0.2.7", Refusal::Documentation),
+        ("::1", Refusal::Loopback),
+        ("::", Refusal::Unspecified),
+        ("fc00::1", Refusal::Private),
+        ("fd12:3456::1", Refusal::Private),
+        ("fe80::1", Refusal::LinkLocal),
+        ("ff02::1", Refusal::Multicast),
+        ("::ffff:127.0.0.1", Refusal::Loopback),
+        ("::ffff:10.1.2.3", Refusal::Private),
+        ("::ffff:169.254.169.254", Refusal::LinkLocal),
+        ("::10.1.2.3", Refusal::Private),
+        ("64:ff9b::192.168.0.1", Refusal::Private),
+        ("2002:7f00:1::", Refusal::Loopback),
+        ("2001:db8::1", Refusal::Documentation),
+    ];
+    for (ip, expected) in refused {
+        let ip: IpAddr = ip.parse().unwrap();
+        assert_eq!(address::check(ip, false), Err(expected), "{ip}");
+    }
+    for ip in [
+        "1.1.1.1",
+        "114.114.114.114",
+        "172.32.0.1",
+        "100.128.0.1",
+        "2400:3200::1",
+        "::ffff:1.2.3.4",
+    ] {
+        assert_eq!(address::check(ip.parse().unwrap(), false), Ok(()), "{ip}");
+    }
+    // allow_private_network (tests only) lifts loopback and private ranges, never link-local.
+    assert_eq!(address::check("127.0.0.1".parse().unwrap(), true), Ok(()));
+    assert_eq!(address::check("10.0.0.1".parse().unwrap(), true), Ok(()));
+    assert_eq!(
+        address::check("169.254.169.254".parse().unwrap(), true),
+        Err(Refusal::LinkLocal)
+    );
+    assert_eq!(
+        address::check("0.0.0.0".parse().unwrap(), true),
+        Err(Refusal::Unspecified)
+    );
+}
+
+#[test]
+fn dates_titles_and_breadcrumbs_are_read_as_chinese_sites_write_them() {
+    let date = |s: &str| page::parse_date(s).map(|d| association::clock::to_china(d).to_rfc3339());
+    assert_eq!(
+        date("发布时间：2021-12-31 23:30"),
+        Some("2021-12-31T23:30:00+08:00".into())
+    );
+    assert_eq!(
+        date("2021年12月31日"),
+        Some("2021-12-31T00:00:00+08:00".into())
+    );
+    assert_eq!(
+        date("日期：2021年6月2日 9:05:30　点击数：3"),
+        Some("2021-06-02T09:05:30+08:00".into())
+    );
+    assert_eq!(date("2021/6/2"), Some("2021-06-02T00:00:00+08:00".into()));
+    assert_eq!(
+        date("2021-12-31T15:30:00Z"),
+        Some("2021-12-31T23:30:00+08:00".into())
+    );
+    assert_eq!(
+        date("2021-12-31T23:30:00+08:00"),
+        Some("2021-12-31T23:30:00+08:00".into())
+    );
+    assert_eq!(date("浏览 12345 次 2021-13-01"), None);
+    assert_eq!(date("电话 028-85412345"), None);
+    let source = rules(&["www.schqxh.org.cn"], false);
+    let html = r#"<html><head><meta property="og:title" content="四川大学后勤开展消防演练"><title>消防演练 - 四川省高校后勤协会网</title></head>
+        <body><div class="crumbs"><a>首页</a> » <a>协会新闻</a> » 正文</div><p>正文内容</p></body></html>"#;
+    let facts = page::extract(html, &source);
+    assert_eq!(facts.title.as_deref(), Some("四川大学后勤开展消防演练"));
+    assert_eq!(facts.column.as_deref(), Some("协会新闻"));
+    let html = r#"<html><head><title>消防演练 | 首页 - 四川省高校后勤协会网</title></head>
+        <body><p>当前位置：<a>首页</a> &gt; <a>通知公告</a> &gt; 消防演练</p></body></html>"#;
+    let facts = page::extract(html, &source);
+    assert_eq!(facts.title.as_deref(), Some("消防演练"));
+    assert_eq!(
+        facts.column.as_deref(),
+        Some("通知公告"),
+        "the last segment that is not the title"
+    );
+    let (text, encoding) = page::decode(&gbk("<meta charset=\"gbk\"><p>后勤</p>"), None);
+    assert_eq!(encoding, "GBK");
+    assert!(text.contains("后勤"));
+    let (text, encoding) = page::decode("<p>后勤</p>".as_bytes(), Some("text/html"));
+    assert_eq!((text.as_str(), encoding), ("<p>后勤</p>", "UTF-8"));
+}
+
+#[test]
+fn near_identical_texts_have_close_fingerprints_and_different_texts_do_not() {
+    let a = fingerprint::simhash(STORY_CANTEEN).unwrap();
+    let spaced = format!(
+        "  {}  ",
+        STORY_CANTEEN.replace('，', ", ").replace('。', ". ")
+    );
+    assert_eq!(
+        fingerprint::simhash(&spaced),
+        Some(a),
+        "whitespace and punctuation do not matter"
+    );
+    let b = fingerprint::simhash(STORY_DORM).unwrap();
+    assert!(fingerprint::hamming(a, b) > fingerprint::NEAR_DUPLICATE_DISTANCE * 4);
+    assert_eq!(fingerprint::simhash("太短的正文"), None);
+    assert_eq!(
+        fingerprint::title_key("我校召开 2021 年后勤工作会议！"),
+        fingerprint::title_key("我校召开2021年后勤工作会议")
+    );
+    assert_eq!(fingerprint::title_key("ＡＢＣ后勤"), Some("abc后勤".into()));
+}
+
+#[tokio::test]
+async fn verifications_interrupted_by_a_restart_are_resumed() {
+    let w = world().await;
+    let url = w
+        .on_association_site(
+            "/news/2021/resume.html",
+            &PageSpec {
+                title: "西南财经大学完成学生公寓维修改造",
+                published: "2021-08-26 10:00",
+                column: "学校后勤动态",
+                body: STORY_DORM,
+            },
+        )
+        .await;
+    let a = submit(&w, &w.writer, &url).await;
+    let id = a["id"].as_i64().unwrap();
+    // As if the server had stopped between the submission and its fetch.
+    association::entity::article::Entity::update_many()
+        .col_expr(
+            association::entity::article::Column::VerificationStatus,
+            sea_orm::sea_query::Expr::val("pending"),
+        )
+        .filter(sea_orm::ColumnTrait::eq(
+            &association::entity::article::Column::Id,
+            id,
+        ))
+        .exec(&w.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        association::verify::resume_pending(&w.app.state)
+            .await
+            .unwrap(),
+        1
+    );
+    let again = w.app.verified_article(&w.writer, id).await;
+    assert_eq!(again["verification"]["status"], "verified");
+    assert_eq!(w.association.hits().await, 2, "fetched once more");
+}
