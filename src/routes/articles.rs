@@ -1068,11 +1068,14 @@ pub async fn review_article(
         )]));
     }
     let now = state.now();
-    if input.published_on.is_some_and(|d| d > china_date(now)) {
+    if input
+        .published_on
+        .is_some_and(|d| d > china_date(now) || d.year() < 2000)
+    {
         return Err(ApiError::validation(vec![FieldError::new(
             "/published_on",
-            "future",
-            "发布日期不能晚于今天。",
+            "range",
+            "发布日期须在 2000 年之后且不晚于今天。",
         )]));
     }
     let txn = crate::db::begin_write(&state.db).await?;
