@@ -107,7 +107,7 @@ impl MigrationTrait for Migration {
                 // SHA-256 of the canonical URL (scheme-insensitive) while the
                 // article is not withdrawn; unique, NULL once withdrawn.
                 .col(ColumnDef::new("url_key").string_len(64).null())
-                .col(ColumnDef::new("host").string_len(255).not_null())
+                .col(ColumnDef::new("host").text().not_null())
                 .col(ColumnDef::new("source_id").big_integer().not_null())
                 .col(ColumnDef::new("source_kind").string_len(16).not_null())
                 // Effective facts (the page's where verified, else the submitter's,

@@ -17,6 +17,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub canonical_url: String,
     pub url_key: Option<String>,
+    #[sea_orm(column_type = "Text")]
     pub host: String,
     pub source_id: i64,
     pub source_kind: String,

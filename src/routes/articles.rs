@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, sea_query::Expr,
+    QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -511,6 +511,56 @@ pub async fn submit_article(
     rate_limit::check(&state.cache, SUBMIT_LIMIT, &p.id().to_string()).await?;
     let input = body.0;
     let now = state.now();
+    let url = check_submission(&input, now)?;
+    let school_id = resolve_school(&p, input.school_id)?;
+    if school::Entity::find_by_id(school_id)
+        .one(&state.db)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/school_id",
+            "not_found",
+            "学校不存在。",
+        )]));
+    }
+    if let Some(author) = input.first_author_member_id {
+        check_first_author(&state.db, author, school_id).await?;
+    }
+    let sources = articles::load_sources(&state.db).await?;
+    let (source, fetchable) = resolve_source(&sources, &url, input.source_id)?;
+    let request_hash = idempotency::fingerprint("POST", "/api/v1/articles", &input)?;
+    let new = new_article(&input, &url, school_id, p.id(), &source, fetchable, now);
+    let url_key = url.key();
+    let viewer = p.clone();
+    let stored = idempotency::run(
+        &state.db,
+        now,
+        &p.id().to_string(),
+        key.0.as_deref(),
+        &request_hash,
+        move |txn| {
+            Box::pin(async move {
+                let a = insert_unique(txn, new, &url_key).await?;
+                articles::refresh_likely_duplicates(txn, &a, now).await?;
+                let view = one_view(txn, &a, &viewer).await?;
+                Stored::new(StatusCode::CREATED, &view)
+            })
+        },
+    )
+    .await?;
+    if !stored.replayed
+        && stored.status == StatusCode::CREATED
+        && fetchable
+        && let Some(id) = stored.body.get("id").and_then(serde_json::Value::as_i64)
+    {
+        crate::verify::spawn(state.get_ref().clone(), id);
+    }
+    Ok(stored.into_response())
+}
+
+/// The field rules of a submission; answers the canonical URL.
+fn check_submission(input: &ArticleInput, now: DateTime<chrono::Utc>) -> ApiResult<CanonicalUrl> {
     let mut errors = Vec::new();
     if !input.declared_original {
         errors.push(FieldError::new(
@@ -519,13 +569,9 @@ pub async fn submit_article(
             "须声明稿件为本校原创（转载自其他媒体的稿件不计分）。",
         ));
     }
-    let url = match CanonicalUrl::parse(&input.url) {
-        Ok(u) => Some(u),
-        Err(e) => {
-            errors.push(FieldError::new("/url", e.code(), e.message()));
-            None
-        }
-    };
+    let url = CanonicalUrl::parse(&input.url)
+        .map_err(|e| errors.push(FieldError::new("/url", e.code(), e.message())))
+        .ok();
     match (&input.first_author_member_id, &input.first_author_name) {
         (Some(_), Some(_)) => errors.push(FieldError::new(
             "/first_author_name",
@@ -554,82 +600,97 @@ pub async fn submit_article(
             ));
         }
     }
-    let Some(url) = url.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
-    let school_id = resolve_school(&p, input.school_id)?;
-    if school::Entity::find_by_id(school_id)
-        .one(&state.db)
+    match url {
+        Some(url) if errors.is_empty() => Ok(url),
+        _ => Err(ApiError::validation(errors)),
+    }
+}
+
+/// The first author, when a member, must be a correspondent of the school.
+async fn check_first_author(
+    db: &impl ConnectionTrait,
+    author: i64,
+    school_id: i64,
+) -> ApiResult<()> {
+    let member_of_school = member_role::Entity::find()
+        .filter(member_role::Column::MemberId.eq(author))
+        .filter(member_role::Column::Role.eq(Role::Correspondent.as_str()))
+        .filter(member_role::Column::SchoolId.eq(school_id))
+        .one(db)
         .await?
-        .is_none()
-    {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "/school_id",
-            "not_found",
-            "学校不存在。",
-        )]));
+        .is_some();
+    if member_of_school {
+        Ok(())
+    } else {
+        Err(ApiError::validation(vec![FieldError::new(
+            "/first_author_member_id",
+            "not_member",
+            "第一作者须是本校的成员；否则请填写姓名（first_author_name）。",
+        )]))
     }
-    if let Some(author) = input.first_author_member_id {
-        let member_of_school = member_role::Entity::find()
-            .filter(member_role::Column::MemberId.eq(author))
-            .filter(member_role::Column::Role.eq(Role::Correspondent.as_str()))
-            .filter(member_role::Column::SchoolId.eq(school_id))
-            .one(&state.db)
-            .await?
-            .is_some();
-        if !member_of_school {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "/first_author_member_id",
-                "not_member",
-                "第一作者须是本校的成员；否则请填写姓名（first_author_name）。",
-            )]));
-        }
-    }
-    let sources = articles::load_sources(&state.db).await?;
+}
+
+/// The source of a link: the one whose host it is on; or, for a link on any
+/// other site, a source that needs confirmation named by `source_id` (then
+/// the page is not fetched). Answers the source and whether to fetch.
+fn resolve_source(
+    sources: &[SourceRules],
+    url: &CanonicalUrl,
+    source_id: Option<i64>,
+) -> ApiResult<(SourceRules, bool)> {
     let port = url.as_url().port_or_known_default();
-    let matched = articles::source_for(&sources, url.host(), port);
-    let (source, fetchable) = match (matched, input.source_id) {
-        (Some(s), None) => (s.clone(), true),
-        (Some(s), Some(id)) if s.id == id => (s.clone(), true),
-        (Some(s), Some(_)) => {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "/source_id",
-                "mismatch",
-                format!("该链接属于“{}”，与所选来源不符。", s.name),
-            )]));
-        }
+    match (articles::source_for(sources, url.host(), port), source_id) {
+        (Some(s), None) => Ok((s.clone(), true)),
+        (Some(s), Some(id)) if s.id == id => Ok((s.clone(), true)),
+        (Some(s), Some(_)) => Err(ApiError::validation(vec![FieldError::new(
+            "/source_id",
+            "mismatch",
+            format!("该链接属于“{}”，与所选来源不符。", s.name),
+        )])),
         (None, Some(id)) => match sources.iter().find(|s| s.id == id) {
-            Some(s) if s.needs_confirmation => (s.clone(), false),
-            Some(_) => return Err(unknown_source(&sources, url.host())),
-            None => {
-                return Err(ApiError::validation(vec![FieldError::new(
-                    "/source_id",
-                    "not_found",
-                    "来源不存在。",
-                )]));
-            }
+            Some(s) if s.needs_confirmation => Ok((s.clone(), false)),
+            Some(_) => Err(unknown_source(sources, url.host())),
+            None => Err(ApiError::validation(vec![FieldError::new(
+                "/source_id",
+                "not_found",
+                "来源不存在。",
+            )])),
         },
-        (None, None) => return Err(unknown_source(&sources, url.host())),
-    };
-    let request_hash = idempotency::fingerprint("POST", "/api/v1/articles", &input)?;
-    let submitter = p.id();
+        (None, None) => Err(unknown_source(sources, url.host())),
+    }
+}
+
+/// A new pending article; its effective facts are the submitter's until the page is read.
+fn new_article(
+    input: &ArticleInput,
+    url: &CanonicalUrl,
+    school_id: i64,
+    submitter: i64,
+    source: &SourceRules,
+    fetchable: bool,
+    now: DateTime<chrono::Utc>,
+) -> article::ActiveModel {
+    let trimmed = |s: &Option<String>| s.as_deref().map(str::trim).map(str::to_owned);
+    let (title, column, author_name) = (
+        trimmed(&input.title),
+        trimmed(&input.column),
+        trimmed(&input.first_author_name),
+    );
     let published_at = input.published_on.and_then(articles::published_at_of_day);
-    let title = input.title.as_deref().map(str::trim).map(str::to_owned);
-    let column = input.column.as_deref().map(str::trim).map(str::to_owned);
-    let author_name = input
-        .first_author_name
-        .as_deref()
-        .map(str::trim)
-        .map(str::to_owned);
-    let new = article::ActiveModel {
+    let verification = if fetchable {
+        VerificationStatus::Pending
+    } else {
+        VerificationStatus::Skipped
+    };
+    article::ActiveModel {
         school_id: Set(school_id),
         submitted_by: Set(submitter),
         first_author_member_id: Set(input.first_author_member_id),
-        first_author_name: Set(author_name.clone()),
         author_key: Set(articles::author_key(
             input.first_author_member_id,
             author_name.as_deref(),
         )),
+        first_author_name: Set(author_name),
         url: Set(input.url.trim().to_owned()),
         canonical_url: Set(url.as_str().to_owned()),
         url_key: Set(Some(url.key())),
@@ -644,14 +705,8 @@ pub async fn submit_article(
         declared_title: Set(title),
         declared_column: Set(column),
         declared_published_on: Set(input.published_on),
-        declared_original: Set(true),
-        verification_status: Set(if fetchable {
-            VerificationStatus::Pending
-        } else {
-            VerificationStatus::Skipped
-        }
-        .as_str()
-        .to_owned()),
+        declared_original: Set(input.declared_original),
+        verification_status: Set(verification.as_str().to_owned()),
         verification_reason: Set((!fetchable)
             .then(|| "该链接的网站不在自动核验的网站之列，由秘书处人工核实。".to_owned())),
         status: Set(ArticleStatus::Pending.as_str().to_owned()),
@@ -660,53 +715,41 @@ pub async fn submit_article(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    };
-    let url_key = url.key();
-    let viewer = p.clone();
-    let stored = idempotency::run(
-        &state.db,
-        now,
-        &submitter.to_string(),
-        key.0.as_deref(),
-        &request_hash,
-        move |txn| {
-            Box::pin(async move {
-                if let Some(existing) = article::Entity::find()
-                    .filter(article::Column::UrlKey.eq(url_key.as_str()))
-                    .one(txn)
-                    .await?
-                {
-                    return Err(duplicate(existing.id));
-                }
-                let a = match new.insert(txn).await {
-                    Ok(a) => a,
-                    Err(e) if crate::db::is_unique_violation(&e) => {
-                        let existing = article::Entity::find()
-                            .filter(article::Column::UrlKey.eq(url_key.as_str()))
-                            .one(txn)
-                            .await?;
-                        return Err(match existing {
-                            Some(x) => duplicate(x.id),
-                            None => e.into(),
-                        });
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                articles::refresh_likely_duplicates(txn, &a, now).await?;
-                let view = one_view(txn, &a, &viewer).await?;
-                Stored::new(StatusCode::CREATED, &view)
-            })
-        },
-    )
-    .await?;
-    if !stored.replayed
-        && stored.status == StatusCode::CREATED
-        && fetchable
-        && let Some(id) = stored.body.get("id").and_then(serde_json::Value::as_i64)
-    {
-        crate::verify::spawn(state.get_ref().clone(), id);
     }
-    Ok(stored.into_response())
+}
+
+/// Inserts the article unless its URL is taken (409 `DUPLICATE_ARTICLE`
+/// naming the existing one). The insert runs in a savepoint so that a
+/// concurrent twin's unique violation leaves the transaction usable
+/// (PostgreSQL aborts a transaction on any error) to look up the twin.
+async fn insert_unique(
+    txn: &sea_orm::DatabaseTransaction,
+    new: article::ActiveModel,
+    url_key: &str,
+) -> ApiResult<article::Model> {
+    let existing = || {
+        article::Entity::find()
+            .filter(article::Column::UrlKey.eq(url_key))
+            .one(txn)
+    };
+    if let Some(x) = existing().await? {
+        return Err(duplicate(x.id));
+    }
+    let savepoint = txn.begin().await?;
+    match new.insert(&savepoint).await {
+        Ok(a) => {
+            savepoint.commit().await?;
+            Ok(a)
+        }
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            savepoint.rollback().await?;
+            match existing().await? {
+                Some(x) => Err(duplicate(x.id)),
+                None => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------- read
@@ -1025,11 +1068,14 @@ pub async fn review_article(
         )]));
     }
     let now = state.now();
-    if input.published_on.is_some_and(|d| d > china_date(now)) {
+    if input
+        .published_on
+        .is_some_and(|d| d > china_date(now) || d.year() < 2000)
+    {
         return Err(ApiError::validation(vec![FieldError::new(
             "/published_on",
-            "future",
-            "发布日期不能晚于今天。",
+            "range",
+            "发布日期须在 2000 年之后且不晚于今天。",
         )]));
     }
     let txn = crate::db::begin_write(&state.db).await?;

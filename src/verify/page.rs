@@ -18,9 +18,12 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use encoding_rs::Encoding;
-use scraper::{ElementRef, Html, Selector, node::Node};
+use std::collections::HashMap;
+
+use scraper::{Element as _, ElementRef, Html, Selector, node::Node};
 
 use crate::domain::articles::SourceRules;
+use crate::domain::fingerprint;
 
 /// What the page shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -338,16 +341,10 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     None
 }
 
-const DATE_LABELS: &[&str] = &[
-    "发布时间",
-    "发布日期",
-    "发表时间",
-    "发稿时间",
-    "发文时间",
-    "更新时间",
-    "日期",
-    "时间",
-];
+/// Labels of the publication date in an info line, most specific first.
+const DATE_LABELS: &[&str] = &["发布时间", "发布日期", "发表时间", "发稿时间", "发文时间"];
+/// Looser labels, tried after the info line's elements.
+const LOOSE_DATE_LABELS: &[&str] = &["更新时间", "日期", "时间"];
 
 const INFO_SELECTORS: &[&str] = &[
     ".info",
@@ -367,8 +364,23 @@ const INFO_SELECTORS: &[&str] = &[
     ".property",
 ];
 
+/// The first date following one of `labels` in `text`.
+fn date_after_label(text: &str, labels: &[&str]) -> Option<DateTime<Utc>> {
+    for label in labels {
+        let mut rest = text;
+        while let Some(i) = rest.find(label) {
+            let after: String = rest[i + label.len()..].chars().take(40).collect();
+            if let Some(d) = parse_date(&after) {
+                return Some(d);
+            }
+            rest = &rest[i + label.len()..];
+        }
+    }
+    None
+}
+
 fn find_published_at(doc: &Html, page_text: &str) -> Option<DateTime<Utc>> {
-    if let Some(d) = meta_content(
+    let meta = meta_content(
         doc,
         &[
             "article:published_time",
@@ -379,20 +391,12 @@ fn find_published_at(doc: &Html, page_text: &str) -> Option<DateTime<Utc>> {
             "publishtime",
             "datePublished",
         ],
-    )
-    .and_then(|m| parse_date(&m))
-    {
+    );
+    if let Some(d) = meta.and_then(|m| parse_date(&m)) {
         return Some(d);
     }
-    for label in DATE_LABELS {
-        let mut rest = page_text;
-        while let Some(i) = rest.find(label) {
-            let after: String = rest[i + label.len()..].chars().take(40).collect();
-            if let Some(d) = parse_date(&after) {
-                return Some(d);
-            }
-            rest = &rest[i + label.len()..];
-        }
+    if let Some(d) = date_after_label(page_text, DATE_LABELS) {
+        return Some(d);
     }
     for s in INFO_SELECTORS {
         let Some(sel) = selector(s) else { continue };
@@ -402,7 +406,7 @@ fn find_published_at(doc: &Html, page_text: &str) -> Option<DateTime<Utc>> {
             }
         }
     }
-    None
+    date_after_label(page_text, LOOSE_DATE_LABELS)
 }
 
 const BREADCRUMB_MARKERS: &[&str] = &[
@@ -415,6 +419,7 @@ const BREADCRUMB_MARKERS: &[&str] = &[
 const BREADCRUMB_HINTS: &[&str] = &[
     "crumb", "position", "location", "weizhi", "dqwz", "curpos", "nav-path", "navpath", "daohang",
 ];
+const BREADCRUMB_SEPARATORS: &[char] = &['>', '＞', '»', '›', '→', '/', '|', '\\', '〉'];
 const NOT_A_COLUMN: &[&str] = &[
     "首页",
     "网站首页",
@@ -435,7 +440,7 @@ fn breadcrumb_segments(text: &str) -> Vec<String> {
         }
     }
     let t = t.trim_start_matches([':', '：', ' ']);
-    t.split(['>', '＞', '»', '›', '→', '/', '|', '\\', '〉', '>'])
+    t.split(BREADCRUMB_SEPARATORS)
         .map(|s| {
             clean(s.trim_matches(|c: char| c.is_whitespace() || c == '&' || c == '-' || c == '·'))
         })
@@ -450,7 +455,12 @@ fn find_column(doc: &Html, source: &SourceRules, title: Option<&str>) -> Option<
         if text.chars().count() > 300 {
             return false;
         }
-        candidates.push(text);
+        // A breadcrumb says where it is, or separates its levels.
+        if BREADCRUMB_MARKERS.iter().any(|m| text.contains(m))
+            || text.contains(BREADCRUMB_SEPARATORS)
+        {
+            candidates.push(text);
+        }
         true
     };
     // Elements whose class or id says "breadcrumb".
@@ -533,11 +543,26 @@ fn find_text(doc: &Html) -> String {
         let Some(sel) = selector(s) else { continue };
         if let Some(el) = doc.select(&sel).next() {
             let t = clean(&visible_text(el));
-            if crate::domain::fingerprint::normalise(&t).chars().count()
-                >= crate::domain::fingerprint::MIN_TEXT_CHARS
-            {
+            if fingerprint::normalise(&t).chars().count() >= fingerprint::MIN_TEXT_CHARS {
                 return t;
             }
+        }
+    }
+    // Else the element holding the most paragraph text (articles are written
+    // in `<p>`s; navigation and footers are not).
+    if let Some(p_sel) = selector("p") {
+        let mut totals = HashMap::new();
+        for p in doc.select(&p_sel) {
+            let Some(parent) = p.parent_element() else {
+                continue;
+            };
+            let n = fingerprint::normalise(&visible_text(p)).chars().count();
+            totals.entry(parent.opaque()).or_insert((parent, 0usize)).1 += n;
+        }
+        if let Some((el, n)) = totals.into_values().max_by_key(|(_, n)| *n)
+            && n >= fingerprint::MIN_TEXT_CHARS
+        {
+            return clean(&visible_text(el));
         }
     }
     selector("body")

@@ -376,6 +376,25 @@ async fn retries_with_the_same_idempotency_key_create_one_article() {
 }
 
 #[tokio::test]
+async fn concurrent_submissions_of_one_link_create_one_article() {
+    let w = world().await;
+    let colleague = w
+        .app
+        .member_with(Role::Correspondent, Some(w.school_id), None)
+        .await;
+    for i in 0..5 {
+        let body = json!({"url": w.association.url(&format!("/race/{i}.html")), "first_author_name": "张三", "declared_original": true});
+        let (a, b) = tokio::join!(
+            w.submit_as(&w.writer, body.clone()),
+            w.submit_as(&colleague, body)
+        );
+        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 409], "one article, one DUPLICATE_ARTICLE");
+    }
+}
+
+#[tokio::test]
 async fn a_link_of_no_source_is_422_listing_the_accepted_sites() {
     let w = world().await;
     let res = w

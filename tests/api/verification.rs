@@ -557,3 +557,30 @@ async fn verifications_interrupted_by_a_restart_are_resumed() {
     assert_eq!(again["verification"]["status"], "verified");
     assert_eq!(w.association.hits().await, 2, "fetched once more");
 }
+
+#[test]
+fn the_article_text_is_found_without_the_sites_navigation() {
+    let source = rules(&["www.schqxh.org.cn"], false);
+    let nav: String = (1..=40)
+        .map(|i| format!("<li><a href=\"/l/{i}\">栏目导航链接第{i}项</a></li>"))
+        .collect();
+    let html = format!(
+        r#"<html><head><title>公寓改造 - 四川省高校后勤协会网</title></head><body>
+        <ul class="menu">{nav}</ul><span class="position-relative">热门</span>
+        <div class="breadcrumbs">首页 / 学校后勤动态 / 正文</div>
+        <div id="wrap_8"><p>{STORY_DORM}</p><p>（完）</p></div>
+        <div class="footer"><p>版权所有 四川省高校后勤协会</p></div></body></html>"#
+    );
+    let facts = page::extract(&html, &source);
+    assert_eq!(
+        facts.column.as_deref(),
+        Some("学校后勤动态"),
+        "a class named position-… is no breadcrumb"
+    );
+    assert_eq!(
+        fingerprint::simhash(&facts.text),
+        fingerprint::simhash(&format!("{STORY_DORM}（完）"))
+    );
+    assert_eq!(facts.title.as_deref(), Some("公寓改造"));
+    assert_eq!(facts.published_at, None);
+}
