@@ -146,6 +146,7 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Resu
                 .config(Config::new(["/openapi.json"]).validator_url("none")),
         )
         .default_service(web::to(routes::fallback::not_found))
+        .wrap(from_fn(crate::auth::extract::middleware))
         .wrap(Compress::default())
         .wrap(from_fn(crate::metrics::middleware))
         .wrap(from_fn(crate::request_id::middleware))

@@ -3,9 +3,6 @@
 //! compile error, not a hole. Roles are read from the database on every
 //! request, so a role removed takes effect at once.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use actix_web::dev::Payload;
 use actix_web::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use actix_web::{FromRequest, HttpRequest, web};
@@ -139,17 +136,87 @@ async fn authenticate(req: HttpRequest) -> ApiResult<Principal> {
     Ok(Principal { member, grants })
 }
 
+/// The outcome of authenticating a request, resolved once by [`middleware`]
+/// before any extractor runs.
+#[derive(Clone)]
+enum Resolved {
+    Member(Box<Principal>),
+    Refused {
+        code: ErrorCode,
+        detail: String,
+        headers: Vec<(actix_web::http::header::HeaderName, HeaderValue)>,
+    },
+}
+
+/// Resolves the bearer token (when one is given) before the handler's
+/// extractors run. Extractors then answer at once, so a refused caller gets
+/// 401/403 before anything looks at the body: no validation detail is shown
+/// to someone who may not call the endpoint, whatever order actix polls the
+/// extractors in.
+pub async fn middleware(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    if req.headers().contains_key(AUTHORIZATION) {
+        let resolved = match authenticate(req.request().clone()).await {
+            Ok(p) => Resolved::Member(Box::new(p)),
+            Err(e) => {
+                if e.code.status().is_server_error() {
+                    // The database failed: answer the 500 here (request id
+                    // and metrics still see it), the cause goes to the log.
+                    use actix_web::ResponseError;
+                    let res = e.error_response();
+                    return Ok(req.into_response(res).map_into_right_body());
+                }
+                Resolved::Refused {
+                    code: e.code,
+                    detail: e.detail.to_string(),
+                    headers: e.headers.clone(),
+                }
+            }
+        };
+        req.extensions_mut().insert(resolved);
+    }
+    next.call(req)
+        .await
+        .map(actix_web::dev::ServiceResponse::map_into_left_body)
+}
+
+/// The principal of the request, as the middleware resolved it.
+fn principal(req: &HttpRequest) -> ApiResult<Option<Principal>> {
+    use actix_web::HttpMessage;
+    match req.extensions().get::<Resolved>() {
+        Some(Resolved::Member(p)) => Ok(Some((**p).clone())),
+        Some(Resolved::Refused {
+            code,
+            detail,
+            headers,
+        }) => {
+            let mut e = ApiError::new(*code).with_detail(detail.clone());
+            for (k, v) in headers {
+                e = e.with_header(k.clone(), v.clone());
+            }
+            Err(e)
+        }
+        None => Ok(None),
+    }
+}
+
+fn required(req: &HttpRequest) -> ApiResult<Principal> {
+    principal(req)?.ok_or_else(|| unauthenticated(None, "请先登录。"))
+}
+
 /// Any logged-in member.
 #[derive(Clone, Debug)]
 pub struct Auth(pub Principal);
 
 impl FromRequest for Auth {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { authenticate(req).await.map(Auth) })
+        std::future::ready(required(req).map(Auth))
     }
 }
 
@@ -159,17 +226,10 @@ pub struct MaybeAuth(pub Option<Principal>);
 
 impl FromRequest for MaybeAuth {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            if req.headers().contains_key(AUTHORIZATION) {
-                authenticate(req).await.map(|p| MaybeAuth(Some(p)))
-            } else {
-                Ok(MaybeAuth(None))
-            }
-        })
+        std::future::ready(principal(req).map(MaybeAuth))
     }
 }
 
@@ -181,19 +241,17 @@ macro_rules! role_extractor {
 
         impl FromRequest for $name {
             type Error = ApiError;
-            type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+            type Future = std::future::Ready<Result<Self, ApiError>>;
 
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-                let req = req.clone();
-                Box::pin(async move {
-                    let p = authenticate(req).await?;
-                    let allowed: fn(&Principal) -> bool = $allowed;
+                let allowed: fn(&Principal) -> bool = $allowed;
+                std::future::ready(required(req).and_then(|p| {
                     if allowed(&p) {
                         Ok($name(p))
                     } else {
                         Err(ApiError::new(ErrorCode::Forbidden).with_detail($detail))
                     }
-                })
+                }))
             }
         }
     };

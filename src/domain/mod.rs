@@ -2,10 +2,10 @@
 
 pub mod articles;
 pub mod audit;
-pub mod honours;
-pub mod nominations;
 pub mod canonical_url;
 pub mod fingerprint;
+pub mod honours;
+pub mod nominations;
 pub mod phone;
 pub mod registration_form;
 pub mod roles;

@@ -12,13 +12,13 @@ pub mod invitations;
 pub mod me;
 pub mod members;
 pub mod meta;
-pub mod notice;
 pub mod nominations;
+pub mod notice;
 pub mod ops;
 pub mod org;
 pub mod proposal;
-pub mod standings;
 pub mod sources;
+pub mod standings;
 
 /// All routes: operations at the root, the API under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {

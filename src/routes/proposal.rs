@@ -659,16 +659,28 @@ pub async fn patch_proposal(
     Ok(HttpResponse::Ok().json(after))
 }
 
+/// A step of the proposal's life: who may take it from which states.
+struct Step {
+    role: Role,
+    action: &'static str,
+    from: &'static [ProposalStatus],
+    to: ProposalStatus,
+    note: Option<String>,
+}
+
 async fn transition(
     state: &AppState,
     actor: &Principal,
-    role: Role,
     year: i32,
-    action: &'static str,
-    from: &[ProposalStatus],
-    to: ProposalStatus,
-    note: Option<String>,
+    step: Step,
 ) -> ApiResult<ProposalView> {
+    let Step {
+        role,
+        action,
+        from,
+        to,
+        note,
+    } = step;
     let now = state.now();
     let txn = state.db.begin().await?;
     let prop = current_proposal(&txn, year)
@@ -756,12 +768,14 @@ pub async fn submit_proposal(
     let view = transition(
         &state,
         &p,
-        Role::Secretariat,
         year,
-        "proposal.submit",
-        &[ProposalStatus::Draft, ProposalStatus::Returned],
-        ProposalStatus::Submitted,
-        None,
+        Step {
+            role: Role::Secretariat,
+            action: "proposal.submit",
+            from: &[ProposalStatus::Draft, ProposalStatus::Returned],
+            to: ProposalStatus::Submitted,
+            note: None,
+        },
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -789,12 +803,14 @@ pub async fn approve_proposal(
     let view = transition(
         &state,
         &p,
-        Role::Council,
         year,
-        "proposal.approve",
-        &[ProposalStatus::Submitted],
-        ProposalStatus::Approved,
-        None,
+        Step {
+            role: Role::Council,
+            action: "proposal.approve",
+            from: &[ProposalStatus::Submitted],
+            to: ProposalStatus::Approved,
+            note: None,
+        },
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -832,12 +848,14 @@ pub async fn return_proposal(
     let view = transition(
         &state,
         &p,
-        Role::Council,
         year,
-        "proposal.return",
-        &[ProposalStatus::Submitted],
-        ProposalStatus::Returned,
-        Some(body.note.trim().to_owned()),
+        Step {
+            role: Role::Council,
+            action: "proposal.return",
+            from: &[ProposalStatus::Submitted],
+            to: ProposalStatus::Returned,
+            note: Some(body.note.trim().to_owned()),
+        },
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))

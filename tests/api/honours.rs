@@ -487,6 +487,7 @@ async fn an_objection_outside_the_notice_window_is_409() {
     );
     // During it.
     y.app.clock.set(default_now() + Duration::days(2));
+    let member = y.app.refreshed(&member).await;
     let res = y
         .app
         .post_as("/api/v1/credit-years/2021/objections", &member, &body)
@@ -494,6 +495,7 @@ async fn an_objection_outside_the_notice_window_is_409() {
     assert_eq!(res.status(), 201);
     // After it closes.
     y.app.clock.set(default_now() + Duration::days(8));
+    let member = y.app.refreshed(&member).await;
     let res = y
         .app
         .post_as("/api/v1/credit-years/2021/objections", &member, &body)

@@ -389,8 +389,10 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
                 let refused = status == 403 || (status == 401 && code == "UNAUTHENTICATED");
                 assert!(!refused, "{what} was refused: {status} {text}");
             } else if *who == Who::Anonymous {
+                assert_eq!(status, 401, "{what} should be refused");
                 assert_problem(res, 401, "UNAUTHENTICATED").await;
             } else {
+                assert_eq!(status, 403, "{what} should be forbidden");
                 let body = assert_problem(res, 403, "FORBIDDEN").await;
                 assert!(!body.to_string().contains("target"), "{what} leaks data");
             }
