@@ -77,7 +77,6 @@ pub async fn run(
         }
         Command::Migrate { action } => {
             let settings = settings()?;
-            crate::telemetry::init(settings.env);
             let db = crate::db::connect(settings.database_url.expose_secret()).await?;
             match action {
                 MigrateAction::Up => Migrator::up(&db, None).await?,

@@ -497,8 +497,9 @@ fn duplicate(existing_id: i64) -> ApiError {
         (status = 201, body = ArticleView, description = "Created (or, with `Idempotent-Replayed: true`, the first answer to this key)"),
         (status = 403, description = "`FORBIDDEN`: not a correspondent of the school"),
         (status = 409, description = "`DUPLICATE_ARTICLE` (with `existing_article_id`) or `IDEMPOTENCY_KEY_IN_PROGRESS`"),
-        (status = 422, description = "`VALIDATION_FAILED`, `UNKNOWN_SOURCE` (with `accepted_sources`) or `IDEMPOTENCY_KEY_REUSED`"),
+        (status = 422, description = "`VALIDATION_FAILED`, `UNKNOWN_SOURCE` (with `accepted_sources`), `CONTENT_RISKY` (the title failed WeChat's content check) or `IDEMPOTENCY_KEY_REUSED`"),
         (status = 429, description = "`RATE_LIMITED`, with `Retry-After`"),
+        (status = 503, description = "`WECHAT_UNAVAILABLE`: the content check could not run; retry later"),
     )
 )]
 #[post("/articles")]
@@ -529,6 +530,17 @@ pub async fn submit_article(
     }
     let sources = articles::load_sources(&state.db).await?;
     let (source, fetchable) = resolve_source(&sources, &url, input.source_id)?;
+    // A title typed by the submitter is shown to others: WeChat's content check.
+    if let Some(title) = input.title.as_deref() {
+        crate::content_check::check(
+            &state,
+            &p.member.openid,
+            crate::content_check::SCENE_FORUM,
+            title,
+            "/title",
+        )
+        .await?;
+    }
     let request_hash = idempotency::fingerprint("POST", "/api/v1/articles", &input)?;
     let new = new_article(&input, &url, school_id, p.id(), &source, fetchable, now);
     let url_key = url.key();

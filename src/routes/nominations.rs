@@ -524,7 +524,8 @@ pub async fn patch_nomination(
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`DEADLINE_PASSED`, `QUOTA_EXCEEDED`, `PREVIOUSLY_HONOURED`, or `CONFLICT` (not a draft)"),
-        (status = 422, description = "`VALIDATION_FAILED`: the form or the attachments are incomplete"),
+        (status = 422, description = "`VALIDATION_FAILED`: the form or the attachments are incomplete; `CONTENT_RISKY`: the story failed WeChat's content check"),
+        (status = 503, description = "`WECHAT_UNAVAILABLE`: the content check could not run; retry later"),
     )
 )]
 #[post("/nominations/{id}/submit")]
@@ -538,6 +539,18 @@ pub async fn submit(
     let id = *path;
     let pre = find_nomination(&state.db, id).await?;
     may_file(&p, &pre)?;
+    // The story will be published: WeChat's content check, before the
+    // submit transaction (no network call while holding the write lock).
+    if let Some(story) = parse_form(&pre)?.story.as_deref() {
+        crate::content_check::check(
+            &state,
+            &p.member.openid,
+            crate::content_check::SCENE_FORUM,
+            story,
+            "/form/story",
+        )
+        .await?;
+    }
     let fingerprint = idempotency::fingerprint(
         "POST",
         &format!("/nominations/{id}/submit"),

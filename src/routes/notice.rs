@@ -12,6 +12,7 @@ use validator::Validate;
 
 use crate::auth::{Auth, Secretariat};
 use crate::clock::{format_china_deadline, to_china};
+use crate::content_check;
 use crate::domain::audit::{self, Entry};
 use crate::domain::honours::Scope;
 use crate::domain::roles::Role;
@@ -432,14 +433,15 @@ pub async fn file_objection(
         )]));
     }
     let text = body.text.trim().to_owned();
-    let mut needs_review = false;
-    if let Some(wechat) = &state.wechat {
-        match wechat.msg_sec_check(&p.member.openid, 2, &text).await? {
-            crate::wechat::Suggest::Pass => {}
-            crate::wechat::Suggest::Review => needs_review = true,
-            crate::wechat::Suggest::Risky => return Err(ApiError::new(ErrorCode::ContentRisky)),
-        }
-    }
+    let verdict = content_check::check(
+        &state,
+        &p.member.openid,
+        content_check::SCENE_COMMENT,
+        &text,
+        "/text",
+    )
+    .await?;
+    let needs_review = verdict == content_check::Verdict::NeedsReview;
     let o = objection::ActiveModel {
         year: Set(year),
         notice_id: Set(n.id),

@@ -13,6 +13,7 @@ mod campaigns;
 mod cli;
 mod clock;
 mod config;
+mod content_check;
 mod errors;
 mod honours;
 mod idempotency;
