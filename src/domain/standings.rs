@@ -112,45 +112,73 @@ fn select_rows(scope: Scope) -> &'static str {
     }
 }
 
-/// Rows after `after_position`, at most `limit` (all when None), in order.
-pub async fn rows(
+/// The cap figures of a scope, as the standings statement computes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Figures {
+    pub population: u32,
+    pub cap: u32,
+    /// Rank of the row at the cap's position.
+    pub cutoff_rank: Option<i64>,
+    /// That rank again when the next row shares it: a tied group straddles the cut-off.
+    pub tied_rank: Option<i64>,
+}
+
+/// Rows after `after_position`, at most `limit` (all when None), in order,
+/// with the cap figures — one aggregation over the year's articles: the
+/// population, the cap (floor of the percentage, as [`crate::domain::honours::honours_cap`])
+/// and the ranks at the cut-off are window functions over the same ranking.
+/// The figures are None only when no row is returned.
+pub async fn page(
     db: &impl ConnectionTrait,
     year: i32,
     scope: Scope,
     key: RankingKey,
     after_position: i64,
     limit: Option<u64>,
-) -> ApiResult<Vec<StandingRow>> {
+) -> ApiResult<(Vec<StandingRow>, Option<Figures>)> {
     let limit = limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
-    let sql = format!(
-        "{} {} WHERE r.position > $2 ORDER BY r.position LIMIT $3",
-        ranked_cte(scope, key),
-        select_rows(scope)
-    );
+    let sql = page_sql(scope, key);
     let stmt = statement(
         db,
         &sql,
         vec![year.into(), after_position.into(), limit.into()],
     );
     let rows = db.query_all_raw(stmt).await?;
-    rows.into_iter()
-        .map(|r| {
-            let get_i = |c: &str| r.try_get::<i64>("", c);
-            Ok(StandingRow {
-                position: get_i("position")?,
-                rank: get_i("rnk")?,
-                key: r.try_get("", "row_key")?,
-                name: r.try_get("", "name")?,
-                school_id: get_i("school_id")?,
-                school_name: r.try_get("", "school_name")?,
-                site_points: get_i("site_points")?,
-                bonus_points: get_i("bonus_points")?,
-                total: get_i("total")?,
-                counted_articles: get_i("counted_articles")?,
-            })
-        })
-        .collect::<Result<_, sea_orm::DbErr>>()
-        .map_err(ApiError::internal)
+    let mut figures = None;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let get_i = |c: &str| r.try_get::<i64>("", c);
+        if figures.is_none() {
+            let cutoff_rank: Option<i64> =
+                r.try_get("", "cutoff_rank").map_err(ApiError::internal)?;
+            let next_rank: Option<i64> = r.try_get("", "next_rank").map_err(ApiError::internal)?;
+            figures = Some(Figures {
+                population: u32::try_from(get_i("population").map_err(ApiError::internal)?)
+                    .unwrap_or(u32::MAX),
+                cap: u32::try_from(get_i("cap").map_err(ApiError::internal)?).unwrap_or(u32::MAX),
+                cutoff_rank,
+                tied_rank: cutoff_rank.filter(|c| Some(*c) == next_rank),
+            });
+        }
+        out.push(
+            (|| -> Result<StandingRow, sea_orm::DbErr> {
+                Ok(StandingRow {
+                    position: get_i("position")?,
+                    rank: get_i("rnk")?,
+                    key: r.try_get("", "row_key")?,
+                    name: r.try_get("", "name")?,
+                    school_id: get_i("school_id")?,
+                    school_name: r.try_get("", "school_name")?,
+                    site_points: get_i("site_points")?,
+                    bonus_points: get_i("bonus_points")?,
+                    total: get_i("total")?,
+                    counted_articles: get_i("counted_articles")?,
+                })
+            })()
+            .map_err(ApiError::internal)?,
+        );
+    }
+    Ok((out, figures))
 }
 
 /// The ranks at the cap's edge: positions `cap` and `cap + 1`.
@@ -196,41 +224,38 @@ pub async fn population(db: &impl ConnectionTrait, year: i32, scope: Scope) -> A
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-/// The statements one standings request runs, for PostgreSQL with the
-/// parameters written in, so the benchmark can run them bare in psql.
-pub fn statements_for_benchmark(
-    year: i32,
-    scope: Scope,
-    key: RankingKey,
-    page_size: u64,
-) -> Vec<(&'static str, String)> {
-    let population = match scope {
-        Scope::Schools => {
-            "SELECT COUNT(DISTINCT school_id) AS n FROM articles WHERE credit_year = $1 AND site_points > 0".to_owned()
-        }
-        Scope::Individuals => "SELECT COUNT(*) AS n FROM (SELECT DISTINCT school_id, author_key FROM articles
-             WHERE credit_year = $1 AND site_points > 0) t"
-            .to_owned(),
-    };
-    let edge = format!(
-        "{} SELECT r.position AS position, r.rnk AS rnk FROM ranked r
-         WHERE r.position BETWEEN $2 AND $3 ORDER BY r.position",
-        ranked_cte(scope, key)
-    );
-    let rows = format!(
-        "{} {} WHERE r.position > 0 ORDER BY r.position LIMIT {}",
-        ranked_cte(scope, key),
-        select_rows(scope),
-        page_size + 1
-    );
-    let fill = |sql: String| {
-        sql.replace("$1", &year.to_string())
-            .replace("$2", "1")
-            .replace("$3", "2")
-    };
-    vec![
-        ("population (cap)", fill(population)),
-        ("ranks at the cut-off", fill(edge)),
-        ("first page of rows", fill(rows)),
-    ]
+/// The one statement of a standings page: `$1` year, `$2` after position, `$3` limit.
+fn page_sql(scope: Scope, key: RankingKey) -> String {
+    format!(
+        "{ranked}, figured AS (
+            SELECT ranked.*, SUM(CASE WHEN ranked.site_points > 0 THEN 1 ELSE 0 END) OVER () AS population
+            FROM ranked
+        ), capped AS (
+            SELECT figured.*, (figured.population * {pct}) / 100 AS cap FROM figured
+        ), edged AS (
+            SELECT capped.*,
+                   MAX(CASE WHEN capped.position = capped.cap THEN capped.rnk END) OVER () AS cutoff_rank,
+                   MAX(CASE WHEN capped.position = capped.cap + 1 THEN capped.rnk END) OVER () AS next_rank
+            FROM capped
+        )
+        {select}
+        WHERE r.position > $2 ORDER BY r.position LIMIT $3",
+        ranked = ranked_cte(scope, key),
+        pct = scope.cap_percent(),
+        select = select_rows(scope).replace(
+            "FROM ranked r",
+            ", r.population AS population, r.cap AS cap, r.cutoff_rank AS cutoff_rank,
+               r.next_rank AS next_rank
+             FROM edged r"
+        ),
+    )
+}
+
+/// The statement of a standings request's first page, for PostgreSQL with
+/// the parameters written in, so the benchmark can run it bare in psql.
+pub fn statement_for_benchmark(year: i32, scope: Scope, key: RankingKey, page_size: u64) -> String {
+    page_sql(scope, key)
+        .replace("$1", &year.to_string())
+        .replace("$2", "0")
+        .replace("$3", &(page_size + 1).to_string())
 }

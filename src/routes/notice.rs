@@ -23,7 +23,7 @@ use crate::extract::ValidJson;
 use crate::pagination::{Page, PageParams, PageTokens};
 use crate::rate_limit::{self, Rule};
 use crate::routes::me::OrgRef;
-use crate::routes::standings::{cap_figures, check_year, ranking_key, standing_view};
+use crate::routes::standings::{CapFigures, check_year, ranking_key, standing_view};
 use crate::state::AppState;
 
 /// Objections per member per hour.
@@ -205,8 +205,11 @@ pub async fn publish_notice(
     let version = latest_notice(&txn, year)
         .await?
         .map_or(1, |n| n.version + 1);
-    let schools = cap_figures(&txn, year, Scope::Schools, key).await?;
-    let individuals = cap_figures(&txn, year, Scope::Individuals, key).await?;
+    let (school_rows, schools) = standings::page(&txn, year, Scope::Schools, key, 0, None).await?;
+    let (people_rows, individuals) =
+        standings::page(&txn, year, Scope::Individuals, key, 0, None).await?;
+    let schools = schools.map(CapFigures::from).unwrap_or_default();
+    let individuals = individuals.map(CapFigures::from).unwrap_or_default();
     let to_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
     let n = notice::ActiveModel {
         year: Set(year),
@@ -224,11 +227,10 @@ pub async fn publish_notice(
     }
     .insert(&txn)
     .await?;
-    for (scope, figures) in [
-        (Scope::Schools, &schools),
-        (Scope::Individuals, &individuals),
+    for (scope, figures, rows) in [
+        (Scope::Schools, &schools, school_rows),
+        (Scope::Individuals, &individuals, people_rows),
     ] {
-        let rows = standings::rows(&txn, year, scope, key, 0, None).await?;
         let models: Vec<notice_row::ActiveModel> = rows
             .into_iter()
             .map(|r| {

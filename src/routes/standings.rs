@@ -40,7 +40,7 @@ pub async fn ranking_key(db: &impl ConnectionTrait, year: i32) -> ApiResult<Rank
 }
 
 /// The cap figures of one scope.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct CapFigures {
     /// Schools (people) with at least one counted article on the official sites that year.
     pub population: u32,
@@ -51,6 +51,17 @@ pub struct CapFigures {
     /// Rank of a tied group that straddles the cut-off, if any: those rows
     /// are flagged and left out of the automatic proposal.
     pub tied_rank: Option<i64>,
+}
+
+impl From<standings::Figures> for CapFigures {
+    fn from(f: standings::Figures) -> Self {
+        Self {
+            population: f.population,
+            cap: f.cap,
+            cutoff_rank: f.cutoff_rank,
+            tied_rank: f.tied_rank,
+        }
+    }
 }
 
 /// Computes the cap figures of a scope from the live standings.
@@ -184,8 +195,13 @@ pub async fn get_standings(
         format!("standings/{year}/{}/{}", scope.as_str(), key.as_str()),
     );
     let after: i64 = tokens.cursor(&params)?.unwrap_or(0);
-    let figures = cap_figures(&state.db, year, scope, key).await?;
-    let rows = standings::rows(&state.db, year, scope, key, after, Some(params.size() + 1)).await?;
+    let (rows, figures) =
+        standings::page(&state.db, year, scope, key, after, Some(params.size() + 1)).await?;
+    let figures = match figures {
+        Some(f) => f.into(),
+        // Past the last row: the figures alone.
+        None => cap_figures(&state.db, year, scope, key).await?,
+    };
     let views: Vec<StandingView> = rows
         .into_iter()
         .map(|r| standing_view(r, &figures))
@@ -284,8 +300,8 @@ pub async fn standings_xlsx(
     let key = ranking_key(&state.db, year).await?;
     let mut sheets = Vec::new();
     for scope in [Scope::Schools, Scope::Individuals] {
-        let figures = cap_figures(&state.db, year, scope, key).await?;
-        let rows = standings::rows(&state.db, year, scope, key, 0, None).await?;
+        let (rows, figures) = standings::page(&state.db, year, scope, key, 0, None).await?;
+        let figures = figures.map(CapFigures::from).unwrap_or_default();
         let views: Vec<StandingView> = rows
             .into_iter()
             .map(|r| standing_view(r, &figures))
