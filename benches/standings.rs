@@ -46,6 +46,9 @@ fn psql_times(url: &str, sql: &str) -> Vec<Duration> {
         url.to_owned(),
         "-c".to_owned(),
         "\\timing on".to_owned(),
+        // The same work_mem the server gives this statement.
+        "-c".to_owned(),
+        "SET work_mem = '64MB'".to_owned(),
     ];
     for _ in 0..=RUNS {
         args.push("-c".to_owned());

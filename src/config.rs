@@ -8,6 +8,9 @@ use secrecy::{ExposeSecret, SecretString};
 /// The development JWT secret used when `JWT_SECRET` is unset outside production.
 pub const DEV_JWT_SECRET: &str = "development-only-secret-do-not-use-in-production!";
 
+/// WeChat's server API (tests point `WECHAT_API_BASE` at a local mock instead).
+pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
+
 /// Default SQLite database, created under `data/` on first run.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/association.db?mode=rwc";
 
@@ -141,7 +144,7 @@ impl Settings {
             wechat_appid,
             wechat_secret,
             wechat_api_base: get("WECHAT_API_BASE")
-                .unwrap_or_else(|| "https://api.weixin.qq.com".to_owned())
+                .unwrap_or_else(|| DEFAULT_WECHAT_API_BASE.to_owned())
                 .trim_end_matches('/')
                 .to_owned(),
             bind_addr: get("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),

@@ -8,14 +8,17 @@
 //! articles of which they are the first author (grouped per school: the same
 //! name at two schools is two people).
 //!
-//! Ranks are standard competition ranks (1, 2, 2, 4): SQL `RANK()`.
+//! Ranks are standard competition ranks (1, 2, 2, 4): SQL `RANK()`. Within a
+//! rank the listed order (the page cursor) is by school, then for people by
+//! their first article's id — integers, so PostgreSQL never sorts 100,000
+//! names by collation for the order.
 //!
 //! The **population** of a cap is the schools (people) with at least one
 //! counted article on the association's official sites that year — the
 //! seed's "协会官方网站发文学校总数" and "协会官方网站投稿总人数" — i.e. rows with
 //! site points. Bonus points count in the totals but do not add to the population.
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionSession, TransactionTrait, Value};
 
 use crate::domain::honours::{RankingKey, Scope};
 use crate::error::{ApiError, ApiResult};
@@ -73,6 +76,7 @@ fn ranked_cte(scope: Scope, key: RankingKey) -> String {
                        a.author_key AS author_key,
                        MIN(a.first_author_member_id) AS member_id,
                        MIN(a.first_author_name) AS author_name,
+                       MIN(a.id) AS first_article,
                        SUM(a.site_points) AS site_points,
                        SUM(a.bonus_points) AS bonus_points,
                        SUM(a.site_points + a.bonus_points) AS total,
@@ -83,7 +87,7 @@ fn ranked_cte(scope: Scope, key: RankingKey) -> String {
             ), ranked AS (
                 SELECT agg.*,
                        RANK() OVER (ORDER BY {k} DESC) AS rnk,
-                       ROW_NUMBER() OVER (ORDER BY {k} DESC, agg.school_id, agg.author_key) AS position
+                       ROW_NUMBER() OVER (ORDER BY {k} DESC, agg.school_id, agg.first_article) AS position
                 FROM agg
             )"
         ),
@@ -129,7 +133,7 @@ pub struct Figures {
 /// and the ranks at the cut-off are window functions over the same ranking.
 /// The figures are None only when no row is returned.
 pub async fn page(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     year: i32,
     scope: Scope,
     key: RankingKey,
@@ -143,7 +147,19 @@ pub async fn page(
         &sql,
         vec![year.into(), after_position.into(), limit.into()],
     );
-    let rows = db.query_all_raw(stmt).await?;
+    let rows = if db.get_database_backend() == DbBackend::Postgres {
+        // The aggregation and the window sorts of a national year (100,000
+        // people) spill to disk with PostgreSQL's default 4 MB work_mem; give
+        // this one statement more, for its transaction only.
+        let txn = db.begin().await?;
+        txn.execute_unprepared("SET LOCAL work_mem = '64MB'")
+            .await?;
+        let rows = txn.query_all_raw(stmt).await?;
+        txn.commit().await?;
+        rows
+    } else {
+        db.query_all_raw(stmt).await?
+    };
     let mut figures = None;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {

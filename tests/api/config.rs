@@ -17,7 +17,11 @@ fn development_defaults_need_nothing() {
     let s = settings(&[]).unwrap();
     assert!(s.dev_login_enabled());
     assert_eq!(s.bind_addr, "127.0.0.1:8080");
-    assert_eq!(s.wechat_api_base, "https://api.weixin.qq.com");
+    assert_eq!(
+        s.wechat_api_base,
+        association::config::DEFAULT_WECHAT_API_BASE
+    );
+    assert!(s.wechat_api_base.starts_with("https://"));
 }
 
 #[test]
