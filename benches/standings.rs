@@ -38,7 +38,7 @@ fn stats(mut xs: Vec<Duration>) -> String {
 }
 
 fn psql_times(url: &str, sql: &str) -> Vec<Duration> {
-    // One psql session: timing on, a warm-up, then the runs; `-c` takes one
+    // One psql session: timing on, work_mem, a warm-up, then the runs; `-c` takes one
     // command each, in order.
     let mut args = vec![
         "-X".to_owned(),
@@ -69,7 +69,7 @@ fn psql_times(url: &str, sql: &str) -> Vec<Duration> {
         .filter_map(|l| l.split_whitespace().next())
         .filter_map(|ms| ms.parse::<f64>().ok())
         .map(|ms| Duration::from_secs_f64(ms / 1000.0))
-        .skip(1) // the warm-up
+        .skip(2) // SET work_mem, then the warm-up
         .collect()
 }
 
