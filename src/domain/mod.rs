@@ -11,3 +11,4 @@ pub mod registration_form;
 pub mod roles;
 pub mod school_import;
 pub mod standings;
+pub mod text;

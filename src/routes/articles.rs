@@ -360,15 +360,6 @@ async fn find_article(db: &impl ConnectionTrait, id: i64) -> ApiResult<article::
 
 // ---------------------------------------------------------------- submit
 
-fn no_control_chars(s: &str) -> Result<(), validator::ValidationError> {
-    if s.trim().is_empty() || s.chars().any(char::is_control) {
-        let mut e = validator::ValidationError::new("format");
-        e.message = Some("不能为空，也不能包含控制字符。".into());
-        return Err(e);
-    }
-    Ok(())
-}
-
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleInput {
@@ -378,13 +369,13 @@ pub struct ArticleInput {
     /// The title as published (the server fills it in from the page where it can).
     #[validate(
         length(min = 1, max = 200, message = "标题须为 1–200 个字。"),
-        custom(function = "no_control_chars")
+        custom(function = "crate::domain::text::single_line")
     )]
     pub title: Option<String>,
     /// The column (栏目), e.g. 学校后勤动态.
     #[validate(
         length(min = 1, max = 64, message = "栏目须为 1–64 个字。"),
-        custom(function = "no_control_chars")
+        custom(function = "crate::domain::text::single_line")
     )]
     pub column: Option<String>,
     /// The publication date on the site (China time).
@@ -394,7 +385,7 @@ pub struct ArticleInput {
     /// … or their name (exactly one of the two).
     #[validate(
         length(min = 1, max = 32, message = "作者姓名须为 1–32 个字。"),
-        custom(function = "no_control_chars")
+        custom(function = "crate::domain::text::single_line")
     )]
     pub first_author_name: Option<String>,
     /// The submitter declares the article original (reposts from other media earn nothing). Must be `true`.
@@ -1031,13 +1022,13 @@ pub struct ReviewInput {
     /// Corrects the column.
     #[validate(
         length(min = 1, max = 64, message = "栏目须为 1–64 个字。"),
-        custom(function = "no_control_chars")
+        custom(function = "crate::domain::text::single_line")
     )]
     pub column: Option<String>,
     /// Corrects the title.
     #[validate(
         length(min = 1, max = 200, message = "标题须为 1–200 个字。"),
-        custom(function = "no_control_chars")
+        custom(function = "crate::domain::text::single_line")
     )]
     pub title: Option<String>,
 }

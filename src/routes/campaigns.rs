@@ -188,22 +188,13 @@ pub(crate) async fn grant_until(
     Ok(grants.into_iter().map(|g| g.until).max())
 }
 
-fn title_rules(s: &str) -> Result<(), validator::ValidationError> {
-    if s.trim().is_empty() || s.chars().any(char::is_control) {
-        let mut e = validator::ValidationError::new("format");
-        e.message = Some("标题不能为空，也不能包含控制字符。".into());
-        return Err(e);
-    }
-    Ok(())
-}
-
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignInput {
     /// e.g. 2021年度最美后勤人 (2–64 characters).
     #[validate(
         length(min = 2, max = 64, message = "标题须为 2–64 个字。"),
-        custom(function = "title_rules")
+        custom(function = "crate::domain::text::single_line")
     )]
     pub title: String,
     #[validate(range(min = 2000, max = 2100, message = "年度须为 2000–2100。"))]
@@ -232,7 +223,7 @@ pub struct CampaignInput {
 pub struct CampaignPatch {
     #[validate(
         length(min = 2, max = 64, message = "标题须为 2–64 个字。"),
-        custom(function = "title_rules")
+        custom(function = "crate::domain::text::single_line")
     )]
     pub title: Option<String>,
     #[validate(range(min = 2000, max = 2100, message = "年度须为 2000–2100。"))]

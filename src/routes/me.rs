@@ -116,15 +116,6 @@ pub async fn get_me(state: web::Data<AppState>, Auth(p): Auth) -> ApiResult<Http
     Ok(HttpResponse::Ok().json(me_view(&state.db, &p.member).await?))
 }
 
-fn no_control_chars(s: &str) -> Result<(), validator::ValidationError> {
-    if s.chars().any(char::is_control) {
-        let mut e = validator::ValidationError::new("format");
-        e.message = Some("不能包含控制字符。".into());
-        return Err(e);
-    }
-    Ok(())
-}
-
 /// Fields to change; absent fields stay as they are, an empty string clears
 /// an optional field.
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -133,25 +124,25 @@ pub struct UpdateMe {
     /// Shown to others (1–32 characters).
     #[validate(
         length(min = 1, max = 32, message = "昵称须为 1–32 个字。"),
-        custom(function = "no_control_chars")
+        custom(function = "crate::domain::text::optional_line")
     )]
     pub display_name: Option<String>,
     /// 真实姓名 (up to 32 characters).
     #[validate(
         length(max = 32, message = "姓名不能超过 32 个字。"),
-        custom(function = "no_control_chars")
+        custom(function = "crate::domain::text::optional_line")
     )]
     pub real_name: Option<String>,
     /// 部门 (up to 64 characters).
     #[validate(
         length(max = 64, message = "部门不能超过 64 个字。"),
-        custom(function = "no_control_chars")
+        custom(function = "crate::domain::text::optional_line")
     )]
     pub department: Option<String>,
     /// 职务/职称 (up to 32 characters).
     #[validate(
         length(max = 32, message = "职务不能超过 32 个字。"),
-        custom(function = "no_control_chars")
+        custom(function = "crate::domain::text::optional_line")
     )]
     pub position: Option<String>,
 }

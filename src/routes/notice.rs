@@ -317,15 +317,6 @@ pub async fn get_notice(
     Ok(HttpResponse::Ok().json(view))
 }
 
-fn no_control(s: &str) -> Result<(), validator::ValidationError> {
-    if s.chars().any(|c| c.is_control() && c != '\n') {
-        let mut e = validator::ValidationError::new("format");
-        e.message = Some("不能包含控制字符。".into());
-        return Err(e);
-    }
-    Ok(())
-}
-
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectionInput {
@@ -336,7 +327,7 @@ pub struct ObjectionInput {
     /// What is wrong (5–1000 characters).
     #[validate(
         length(min = 5, max = 1000, message = "异议内容须为 5–1000 个字。"),
-        custom(function = "no_control")
+        custom(function = "crate::domain::text::paragraph")
     )]
     pub text: String,
 }

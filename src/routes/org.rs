@@ -56,22 +56,13 @@ impl From<school::Model> for SchoolView {
     }
 }
 
-fn name_rules(s: &str) -> Result<(), validator::ValidationError> {
-    if s.trim().is_empty() || s.chars().any(char::is_control) {
-        let mut e = validator::ValidationError::new("format");
-        e.message = Some("名称不能为空，也不能包含控制字符。".into());
-        return Err(e);
-    }
-    Ok(())
-}
-
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DistrictInput {
     /// e.g. 成都片区 (1–32 characters, unique).
     #[validate(
         length(min = 1, max = 32, message = "片区名称须为 1–32 个字。"),
-        custom(function = "name_rules")
+        custom(function = "crate::domain::text::single_line")
     )]
     pub name: String,
 }
@@ -264,7 +255,7 @@ pub struct SchoolInput {
     /// Full name, e.g. 四川大学 (1–64 characters, unique).
     #[validate(
         length(min = 1, max = 64, message = "学校名称须为 1–64 个字。"),
-        custom(function = "name_rules")
+        custom(function = "crate::domain::text::single_line")
     )]
     pub name: String,
     pub district_id: i64,
@@ -277,7 +268,7 @@ pub struct SchoolInput {
 pub struct SchoolPatch {
     #[validate(
         length(min = 1, max = 64, message = "学校名称须为 1–64 个字。"),
-        custom(function = "name_rules")
+        custom(function = "crate::domain::text::single_line")
     )]
     pub name: Option<String>,
     pub district_id: Option<i64>,

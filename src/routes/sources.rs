@@ -111,19 +111,10 @@ pub async fn list_sources(
     Ok(HttpResponse::Ok().json(tokens.page(views, params.size(), |s| s.id)?))
 }
 
-fn text_rules(s: &str) -> Result<(), validator::ValidationError> {
-    if s.trim().is_empty() || s.chars().any(char::is_control) {
-        let mut e = validator::ValidationError::new("format");
-        e.message = Some("不能为空，也不能包含控制字符。".into());
-        return Err(e);
-    }
-    Ok(())
-}
-
 fn columns_rules(cols: &[String]) -> Result<(), validator::ValidationError> {
     if cols
         .iter()
-        .any(|c| text_rules(c).is_err() || c.trim().chars().count() > 64)
+        .any(|c| crate::domain::text::single_line(c).is_err() || c.trim().chars().count() > 64)
     {
         let mut e = validator::ValidationError::new("format");
         e.message = Some("栏目名称须为 1–64 个字，且不含控制字符。".into());
@@ -147,7 +138,7 @@ pub struct SourceInput {
     /// 1–64 characters, unique.
     #[validate(
         length(min = 1, max = 64, message = "来源名称须为 1–64 个字。"),
-        custom(function = "text_rules")
+        custom(function = "crate::domain::text::single_line")
     )]
     pub name: String,
     pub kind: SourceKind,
@@ -181,7 +172,7 @@ pub struct SourceInput {
 pub struct SourcePatch {
     #[validate(
         length(min = 1, max = 64, message = "来源名称须为 1–64 个字。"),
-        custom(function = "text_rules")
+        custom(function = "crate::domain::text::single_line")
     )]
     pub name: Option<String>,
     pub kind: Option<SourceKind>,
