@@ -1037,3 +1037,54 @@ async fn the_excel_export_has_chinese_headers_a_frozen_header_row_and_the_cap_fi
         .await;
     assert_problem(res, 403, "FORBIDDEN").await;
 }
+
+#[tokio::test]
+async fn an_individual_is_proposed_only_once_confirmed_as_logistics_staff_of_a_member_school() {
+    let y = year_fixture().await;
+    let school = y.school(&unique("甲校")).await;
+    // Ten people → a cap of one; the top author is not (yet) confirmed.
+    for (i, n) in [5, 4, 3, 2, 1, 1, 1, 1, 1, 1].iter().enumerate() {
+        y.article(school, &format!("作者{i}"), 2021, *n, 0).await;
+    }
+    let people = y.standings(&y.admin, "individuals").await;
+    assert_eq!(people["cap"], 1);
+    let second = people["items"][1]["key"].as_str().unwrap().to_owned();
+    y.publish_now().await;
+    let proposal: Value = y
+        .app
+        .post_as("/api/v1/credit-years/2021/proposal", &y.admin, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        proposal["individuals"]["entries"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nobody confirmed, nobody proposed"
+    );
+    let encoded: String = url::form_urlencoded::byte_serialize(second.as_bytes()).collect();
+    let res = y
+        .app
+        .put_as(
+            &format!("/api/v1/credit-years/2021/individual-eligibility/{encoded}"),
+            &y.admin,
+            &json!({"logistics_staff": true, "note": "后勤处在编职工"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let proposal: Value = y
+        .app
+        .post_as("/api/v1/credit-years/2021/proposal", &y.admin, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&proposal["individuals"]["entries"]),
+        vec![second.clone()]
+    );
+    let log = y.app.audit_of("individual", &second).await;
+    assert_eq!(log[0].action, "eligibility.individual");
+}
