@@ -12,6 +12,8 @@ WORKDIR /src
 
 # Only what the release binary needs; tests/, target/, data/ stay out
 # (see also .dockerignore).
+# tests/ and benches/ stay out of the image: their targets have explicit
+# paths in Cargo.toml, which cargo only reads when building them.
 COPY Cargo.toml Cargo.lock ./
 COPY migration/ migration/
 COPY src/ src/
