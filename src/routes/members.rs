@@ -45,17 +45,60 @@ async fn member_view(
     m: member::Model,
     masked: bool,
 ) -> ApiResult<MemberView> {
-    let grants = load_grants(db, m.id).await?;
-    Ok(MemberView {
-        id: m.id,
-        display_name: m.display_name,
-        real_name: m.real_name,
-        department: m.department,
-        position: m.position,
-        phone: m.phone.map(|p| if masked { mask_phone(&p) } else { p }),
-        roles: role_views(db, &grants).await?,
-        created_at: to_china(m.created_at),
-    })
+    let mut views = member_views(db, vec![m], masked).await?;
+    views
+        .pop()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no view of a member")))
+}
+
+/// Views of several members with their roles: one query for all their roles
+/// and one per kind of organisation for the names, however many members.
+async fn member_views(
+    db: &impl sea_orm::ConnectionTrait,
+    members: Vec<member::Model>,
+    masked: bool,
+) -> ApiResult<Vec<MemberView>> {
+    let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
+    let mut grants_of: std::collections::HashMap<i64, Vec<Grant>> =
+        std::collections::HashMap::new();
+    for r in member_role::Entity::find()
+        .filter(member_role::Column::MemberId.is_in(ids))
+        .all(db)
+        .await?
+    {
+        if let Some(role) = Role::parse(&r.role) {
+            grants_of.entry(r.member_id).or_default().push(Grant {
+                role,
+                school_id: r.school_id,
+                district_id: r.district_id,
+            });
+        }
+    }
+    for g in grants_of.values_mut() {
+        g.sort();
+    }
+    // All the grants in member order, named in one go, then dealt back out.
+    let flat: Vec<Grant> = members
+        .iter()
+        .flat_map(|m| grants_of.get(&m.id).cloned().unwrap_or_default())
+        .collect();
+    let mut named = role_views(db, &flat).await?.into_iter();
+    Ok(members
+        .into_iter()
+        .map(|m| {
+            let n = grants_of.get(&m.id).map_or(0, Vec::len);
+            MemberView {
+                id: m.id,
+                display_name: m.display_name,
+                real_name: m.real_name,
+                department: m.department,
+                position: m.position,
+                phone: m.phone.map(|p| if masked { mask_phone(&p) } else { p }),
+                roles: named.by_ref().take(n).collect(),
+                created_at: to_china(m.created_at),
+            }
+        })
+        .collect())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -135,10 +178,7 @@ pub async fn list_members(
         query = query.filter(member::Column::Id.in_subquery(sub.to_owned()));
     }
     let rows = query.limit(params.size() + 1).all(&state.db).await?;
-    let mut views = Vec::with_capacity(rows.len());
-    for m in rows {
-        views.push(member_view(&state.db, m, true).await?);
-    }
+    let views = member_views(&state.db, rows, true).await?;
     let page: Page<MemberView> = tokens.page(views, params.size(), |m| m.id)?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -412,3 +412,46 @@ async fn members_filter_by_role() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_member_list_shows_each_members_own_roles_with_their_names() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let (district_id, school_id) = app.district_and_school(&admin).await;
+    let lead = app
+        .member_with(Role::DistrictLead, None, Some(district_id))
+        .await;
+    let correspondent = app
+        .member_with(Role::Correspondent, Some(school_id), None)
+        .await;
+    app.grant(
+        &format!("plain-{}", lead.member_id),
+        Role::Council,
+        None,
+        None,
+    )
+    .await;
+    let page: serde_json::Value = app
+        .get_as("/api/v1/members?page_size=100", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = page["items"].as_array().unwrap();
+    let find = |id: i64| items.iter().find(|m| m["id"] == id).unwrap().clone();
+    let l = find(lead.member_id);
+    assert_eq!(l["roles"].as_array().unwrap().len(), 1);
+    assert_eq!(l["roles"][0]["role"], "district_lead");
+    assert_eq!(l["roles"][0]["district"]["id"], district_id);
+    assert!(
+        !l["roles"][0]["district"]["name"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    let c = find(correspondent.member_id);
+    assert_eq!(c["roles"].as_array().unwrap().len(), 1);
+    assert_eq!(c["roles"][0]["school"]["id"], school_id);
+    let a = find(admin.member_id);
+    assert_eq!(a["roles"][0]["role"], "secretariat");
+}
