@@ -13,10 +13,10 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use association::clock::SystemClock;
-use association::config::Settings;
-use association::domain::honours::{RankingKey, Scope};
-use association::domain::roles::{Grant, Role};
+use association::honours::rules::{RankingKey, Scope};
+use association::identity::roles::{Grant, Role};
+use association::platform::clock::SystemClock;
+use association::platform::config::Settings;
 use association::startup::{Application, Overrides};
 use sea_orm::{ConnectionTrait, Database};
 use secrecy::ExposeSecret;
@@ -100,7 +100,9 @@ async fn main() {
 }
 
 async fn run(url: &str) {
-    let db = association::db::connect_and_migrate(url).await.unwrap();
+    let db = association::platform::db::connect_and_migrate(url)
+        .await
+        .unwrap();
     let t = Instant::now();
     let seed = format!(
         "INSERT INTO districts (name, created_at, updated_at)
@@ -155,7 +157,7 @@ async fn run(url: &str) {
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
     let grant = Grant::new(Role::Secretariat, None, None).unwrap();
-    let member = association::routes::members::grant_role_cli(
+    let member = association::identity::http::members::grant_role_cli(
         &state.db,
         "bench-admin",
         grant,
@@ -164,7 +166,7 @@ async fn run(url: &str) {
     .await
     .unwrap();
     let token =
-        association::auth::tokens::issue_access(&secret, member, chrono::Utc::now()).unwrap();
+        association::identity::tokens::issue_access(&secret, member, chrono::Utc::now()).unwrap();
     let client = reqwest::Client::new();
 
     for scope in [Scope::Schools, Scope::Individuals] {
@@ -192,7 +194,7 @@ async fn run(url: &str) {
             api.push(t.elapsed());
         }
         println!("  API  GET standings (first page)         {}", stats(api));
-        let sql = association::domain::standings::statement_for_benchmark(
+        let sql = association::honours::standings::statement_for_benchmark(
             2021,
             scope,
             RankingKey::Total,

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 use secrecy::ExposeSecret;
 
-use crate::config::Settings;
+use crate::platform::config::Settings;
 use crate::startup::{Application, Overrides};
 
 #[derive(Debug, Parser)]
@@ -63,7 +63,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::ExportOpenapi { path } => {
-            let json = crate::openapi::document_json()?;
+            let json = crate::api::openapi::document_json()?;
             match path.as_deref().and_then(|p| p.to_str()) {
                 Some("-") => print!("{json}"),
                 _ => {
@@ -77,7 +77,7 @@ pub async fn run(
         }
         Command::Migrate { action } => {
             let settings = settings()?;
-            let db = crate::db::connect(settings.database_url.expose_secret()).await?;
+            let db = crate::platform::db::connect(settings.database_url.expose_secret()).await?;
             match action {
                 MigrateAction::Up => Migrator::up(&db, None).await?,
                 MigrateAction::Down => Migrator::down(&db, Some(1)).await?,
@@ -95,13 +95,15 @@ pub async fn run(
             district_id,
         } => {
             let settings = settings()?;
-            let role = crate::domain::roles::Role::parse(&role).with_context(|| {
+            let role = crate::identity::roles::Role::parse(&role).with_context(|| {
                 format!("unknown role `{role}`; use secretariat, council, correspondent or district_lead")
             })?;
-            let grant = crate::domain::roles::Grant::new(role, school_id, district_id)
+            let grant = crate::identity::roles::Grant::new(role, school_id, district_id)
                 .map_err(|e| anyhow::anyhow!(e.message()))?;
-            let db = crate::db::connect_and_migrate(settings.database_url.expose_secret()).await?;
-            let id = crate::routes::members::grant_role_cli(
+            let db =
+                crate::platform::db::connect_and_migrate(settings.database_url.expose_secret())
+                    .await?;
+            let id = crate::identity::http::members::grant_role_cli(
                 &db,
                 openid.trim(),
                 grant,
@@ -118,7 +120,7 @@ pub async fn run(
         }
         Command::Serve => {
             let settings = settings()?;
-            crate::telemetry::init(settings.env);
+            crate::platform::telemetry::init(settings.env);
             tracing::info!(settings = ?settings, "starting");
             if settings.dev_login_enabled() {
                 tracing::warn!(
@@ -137,7 +139,9 @@ pub async fn run(
             if dev && crate::seed::demo_sources(&app.state().db, chrono::Utc::now()).await? {
                 tracing::info!("seeded the article sources (official sites and bonus outlets)");
             }
-            let resumed = crate::verify::resume_pending(app.state())
+            let resumed = app
+                .verifier()
+                .resume_pending()
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot resume article verifications: {e}"))?;
             if resumed > 0 {

@@ -1,37 +1,35 @@
 //! Backend of the WeChat mini-program of the Sichuan Provincial Association of
 //! University Logistics (四川省高校后勤协会). See `README.md` and the spec.
+//!
+//! The house, top-down (dependencies only point down; no circles):
+//!
+//! - entry: `main.rs`, [`cli`], [`startup`], [`seed`] — settings, the command
+//!   line, the `Application`;
+//! - [`api`]: the route table, the OpenAPI assembly, operations endpoints;
+//! - one folder per capability — [`identity`], [`organisation`], [`articles`],
+//!   [`honours`], [`nominations`], [`audit`] — each with its HTTP surface
+//!   (`http`), its use cases and its rules; an area's HTTP never imports
+//!   another area's HTTP;
+//! - [`state`]: what a handler can reach (storage, cache, clock, settings);
+//! - [`wechat`]: the WeChat client;
+//! - [`platform`]: the shared mechanisms (errors, database and unit of work,
+//!   cache, clock, idempotency, pagination, rate limits, request ids, metrics,
+//!   telemetry, extractors);
+//! - [`entity`]: sea-orm entities, no behaviour.
 
-pub mod auth;
-pub mod cache;
+pub mod api;
+pub mod articles;
+pub mod audit;
 pub mod cli;
-pub mod clock;
-pub mod config;
-pub mod content_check;
-pub mod db;
-pub mod domain;
 pub mod entity;
-pub mod error;
-pub mod export;
-pub mod extract;
-pub mod idempotency;
-pub mod metrics;
-pub mod openapi;
-pub mod pagination;
-pub mod rate_limit;
-pub mod request_id;
-pub mod routes;
+pub mod honours;
+pub mod identity;
+pub mod nominations;
+pub mod organisation;
+pub mod platform;
 pub mod seed;
 pub mod startup;
 pub mod state;
-pub mod telemetry;
-pub mod verify;
 pub mod wechat;
 
-/// Installs the process-wide TLS crypto provider (ring) once; outbound HTTPS
-/// (WeChat) needs it. Safe to call many times.
-pub fn init_tls() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
+pub use platform::init_tls;

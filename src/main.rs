@@ -1,7 +1,7 @@
 use clap::Parser;
 
 use association::cli::{Cli, run};
-use association::config::Settings;
+use association::platform::config::Settings;
 
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {

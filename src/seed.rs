@@ -85,8 +85,8 @@ pub async fn demo_campaign(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
 ) -> Result<bool, sea_orm::DbErr> {
-    use crate::clock::{china_date, china_midnight, china_year};
-    use crate::domain::nominations::{self as rules, Contact, Exclusion};
+    use crate::nominations::rules::{self as rules, Contact, Exclusion};
+    use crate::platform::clock::{china_date, china_midnight, china_year};
     if campaign::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }

@@ -13,14 +13,16 @@ use sha2::{Digest, Sha256};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::cache::Cache;
-use crate::clock::{SharedClock, SystemClock};
-use crate::config::Settings;
-use crate::metrics::Metrics;
-use crate::openapi::{ApiDoc, RouteTable};
-use crate::routes::ops::OpenApiJson;
+use crate::api as routes;
+use crate::api::openapi::{ApiDoc, RouteTable};
+use crate::api::ops::OpenApiJson;
+use crate::articles::verify::{FetchOptions, Verifier};
+use crate::platform::cache::Cache;
+use crate::platform::clock::{SharedClock, SystemClock};
+use crate::platform::config::Settings;
+use crate::platform::metrics::Metrics;
+use crate::platform::{db, extract};
 use crate::state::AppState;
-use crate::{db, extract, routes};
 
 /// Knobs tests turn; production uses the defaults.
 #[derive(Clone)]
@@ -45,6 +47,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    verifier: Verifier,
 }
 
 impl Application {
@@ -53,11 +56,18 @@ impl Application {
         let listener = TcpListener::bind(&state.settings.bind_addr)
             .with_context(|| format!("cannot bind {}", state.settings.bind_addr))?;
         let port = listener.local_addr()?.port();
-        let server = serve(listener, state.clone(), overrides.workers)?;
+        let verifier = Verifier::new(
+            state.db.clone(),
+            state.clock.clone(),
+            state.settings.is_production(),
+            FetchOptions::default(),
+        )?;
+        let server = serve(listener, state.clone(), verifier.clone(), overrides.workers)?;
         Ok(Self {
             port,
             server,
             state,
+            verifier,
         })
     }
 
@@ -67,6 +77,11 @@ impl Application {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The process's article verifier.
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -111,21 +126,33 @@ pub async fn build_state(settings: Settings, overrides: &Overrides) -> anyhow::R
         settings: Arc::new(settings),
         metrics: Metrics::new()?,
         page_token_key,
-        verifier: crate::verify::Verifier::new(crate::verify::FetchOptions::default())?,
     })
 }
 
-fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result<Server> {
-    let doc = crate::openapi::document();
+fn serve(
+    listener: TcpListener,
+    state: AppState,
+    verifier: Verifier,
+    workers: usize,
+) -> anyhow::Result<Server> {
+    let doc = crate::api::openapi::document();
     let routes = web::Data::new(RouteTable::from_openapi(&doc));
     let doc_json = web::Data::new(OpenApiJson(serde_json::to_string(&doc)?));
     let json_limit = state.settings.json_limit;
+    let verifier = web::Data::new(verifier);
+    let metrics = web::Data::new(state.metrics.clone());
+    let limits = web::Data::new(extract::BodyLimits {
+        json: state.settings.json_limit,
+    });
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi_empty())
             .app_data(data.clone())
+            .app_data(verifier.clone())
+            .app_data(metrics.clone())
+            .app_data(limits.clone())
             .app_data(routes.clone())
             .app_data(doc_json.clone())
             .app_data(extract::json_config(json_limit))
@@ -146,10 +173,10 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Resu
                 .config(Config::new(["/openapi.json"]).validator_url("none")),
         )
         .default_service(web::to(routes::fallback::not_found))
-        .wrap(from_fn(crate::auth::extract::middleware))
+        .wrap(from_fn(crate::identity::principal::middleware))
         .wrap(Compress::default())
-        .wrap(from_fn(crate::metrics::middleware))
-        .wrap(from_fn(crate::request_id::middleware))
+        .wrap(from_fn(crate::platform::metrics::middleware))
+        .wrap(from_fn(crate::platform::request_id::middleware))
     })
     .workers(workers.max(1))
     .listen(listener)?

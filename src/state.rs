@@ -1,13 +1,15 @@
-//! What every handler can reach: storage, cache, clock, settings, metrics.
+//! What every handler can reach: storage, cache, clock, settings, metrics,
+//! the WeChat client. Use cases never take it: a handler passes them what
+//! they need.
 
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::cache::Cache;
-use crate::clock::SharedClock;
-use crate::config::Settings;
-use crate::metrics::Metrics;
+use crate::platform::cache::Cache;
+use crate::platform::clock::SharedClock;
+use crate::platform::config::Settings;
+use crate::platform::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -20,8 +22,6 @@ pub struct AppState {
     pub wechat: Option<crate::wechat::WeChat>,
     /// Key that signs page tokens (derived from the JWT secret).
     pub page_token_key: Arc<[u8]>,
-    /// Fetches article pages for verification (one HTTP client per process).
-    pub verifier: crate::verify::Verifier,
 }
 
 impl AppState {

@@ -9,6 +9,8 @@
 //! module ever carries a request URL or a body (reqwest errors are stripped
 //! with `without_url`), and WeChat's own `errmsg` is scrubbed of the secret.
 
+pub mod content_check;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,8 +21,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::cache::{Cache, CacheError};
-use crate::error::{ApiError, ErrorCode};
+use crate::platform::cache::{Cache, CacheError};
+use crate::platform::error::{ApiError, ErrorCode};
 
 /// Cache key of the server access token (shared by all app processes).
 pub const ACCESS_TOKEN_KEY: &str = "wechat:access_token";

@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use association::domain::roles::Role;
+use association::identity::roles::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{

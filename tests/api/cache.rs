@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use association::cache::Cache;
+use association::platform::cache::Cache;
 
 use crate::helpers::unique;
 

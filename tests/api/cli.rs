@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use association::cli::{Cli, run};
-use association::config::Settings;
+use association::platform::config::Settings;
 use clap::Parser;
 
 use crate::helpers::{assert_problem, spawn_app};
@@ -63,7 +63,7 @@ async fn migrate_applies_and_lists_the_migrations() {
     let db = crate::helpers::TestDb::create().await;
     let cli = Cli::parse_from(["association", "migrate"]);
     run(cli, settings_for(&db.url)).await.unwrap();
-    let conn = association::db::connect(&db.url).await.unwrap();
+    let conn = association::platform::db::connect(&db.url).await.unwrap();
     use migration::MigratorTrait;
     assert!(
         migration::Migrator::get_pending_migrations(&conn)
@@ -83,7 +83,7 @@ async fn export_openapi_writes_the_document() {
         .unwrap();
     let written = std::fs::read_to_string(&path).unwrap();
     std::fs::remove_file(&path).ok();
-    assert_eq!(written, association::openapi::document_json().unwrap());
+    assert_eq!(written, association::api::openapi::document_json().unwrap());
 }
 
 #[tokio::test]

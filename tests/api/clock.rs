@@ -1,4 +1,6 @@
-use association::clock::{Clock, FixedClock, china_year, format_china_deadline, to_china};
+use association::platform::clock::{
+    Clock, FixedClock, china_year, format_china_deadline, to_china,
+};
 use chrono::{DateTime, TimeZone, Utc};
 
 fn at(s: &str) -> DateTime<Utc> {

@@ -1,8 +1,10 @@
 use std::collections::HashMap;
 
-use association::config::{DEV_JWT_SECRET, Settings};
+use association::platform::config::{DEV_JWT_SECRET, Settings};
 
-fn settings(pairs: &[(&str, &str)]) -> Result<Settings, association::config::ConfigError> {
+fn settings(
+    pairs: &[(&str, &str)],
+) -> Result<Settings, association::platform::config::ConfigError> {
     let map: HashMap<String, String> = pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -19,7 +21,7 @@ fn development_defaults_need_nothing() {
     assert_eq!(s.bind_addr, "127.0.0.1:8080");
     assert_eq!(
         s.wechat_api_base,
-        association::config::DEFAULT_WECHAT_API_BASE
+        association::platform::config::DEFAULT_WECHAT_API_BASE
     );
     assert!(s.wechat_api_base.starts_with("https://"));
 }

@@ -1,5 +1,5 @@
 use actix_web::ResponseError;
-use association::error::{ApiError, ErrorCode};
+use association::platform::error::{ApiError, ErrorCode};
 
 use crate::helpers::{assert_problem, spawn_app};
 

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use association::clock::FixedClock;
-use association::config::Settings;
-use association::domain::roles::{Grant, Role};
+use association::identity::roles::{Grant, Role};
+use association::platform::clock::FixedClock;
+use association::platform::config::Settings;
 use association::startup::{Application, Overrides};
 use association::state::AppState;
 use chrono::{DateTime, TimeZone, Utc};
@@ -21,6 +21,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: FixedClock,
     pub state: AppState,
+    pub verifier: association::articles::verify::Verifier,
     pub db: TestDb,
 }
 
@@ -66,6 +67,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut HashMap<String, String>)
         .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
+    let verifier = app.verifier().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -75,6 +77,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut HashMap<String, String>)
             .unwrap(),
         clock,
         state,
+        verifier,
         db,
     }
 }
@@ -235,7 +238,7 @@ impl TestApp {
         district_id: Option<i64>,
     ) {
         let grant = Grant::new(role, school_id, district_id).unwrap();
-        association::routes::members::grant_role_cli(
+        association::identity::http::members::grant_role_cli(
             &self.state.db,
             &format!("dev:{name}"),
             grant,

@@ -4,8 +4,8 @@
 //! Articles are put in place directly with their points (the points rules
 //! themselves are tested in `articles`), so each test states the standings it needs.
 
-use association::domain::honours::{Candidate, auto_select, cutoff, honours_cap};
-use association::domain::roles::Role;
+use association::honours::rules::{Candidate, auto_select, cutoff, honours_cap};
+use association::identity::roles::Role;
 use chrono::Duration;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -73,10 +73,7 @@ impl Year {
             school_id: Set(school_id),
             submitted_by: Set(self.admin.member_id),
             first_author_name: Set(Some(author.to_owned())),
-            author_key: Set(association::domain::articles::author_key(
-                None,
-                Some(author),
-            )),
+            author_key: Set(association::articles::rules::author_key(None, Some(author))),
             url: Set(url.clone()),
             canonical_url: Set(url.clone()),
             url_key: Set(Some(unique("k"))),

@@ -2,8 +2,8 @@
 //! plug into, tested with a scratch table as the effect.
 
 use actix_web::http::StatusCode;
-use association::error::{ApiError, ErrorCode};
-use association::idempotency::{self, Stored};
+use association::platform::error::{ApiError, ErrorCode};
+use association::platform::idempotency::{self, Stored};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use crate::helpers::{TestApp, default_now, spawn_app};
@@ -37,9 +37,9 @@ async fn submit(
     note: &str,
 ) -> Result<Stored, ApiError> {
     let hash = idempotency::fingerprint("POST", "/scratch", &note).unwrap();
-    let note = note.to_owned();
-    idempotency::run(db, now, scope, key, &hash, move |txn| {
-        Box::pin(async move {
+    idempotency::run(db, now, scope, key, &hash, |tx| async move {
+        {
+            let txn = &*tx;
             let backend = txn.get_database_backend();
             txn.execute_raw(Statement::from_sql_and_values(
                 backend,
@@ -49,14 +49,14 @@ async fn submit(
                     }
                     _ => "INSERT INTO scratch_effects (note) VALUES (?)",
                 },
-                [note.clone().into()],
+                [note.into()],
             ))
             .await?;
             Stored::new(
                 StatusCode::CREATED,
                 &serde_json::json!({ "note": note, "n": rand::random::<u32>() }),
             )
-        })
+        }
     })
     .await
 }

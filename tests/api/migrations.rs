@@ -1,4 +1,4 @@
-use association::db;
+use association::platform::db;
 use migration::{Migrator, MigratorTrait};
 
 use crate::helpers::TestDb;

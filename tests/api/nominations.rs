@@ -2,8 +2,8 @@
 //! quotas, own district only, the registration form, the exclusion list,
 //! ETag / If-Match, idempotency, review and forwarding.
 
-use association::domain::nominations::{ETHNIC_GROUPS, POLITICAL_STATUSES};
-use association::domain::roles::Role;
+use association::identity::roles::Role;
+use association::nominations::rules::{ETHNIC_GROUPS, POLITICAL_STATUSES};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem, china, person_form, spawn_app, team_form};

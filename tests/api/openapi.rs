@@ -2,7 +2,7 @@ use crate::helpers::spawn_app;
 
 #[test]
 fn committed_spec_matches_the_code() {
-    let generated = association::openapi::document_json().unwrap();
+    let generated = association::api::openapi::document_json().unwrap();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
     let committed = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
@@ -16,7 +16,7 @@ async fn served_spec_is_the_committed_one() {
     let app = spawn_app().await;
     let served: serde_json::Value = app.get("/openapi.json").await.json().await.unwrap();
     let generated: serde_json::Value =
-        serde_json::from_str(&association::openapi::document_json().unwrap()).unwrap();
+        serde_json::from_str(&association::api::openapi::document_json().unwrap()).unwrap();
     assert_eq!(served, generated);
     assert_eq!(served["openapi"], "3.1.0");
 }
@@ -24,7 +24,7 @@ async fn served_spec_is_the_committed_one() {
 #[test]
 fn every_error_response_is_a_problem_and_bearer_auth_is_declared() {
     let doc: serde_json::Value =
-        serde_json::from_str(&association::openapi::document_json().unwrap()).unwrap();
+        serde_json::from_str(&association::api::openapi::document_json().unwrap()).unwrap();
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer_auth"]["scheme"],
         "bearer"

@@ -1,6 +1,6 @@
 use actix_web::ResponseError;
-use association::error::ApiError;
-use association::pagination::{PageParams, PageTokens};
+use association::platform::error::ApiError;
+use association::platform::pagination::{PageParams, PageTokens};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use association::domain::roles::Role;
+use association::identity::roles::Role;
 use reqwest::Method;
 use serde_json::json;
 
@@ -198,7 +198,7 @@ fn table() -> Vec<Row> {
 #[test]
 fn the_permission_table_covers_every_operation_of_the_spec() {
     let doc: serde_json::Value =
-        serde_json::from_str(&association::openapi::document_json().unwrap()).unwrap();
+        serde_json::from_str(&association::api::openapi::document_json().unwrap()).unwrap();
     let mut in_spec = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {

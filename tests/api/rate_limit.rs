@@ -1,8 +1,8 @@
 use std::time::Duration;
 
 use actix_web::ResponseError;
-use association::cache::Cache;
-use association::rate_limit::{Rule, check};
+use association::platform::cache::Cache;
+use association::platform::rate_limit::{Rule, check};
 
 use crate::helpers::unique;
 

@@ -8,11 +8,11 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use association::domain::articles::{HostPattern, SourceKind, SourceRules};
-use association::domain::fingerprint;
-use association::verify::address::{self, Refusal};
-use association::verify::page;
-use association::verify::{FetchFailure, FetchOptions, Fetcher};
+use association::articles::fingerprint;
+use association::articles::rules::{HostPattern, SourceKind, SourceRules};
+use association::articles::verify::address::{self, Refusal};
+use association::articles::verify::page;
+use association::articles::verify::{FetchFailure, FetchOptions, Fetcher};
 use sea_orm::{EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -130,7 +130,7 @@ impl World {
     async fn colleague(&self) -> Session {
         self.app
             .member_with(
-                association::domain::roles::Role::Correspondent,
+                association::identity::roles::Role::Correspondent,
                 Some(self.school_id),
                 None,
             )
@@ -450,7 +450,9 @@ fn loopback_private_link_local_and_embedded_addresses_are_refused() {
 
 #[test]
 fn dates_titles_and_breadcrumbs_are_read_as_chinese_sites_write_them() {
-    let date = |s: &str| page::parse_date(s).map(|d| association::clock::to_china(d).to_rfc3339());
+    let date = |s: &str| {
+        page::parse_date(s).map(|d| association::platform::clock::to_china(d).to_rfc3339())
+    };
     assert_eq!(
         date("发布时间：2021-12-31 23:30"),
         Some("2021-12-31T23:30:00+08:00".into())
@@ -547,12 +549,7 @@ async fn verifications_interrupted_by_a_restart_are_resumed() {
         .exec(&w.app.state.db)
         .await
         .unwrap();
-    assert_eq!(
-        association::verify::resume_pending(&w.app.state)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(w.app.verifier.resume_pending().await.unwrap(), 1);
     let again = w.app.verified_article(&w.writer, id).await;
     assert_eq!(again["verification"]["status"], "verified");
     assert_eq!(w.association.hits().await, 2, "fetched once more");

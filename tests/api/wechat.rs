@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use actix_web::ResponseError;
-use association::cache::Cache;
-use association::error::{ApiError, ErrorCode};
+use association::platform::cache::Cache;
+use association::platform::error::{ApiError, ErrorCode};
 use association::wechat::{
     ACCESS_TOKEN_KEY, ACCESS_TOKEN_LOCK_KEY, SendOutcome, Suggest, WeChat, WeChatError,
     WeChatOptions,

@@ -1,0 +1,4 @@
+//! Article credit's HTTP surface.
+
+pub mod articles;
+pub mod sources;

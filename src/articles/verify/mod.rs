@@ -1,0 +1,216 @@
+//! Server-side verification of a submitted article (SPEC §A rule 8): after
+//! the submission is committed, the server fetches the page in the
+//! background ([`fetch`], only from hosts of configured sources), reads its
+//! title, publication date, column and text ([`page`]) and stores them with a
+//! text fingerprint. A page that cannot be fetched leaves the article pending
+//! with the reason; the submitter never sees an error for it.
+
+pub mod address;
+pub mod fetch;
+pub mod page;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use tokio::sync::Semaphore;
+
+use crate::articles::fingerprint;
+use crate::articles::rules::{self, ArticleStatus, SourceRules, VerificationStatus};
+use crate::entity::article;
+use crate::platform::clock::SharedClock;
+use crate::platform::db::{self, Tx};
+use crate::platform::error::{ApiError, ApiResult};
+pub use fetch::{FetchFailure, FetchOptions, Fetcher};
+
+/// Verifies article pages in the background: one per process, sharing one
+/// HTTP client and a bound on concurrent fetches. It holds what it needs
+/// (storage, clock, the fetcher) so it depends on nothing above it.
+#[derive(Clone)]
+pub struct Verifier {
+    db: DatabaseConnection,
+    clock: SharedClock,
+    /// Production never fetches private networks, whatever a source says.
+    production: bool,
+    fetcher: Fetcher,
+    permits: Arc<Semaphore>,
+}
+
+impl Verifier {
+    pub fn new(
+        db: DatabaseConnection,
+        clock: SharedClock,
+        production: bool,
+        options: FetchOptions,
+    ) -> anyhow::Result<Self> {
+        let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+        Ok(Self {
+            db,
+            clock,
+            production,
+            fetcher: Fetcher::new(options)?,
+            permits,
+        })
+    }
+
+    /// Starts the verification of an article in the background (call it after
+    /// the submission's transaction committed).
+    pub fn spawn(&self, article_id: i64) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = this.run(article_id).await {
+                tracing::warn!(article_id, error = ?e, "article verification could not be stored");
+            }
+        });
+    }
+
+    /// Restarts the verifications a previous run of the server did not finish
+    /// (the process stopped between a submission and its fetch), oldest first.
+    /// Answers how many were started.
+    pub async fn resume_pending(&self) -> ApiResult<usize> {
+        let ids: Vec<i64> = article::Entity::find()
+            .select_only()
+            .column(article::Column::Id)
+            .filter(article::Column::VerificationStatus.eq(VerificationStatus::Pending.as_str()))
+            .order_by_asc(article::Column::Id)
+            .limit(RESUME_LIMIT)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for id in &ids {
+            self.spawn(*id);
+        }
+        Ok(ids.len())
+    }
+
+    /// Fetches and reads the article's page and stores the outcome.
+    pub async fn run(&self, article_id: i64) -> ApiResult<()> {
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let Some(a) = article::Entity::find_by_id(article_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(());
+        };
+        if a.verification_status != VerificationStatus::Pending.as_str() {
+            return Ok(());
+        }
+        let source = crate::entity::source::Entity::find_by_id(a.source_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("article {article_id} has no source"))
+            })?;
+        let mut source = SourceRules::from_model(&source)?;
+        if self.production {
+            // Never honoured in production, whatever the table says.
+            source.allow_private_network = false;
+        }
+        let outcome = match url::Url::parse(&a.canonical_url) {
+            Ok(url) => self.fetcher.fetch(&url, &source).await,
+            Err(_) => Err(FetchFailure::UnsupportedScheme("?".into())),
+        };
+        let now = self.clock.now();
+        match outcome {
+            Ok(fetched) => {
+                // Parsing up to 2 MB of HTML is CPU work: off the async workers.
+                let facts = tokio::task::spawn_blocking(move || {
+                    let (html, _) = page::decode(&fetched.body, fetched.content_type.as_deref());
+                    page::extract(&html, &source)
+                })
+                .await
+                .map_err(ApiError::internal)?;
+                let facts = &facts;
+                db::write(&self.db, |tx| store_verified(tx, article_id, facts, now)).await
+            }
+            Err(failure) => {
+                tracing::info!(article_id, reason = %failure.reason(), "article page not fetched");
+                let reason = failure.reason();
+                let reason = reason.as_str();
+                db::write(&self.db, |tx| store_failed(tx, article_id, reason, now)).await
+            }
+        }
+    }
+}
+
+/// How many interrupted verifications [`Verifier::resume_pending`] restarts at most.
+pub const RESUME_LIMIT: u64 = 1000;
+
+/// Stores what the page shows. While the article is pending, the page's
+/// title, date and column become the article's (the submitter's values stay
+/// where the page shows nothing); after review they are only recorded.
+async fn store_verified(
+    tx: Tx,
+    id: i64,
+    facts: &page::PageFacts,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let txn = &*tx;
+    let Some(a) = article::Entity::find_by_id(id).one(txn).await? else {
+        return Ok(());
+    };
+    let fp = fingerprint::simhash(&facts.text);
+    let bands = fp.map(fingerprint::bands);
+    let mut am: article::ActiveModel = a.clone().into();
+    am.verification_status = Set(VerificationStatus::Verified.as_str().to_owned());
+    am.verification_reason = Set(None);
+    am.verified_at = Set(Some(now));
+    am.page_title = Set(facts.title.clone());
+    am.page_column = Set(facts.column.clone());
+    am.page_published_at = Set(facts.published_at);
+    am.fingerprint = Set(fp.map(fingerprint::to_stored));
+    am.fp_band0 = Set(bands.map(|b| b[0]));
+    am.fp_band1 = Set(bands.map(|b| b[1]));
+    am.fp_band2 = Set(bands.map(|b| b[2]));
+    am.fp_band3 = Set(bands.map(|b| b[3]));
+    am.updated_at = Set(now);
+    am.update(txn).await?;
+    if a.status == ArticleStatus::Pending.as_str() {
+        let title = facts.title.clone().or(a.declared_title.clone());
+        let published_at = facts.published_at.or(a.published_at);
+        // Only while still pending: a review that got there first keeps its facts.
+        article::Entity::update_many()
+            .col_expr(
+                article::Column::TitleNorm,
+                Expr::val(title.as_deref().and_then(fingerprint::title_key)),
+            )
+            .col_expr(article::Column::Title, Expr::val(title))
+            .col_expr(
+                article::Column::ColumnName,
+                Expr::val(facts.column.clone().or(a.declared_column.clone())),
+            )
+            .col_expr(article::Column::PublishedAt, Expr::val(published_at))
+            .col_expr(
+                article::Column::CreditYear,
+                Expr::val(published_at.map(rules::credit_year)),
+            )
+            .filter(article::Column::Id.eq(id))
+            .filter(article::Column::Status.eq(ArticleStatus::Pending.as_str()))
+            .exec(txn)
+            .await?;
+    }
+    let updated = article::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    rules::refresh_likely_duplicates(txn, &updated, now).await?;
+    rules::recompute_points(txn, id).await?;
+    Ok(())
+}
+
+async fn store_failed(tx: Tx, id: i64, reason: &str, now: DateTime<Utc>) -> ApiResult<()> {
+    let Some(a) = article::Entity::find_by_id(id).one(&*tx).await? else {
+        return Ok(());
+    };
+    let mut am: article::ActiveModel = a.into();
+    am.verification_status = Set(VerificationStatus::Failed.as_str().to_owned());
+    am.verification_reason = Set(Some(reason.chars().take(500).collect()));
+    am.verified_at = Set(Some(now));
+    am.updated_at = Set(now);
+    am.update(&*tx).await?;
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! Nominations' HTTP surface.
+
+pub mod campaigns;
+pub mod nominations;

@@ -1,0 +1,307 @@
+//! The filled registration form (附件二 "推举活动报名表") as a Word document,
+//! to print, stamp (加盖单位公章) and scan: "《……推举活动报名表》需加盖单位公章,
+//! 并附两份最高荣誉证书扫描件". Laid out like 附件二: the title line, 推荐单位,
+//! a table (姓名, 性别, 一寸免冠照, 民族, 年龄, 政治面貌, 联系电话, 邮箱,
+//! 单位名称, 职务/职称, 通讯地址, 邮编, 申报人单位意见 (盖章) 年 月 日), then
+//! the story (事迹材料) and the honours (曾获表彰).
+
+use std::io::Cursor;
+
+use docx_rs::{
+    AlignmentType, BreakType, Docx, HeightRule, Paragraph, Pic, Run, RunFonts, Table, TableCell,
+    TableRow, VAlignType, VMergeType, WidthType,
+};
+
+use crate::nominations::rules::{NomineeKind, RegistrationForm};
+
+/// What the form shows besides the registration form itself.
+pub struct FormDocument<'a> {
+    /// e.g. 2021年度最美后勤人
+    pub campaign_title: &'a str,
+    /// The district that files the nomination, e.g. 成都片区.
+    pub district_name: &'a str,
+    pub kind: NomineeKind,
+    pub form: &'a RegistrationForm,
+    /// The uploaded one-inch photo (JPEG or PNG bytes), if any.
+    pub photo: Option<&'a [u8]>,
+}
+
+/// Column widths in twentieths of a point (A4 less 2.5 cm margins).
+const GRID: [usize; 5] = [1600, 2300, 1500, 1900, 1772];
+/// The photo box: 2.5 cm wide (one inch photo, 一寸), in EMU.
+const PHOTO_WIDTH_EMU: u32 = 900_000;
+/// Largest photo kept in the document, in pixels (a one-inch photo at 300 dpi is 295 × 413).
+const PHOTO_MAX_PX: (u32, u32) = (413, 579);
+
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    #[error("cannot write the docx package: {0}")]
+    Zip(String),
+}
+
+fn text(s: &str) -> Paragraph {
+    Paragraph::new().add_run(Run::new().add_text(s))
+}
+
+fn label(s: &str) -> TableCell {
+    TableCell::new()
+        .vertical_align(VAlignType::Center)
+        .add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .add_run(Run::new().add_text(s).bold()),
+        )
+}
+
+fn value(s: &str) -> TableCell {
+    TableCell::new()
+        .vertical_align(VAlignType::Center)
+        .add_paragraph(text(s))
+}
+
+fn span(cell: TableCell, cols: usize) -> TableCell {
+    let width = GRID.iter().take(cols).sum::<usize>();
+    cell.grid_span(cols).width(width, WidthType::Dxa)
+}
+
+fn opt(s: &Option<String>) -> &str {
+    s.as_deref().unwrap_or("")
+}
+
+fn row(cells: Vec<TableCell>) -> TableRow {
+    TableRow::new(cells)
+        .row_height(560.0)
+        .height_rule(HeightRule::AtLeast)
+}
+
+/// The photo re-encoded as a PNG of at most [`PHOTO_MAX_PX`] (Word's package
+/// keeps PNG), with its size in EMU; `None` if it cannot be decoded.
+fn photo_pic(bytes: &[u8]) -> Option<Pic> {
+    let mut reader = image::ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(8000);
+    limits.max_image_height = Some(8000);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader.decode().ok()?;
+    let img = img.thumbnail(PHOTO_MAX_PX.0, PHOTO_MAX_PX.1);
+    let (w, h) = (img.width().max(1), img.height().max(1));
+    let mut png = Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png).ok()?;
+    let height_emu = u64::from(PHOTO_WIDTH_EMU) * u64::from(h) / u64::from(w);
+    Some(Pic::new_with_dimensions(png.into_inner(), w, h).size(
+        PHOTO_WIDTH_EMU,
+        u32::try_from(height_emu).unwrap_or(u32::MAX),
+    ))
+}
+
+fn photo_cell(photo: Option<&[u8]>) -> TableCell {
+    let p = Paragraph::new().align(AlignmentType::Center);
+    let p = match photo.and_then(photo_pic) {
+        Some(pic) => p.add_run(Run::new().add_image(pic)),
+        None => p.add_run(Run::new().add_text("一寸免冠照")),
+    };
+    TableCell::new()
+        .vertical_align(VAlignType::Center)
+        .vertical_merge(VMergeType::Restart)
+        .add_paragraph(p)
+}
+
+fn merged_below() -> TableCell {
+    TableCell::new()
+        .vertical_merge(VMergeType::Continue)
+        .add_paragraph(Paragraph::new())
+}
+
+fn unit_with_department(f: &RegistrationForm) -> String {
+    match (opt(&f.unit), opt(&f.department)) {
+        (u, "") => u.to_owned(),
+        (u, d) => format!("{u}{d}"),
+    }
+}
+
+fn opinion_cell(f: &RegistrationForm) -> TableCell {
+    let mut cell = TableCell::new().add_paragraph(text(opt(&f.unit_opinion)));
+    cell = cell.add_paragraph(Paragraph::new());
+    cell = cell.add_paragraph(
+        Paragraph::new()
+            .align(AlignmentType::Right)
+            .add_run(Run::new().add_text("（盖章）")),
+    );
+    cell.add_paragraph(
+        Paragraph::new()
+            .align(AlignmentType::Right)
+            .add_run(Run::new().add_text("年　　月　　日")),
+    )
+}
+
+fn person_rows(f: &RegistrationForm, photo: Option<&[u8]>) -> Vec<TableRow> {
+    let age = f.age.map(|a| a.to_string()).unwrap_or_default();
+    vec![
+        row(vec![
+            label("姓名"),
+            value(opt(&f.name)),
+            label("性别"),
+            value(opt(&f.gender)),
+            photo_cell(photo),
+        ]),
+        row(vec![
+            label("民族"),
+            value(opt(&f.ethnicity)),
+            label("年龄"),
+            value(&age),
+            merged_below(),
+        ]),
+        row(vec![
+            label("政治面貌"),
+            value(opt(&f.political_status)),
+            label("联系电话"),
+            value(opt(&f.phone)),
+            merged_below(),
+        ]),
+        row(vec![label("邮箱"), span(value(opt(&f.email)), 4)]),
+        row(vec![
+            label("单位名称"),
+            span(value(&unit_with_department(f)), 2),
+            label("职务/职称"),
+            value(opt(&f.position)),
+        ]),
+        row(vec![
+            label("通讯地址"),
+            span(value(opt(&f.address)), 2),
+            label("邮编"),
+            value(opt(&f.postcode)),
+        ]),
+    ]
+}
+
+fn team_rows(f: &RegistrationForm) -> Vec<TableRow> {
+    let count = f.member_count.map(|n| n.to_string()).unwrap_or_default();
+    vec![
+        row(vec![
+            label("团队名称"),
+            span(value(opt(&f.team_name)), 2),
+            label("团队人数"),
+            value(&count),
+        ]),
+        row(vec![
+            label("联系人"),
+            span(value(opt(&f.contact_name)), 2),
+            label("联系电话"),
+            value(opt(&f.contact_phone)),
+        ]),
+        row(vec![label("邮箱"), span(value(opt(&f.email)), 4)]),
+        row(vec![
+            label("单位名称"),
+            span(value(&unit_with_department(f)), 4),
+        ]),
+        row(vec![
+            label("通讯地址"),
+            span(value(opt(&f.address)), 2),
+            label("邮编"),
+            value(opt(&f.postcode)),
+        ]),
+    ]
+}
+
+fn heading(s: &str) -> Paragraph {
+    Paragraph::new().add_run(Run::new().add_text(s).bold().size(28))
+}
+
+/// Renders the form as a `.docx` (an OOXML package Word and WPS open).
+pub fn render(doc: &FormDocument<'_>) -> Result<Vec<u8>, FormError> {
+    let f = doc.form;
+    let mut rows = match doc.kind {
+        NomineeKind::Person => person_rows(f, doc.photo),
+        NomineeKind::Team => team_rows(f),
+    };
+    rows.push(row(vec![
+        label("推荐类别"),
+        span(value(opt(&f.category)), 4),
+    ]));
+    rows.push(
+        TableRow::new(vec![label("申报人单位意见"), span(opinion_cell(f), 4)])
+            .row_height(2000.0)
+            .height_rule(HeightRule::AtLeast),
+    );
+    let table = Table::new(rows)
+        .set_grid(GRID.to_vec())
+        .width(GRID.iter().sum(), WidthType::Dxa);
+
+    let title = format!("全国教育后勤系统“{}” 推举活动报名表", doc.campaign_title);
+    let mut docx = Docx::new()
+        .page_size(11906, 16838)
+        .default_fonts(
+            RunFonts::new()
+                .east_asia("宋体")
+                .ascii("Times New Roman")
+                .hi_ansi("Times New Roman"),
+        )
+        .default_size(24)
+        .add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Left)
+                .add_run(Run::new().add_text("附件二").bold()),
+        )
+        .add_paragraph(
+            Paragraph::new().align(AlignmentType::Center).add_run(
+                Run::new()
+                    .add_text(title)
+                    .bold()
+                    .size(32)
+                    .fonts(RunFonts::new().east_asia("黑体")),
+            ),
+        )
+        .add_paragraph(text(&format!(
+            "推荐单位：四川省高校后勤协会（{}推荐）　　推荐类型：{}",
+            doc.district_name,
+            doc.kind.label()
+        )))
+        .add_table(table)
+        .add_paragraph(Paragraph::new())
+        .add_paragraph(heading(&format!("“{}”事迹材料", doc.campaign_title)));
+    let story = opt(&f.story);
+    for line in story.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        docx = docx.add_paragraph(
+            Paragraph::new()
+                .first_line_chars(200)
+                .add_run(Run::new().add_text(line)),
+        );
+    }
+    docx = docx.add_paragraph(heading("曾获各级各类媒体平台表彰与奖励情况（曾获表彰）"));
+    let honours = f.honours.as_deref().unwrap_or_default();
+    if honours.is_empty() {
+        docx = docx.add_paragraph(text("无"));
+    }
+    for (i, h) in honours.iter().enumerate() {
+        docx = docx.add_paragraph(text(&format!(
+            "{}. {}　{}　授予单位：{}　级别：{}",
+            i + 1,
+            opt(&h.date),
+            opt(&h.title),
+            opt(&h.awarded_by),
+            opt(&h.level),
+        )));
+    }
+    let consent = if f.consent == Some(true) {
+        "本人同意将以上信息报送中国教育后勤协会，并同意公开事迹材料和照片。"
+    } else {
+        "本人尚未同意报送及公开（须经本人同意后方可报送）。"
+    };
+    docx = docx
+        .add_paragraph(Paragraph::new())
+        .add_paragraph(text(consent))
+        .add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Right)
+                .add_run(Run::new().add_text("候选人签字：＿＿＿＿＿＿　　　年　　月　　日"))
+                .add_run(Run::new().add_break(BreakType::TextWrapping)),
+        );
+    let mut out = Cursor::new(Vec::new());
+    docx.build()
+        .pack(&mut out)
+        .map_err(|e| FormError::Zip(e.to_string()))?;
+    Ok(out.into_inner())
+}

@@ -1,0 +1,1042 @@
+//! Nominations (seed 002, SPEC §B): the district deadline, the quotas, the
+//! registration form of 附件二 with its field rules, the exclusion list and
+//! the attachments. Each rule is one function quoting the seed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::entity::nomination_quota_slot as slot;
+use crate::identity::phone::PhoneNumber;
+use crate::platform::clock::format_china_deadline;
+use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
+
+/// Person or team (个人或团体).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NomineeKind {
+    Person,
+    Team,
+}
+
+impl NomineeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Person => "person",
+            Self::Team => "team",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "person" => Some(Self::Person),
+            "team" => Some(Self::Team),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Person => "个人",
+            Self::Team => "团体",
+        }
+    }
+}
+
+/// Where a nomination stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NominationStatus {
+    /// Being filled in by the district lead; not counted in the quota.
+    Draft,
+    /// Filed by the district (counts in the district's quota).
+    Submitted,
+    /// Kept by the secretariat for forwarding.
+    Shortlisted,
+    /// Not kept (with a reason).
+    Rejected,
+    /// Excluded for fraud (弄虚作假); final.
+    Disqualified,
+    /// Forwarded to the national association (中国教育后勤协会).
+    Forwarded,
+}
+
+impl NominationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted => "submitted",
+            Self::Shortlisted => "shortlisted",
+            Self::Rejected => "rejected",
+            Self::Disqualified => "disqualified",
+            Self::Forwarded => "forwarded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "draft" => Self::Draft,
+            "submitted" => Self::Submitted,
+            "shortlisted" => Self::Shortlisted,
+            "rejected" => Self::Rejected,
+            "disqualified" => Self::Disqualified,
+            "forwarded" => Self::Forwarded,
+            _ => return None,
+        })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "草稿",
+            Self::Submitted => "已提交",
+            Self::Shortlisted => "入围",
+            Self::Rejected => "未入围",
+            Self::Disqualified => "取消资格",
+            Self::Forwarded => "已报送",
+        }
+    }
+}
+
+/// A category of a campaign: 敬业美, 匠心美, 乐群美 (persons), 最美服务团队 (teams).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// e.g. 敬业美
+    pub name: String,
+    pub kind: NomineeKind,
+}
+
+/// "符合“敬业美”……“匠心美”……“乐群美”……“最美服务团队”" — the four categories of the seed.
+pub fn default_categories() -> Vec<Category> {
+    [
+        ("敬业美", NomineeKind::Person),
+        ("匠心美", NomineeKind::Person),
+        ("乐群美", NomineeKind::Person),
+        ("最美服务团队", NomineeKind::Team),
+    ]
+    .into_iter()
+    .map(|(name, kind)| Category {
+        name: name.to_owned(),
+        kind,
+    })
+    .collect()
+}
+
+/// "请各片区在11月3日前推荐1名(个人或团体)" — one nomination per district.
+pub const DEFAULT_DISTRICT_QUOTA: i32 = 1;
+
+/// "协会经评审后推荐2名(个人或团体)报到中国教育后勤协会" — two forwarded.
+pub const DEFAULT_ASSOCIATION_QUOTA: i32 = 2;
+
+/// An earlier honouree who may not take part again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    /// The person's name, or the team's name.
+    pub name: String,
+    /// Their unit (school).
+    pub unit: String,
+    /// Which honour, e.g. 2020年度感动人物.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A contact of the campaign, as published in the notice (协会秘书处联系人).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub name: String,
+    /// e.g. 协会秘书处联系人
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// e.g. the address to send the papers to (报送邮箱).
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// The deadline.
+
+/// The instant after which a district can no longer file: the campaign's
+/// deadline, or a later late-filing grant for that district.
+///
+/// "请各片区在11月3日前推荐" — SPEC §B.2 decides: filing is open until the end
+/// of 3 November China time, i.e. the instant `2021-11-04T00:00:00+08:00`,
+/// exclusive. SPEC §B.7: "the secretariat may let one district file after the
+/// deadline until a stated instant".
+pub fn filing_closes_at(
+    deadline: DateTime<Utc>,
+    grant_until: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
+    match grant_until {
+        Some(until) if until > deadline => until,
+        _ => deadline,
+    }
+}
+
+/// Filing (create, edit, submit, withdraw, upload) is allowed strictly before
+/// the deadline by the server's clock; at the deadline instant itself it is
+/// refused with 409 `DEADLINE_PASSED`, the message showing the deadline in
+/// China time ("推荐截止时间为2021年11月3日 24:00（北京时间），已截止。").
+pub fn check_filing_open(
+    now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+    grant_until: Option<DateTime<Utc>>,
+) -> ApiResult<()> {
+    let closes = filing_closes_at(deadline, grant_until);
+    if now < closes {
+        return Ok(());
+    }
+    let mut detail = format!(
+        "推荐截止时间为{}（北京时间），已截止。",
+        format_china_deadline(deadline)
+    );
+    if closes > deadline {
+        detail.push_str(&format!(
+            "本片区获准延期至{}（北京时间），也已截止。",
+            format_china_deadline(closes)
+        ));
+    }
+    Err(ApiError::new(ErrorCode::DeadlinePassed)
+        .with_detail(detail)
+        .with_extension(
+            "deadline",
+            crate::platform::clock::to_china(closes).to_rfc3339().into(),
+        ))
+}
+
+// ---------------------------------------------------------------------------
+// The quotas.
+
+/// "请各片区在11月3日前推荐1名(个人或团体)": takes one of the district's
+/// slots in the campaign, inside the submit transaction. The slot counter row
+/// is incremented only while it is below the quota (a conditional UPDATE), so
+/// of two leads racing for the last slot exactly one wins, on SQLite (one
+/// writer at a time) and on PostgreSQL (the row lock makes the second UPDATE
+/// re-check `used < quota` after the first commits). 409 `QUOTA_EXCEEDED`
+/// otherwise.
+pub async fn claim_district_slot(
+    db: &impl ConnectionTrait,
+    campaign_id: i64,
+    district_id: i64,
+    quota: i32,
+) -> ApiResult<()> {
+    ensure_slot_row(db, campaign_id, district_id).await?;
+    let res = slot::Entity::update_many()
+        .col_expr(slot::Column::Used, Expr::col(slot::Column::Used).add(1))
+        .filter(slot::Column::CampaignId.eq(campaign_id))
+        .filter(slot::Column::DistrictId.eq(district_id))
+        .filter(slot::Column::Used.lt(quota))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::QuotaExceeded).with_detail(format!(
+            "每个片区限推荐{quota}名（个人或团体），本片区已提交{quota}名。如需更换，请先撤回已提交的推荐。"
+        )))
+    }
+}
+
+/// Gives a slot back (a submitted nomination withdrawn to draft).
+pub async fn release_district_slot(
+    db: &impl ConnectionTrait,
+    campaign_id: i64,
+    district_id: i64,
+) -> ApiResult<()> {
+    slot::Entity::update_many()
+        .col_expr(slot::Column::Used, Expr::col(slot::Column::Used).sub(1))
+        .filter(slot::Column::CampaignId.eq(campaign_id))
+        .filter(slot::Column::DistrictId.eq(district_id))
+        .filter(slot::Column::Used.gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Creates the counter row if missing. A write, so on SQLite it takes the
+/// write lock at the start of the transaction.
+pub async fn ensure_slot_row(
+    db: &impl ConnectionTrait,
+    campaign_id: i64,
+    district_id: i64,
+) -> ApiResult<()> {
+    slot::Entity::insert(slot::ActiveModel {
+        campaign_id: Set(campaign_id),
+        district_id: Set(district_id),
+        used: Set(0),
+    })
+    .on_conflict(
+        OnConflict::columns([slot::Column::CampaignId, slot::Column::DistrictId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// "协会经评审后推荐2名(个人或团体)报到中国教育后勤协会": at most the
+/// association quota forwarded in total (those forwarded before included).
+pub fn check_association_quota(already: i32, adding: usize, quota: i32) -> ApiResult<()> {
+    let total = i64::from(already) + adding as i64;
+    if total <= i64::from(quota) {
+        return Ok(());
+    }
+    Err(ApiError::new(ErrorCode::QuotaExceeded).with_detail(format!(
+        "协会限推荐{quota}名（个人或团体）报送中国教育后勤协会，已报送{already}名，本次不能再报送{adding}名。"
+    )))
+}
+
+// ---------------------------------------------------------------------------
+// The exclusion list.
+
+/// Names compared ignoring all white space (including the full-width space)
+/// and letter case.
+pub fn normalise_name(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// "已经获得协会通报表扬的“全国教育后勤系统‘2020年度感动人物’的个人与集体”，
+/// 不再参与“2021年度最美后勤人”的推举活动": the entry of the exclusion list
+/// with the same name and unit (white space ignored), if any.
+pub fn previously_honoured<'a>(
+    exclusions: &'a [Exclusion],
+    name: &str,
+    unit: &str,
+) -> Option<&'a Exclusion> {
+    let (name, unit) = (normalise_name(name), normalise_name(unit));
+    exclusions
+        .iter()
+        .find(|e| normalise_name(&e.name) == name && normalise_name(&e.unit) == unit)
+}
+
+// ---------------------------------------------------------------------------
+// The registration form (附件二).
+
+/// The 56 ethnic groups of China, by their full names.
+pub const ETHNIC_GROUPS: &[&str] = &[
+    "汉族",
+    "蒙古族",
+    "回族",
+    "藏族",
+    "维吾尔族",
+    "苗族",
+    "彝族",
+    "壮族",
+    "布依族",
+    "朝鲜族",
+    "满族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "土家族",
+    "哈尼族",
+    "哈萨克族",
+    "傣族",
+    "黎族",
+    "傈僳族",
+    "佤族",
+    "畲族",
+    "高山族",
+    "拉祜族",
+    "水族",
+    "东乡族",
+    "纳西族",
+    "景颇族",
+    "柯尔克孜族",
+    "土族",
+    "达斡尔族",
+    "仫佬族",
+    "羌族",
+    "布朗族",
+    "撒拉族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "阿昌族",
+    "普米族",
+    "塔吉克族",
+    "怒族",
+    "乌孜别克族",
+    "俄罗斯族",
+    "鄂温克族",
+    "德昂族",
+    "保安族",
+    "裕固族",
+    "京族",
+    "塔塔尔族",
+    "独龙族",
+    "鄂伦春族",
+    "赫哲族",
+    "门巴族",
+    "珞巴族",
+    "基诺族",
+];
+
+/// 政治面貌, the fixed list of the national standard.
+pub const POLITICAL_STATUSES: &[&str] = &[
+    "中共党员",
+    "中共预备党员",
+    "共青团员",
+    "民革党员",
+    "民盟盟员",
+    "民建会员",
+    "民进会员",
+    "农工党党员",
+    "致公党党员",
+    "九三学社社员",
+    "台盟盟员",
+    "无党派人士",
+    "群众",
+];
+
+/// Levels of an honour. `媒体` marks an honour from a media platform.
+pub const HONOUR_LEVELS: &[&str] = &["国家级", "省级", "市级", "校级", "媒体"];
+
+/// The level of a media platform's honour.
+pub const MEDIA_LEVEL: &str = "媒体";
+
+pub const GENDERS: &[&str] = &["男", "女"];
+
+/// Bounds of the rules (characters, years, people).
+pub const NAME_CHARS: (usize, usize) = (2, 20);
+pub const AGE_RANGE: (i32, i32) = (18, 70);
+pub const STORY_CHARS: (usize, usize) = (300, 3000);
+pub const MEMBER_COUNT: (i32, i32) = (2, 500);
+pub const MAX_HONOURS: usize = 20;
+
+/// One honour received (曾获各级各类媒体平台表彰与奖励情况).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Honour {
+    /// e.g. 四川省教育后勤先进个人
+    pub title: Option<String>,
+    /// Who awarded it, e.g. 四川省高校后勤协会
+    pub awarded_by: Option<String>,
+    /// When, `YYYY-MM-DD`.
+    #[schema(example = "2020-12-18")]
+    pub date: Option<String>,
+    /// 国家级, 省级, 市级, 校级, or 媒体 (a media platform; gives priority).
+    pub level: Option<String>,
+}
+
+/// The registration form of 附件二. Every field is optional in a draft;
+/// submitting requires the complete form of the nomination's kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationForm {
+    /// A category of the campaign matching the kind (persons: 敬业美, 匠心美, 乐群美; teams: 最美服务团队).
+    pub category: Option<String>,
+    /// Person: 姓名 (2–20 characters).
+    pub name: Option<String>,
+    /// Person: 性别, 男 or 女.
+    pub gender: Option<String>,
+    /// Person: 民族, one of the 56 ethnic groups by full name (汉族, 彝族, 藏族 …).
+    pub ethnicity: Option<String>,
+    /// Person: 年龄 (18–70).
+    pub age: Option<i32>,
+    /// Person: 政治面貌 (中共党员, 共青团员, 群众 …).
+    pub political_status: Option<String>,
+    /// Person: 联系电话, a mainland mobile number.
+    pub phone: Option<String>,
+    /// 邮箱.
+    pub email: Option<String>,
+    /// 单位名称 (the school).
+    pub unit: Option<String>,
+    /// The department within the unit (填写至部门).
+    pub department: Option<String>,
+    /// Person: 职务/职称.
+    pub position: Option<String>,
+    /// 通讯地址.
+    pub address: Option<String>,
+    /// 邮编, 6 digits.
+    pub postcode: Option<String>,
+    /// Team: 团队名称.
+    pub team_name: Option<String>,
+    /// Team: the contact person.
+    pub contact_name: Option<String>,
+    /// Team: the contact person's mainland mobile number.
+    pub contact_phone: Option<String>,
+    /// Team: number of members (2–500).
+    pub member_count: Option<i32>,
+    /// 事迹材料 (300–3000 characters to submit).
+    pub story: Option<String>,
+    /// 曾获表彰 (at most 20).
+    pub honours: Option<Vec<Honour>>,
+    /// 申报人单位意见 (the unit's opinion; the printed form is stamped).
+    pub unit_opinion: Option<String>,
+    /// The nominee consents to forwarding to the national association and to
+    /// publication of the story and photo. Must be true to submit and to
+    /// forward; may be withdrawn (set to false) at any time.
+    pub consent: Option<bool>,
+}
+
+fn err(field: &str, code: &str, message: impl Into<String>) -> FieldError {
+    FieldError::new(&format!("/form/{field}"), code, message)
+}
+
+fn text_rule(
+    out: &mut Vec<FieldError>,
+    field: &str,
+    value: &Option<String>,
+    label: &str,
+    max: usize,
+) {
+    if let Some(v) = value {
+        let n = v.trim().chars().count();
+        if n > max {
+            out.push(err(
+                field,
+                "length",
+                format!("{label}不能超过 {max} 个字。"),
+            ));
+        } else if v
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
+            out.push(err(field, "format", format!("{label}不能包含控制字符。")));
+        } else if n == 0 {
+            out.push(err(field, "required", format!("{label}不能为空。")));
+        }
+    }
+}
+
+fn single_line(out: &mut Vec<FieldError>, field: &str, value: &Option<String>, label: &str) {
+    if let Some(v) = value
+        && v.trim().contains(['\n', '\r'])
+    {
+        out.push(err(field, "format", format!("{label}不能换行。")));
+    }
+}
+
+fn one_of(
+    out: &mut Vec<FieldError>,
+    field: &str,
+    value: &Option<String>,
+    allowed: &[&str],
+    message: &str,
+) {
+    if let Some(v) = value
+        && !allowed.contains(&v.trim())
+    {
+        out.push(err(field, "one_of", message));
+    }
+}
+
+fn phone_rule(out: &mut Vec<FieldError>, field: &str, value: &Option<String>) {
+    if let Some(v) = value
+        && PhoneNumber::parse(v).is_none()
+    {
+        out.push(err(
+            field,
+            "phone",
+            "请填写 11 位大陆手机号码，如 13812346978。",
+        ));
+    }
+}
+
+/// The rules of each field of 附件二 that is filled in (drafts and
+/// submissions alike): "请申报人认真填写真实有效的……报名信息". Fields of the
+/// other kind (a team's gender, a person's member count) are refused.
+pub fn check_fields(
+    form: &RegistrationForm,
+    kind: NomineeKind,
+    categories: &[Category],
+    today: NaiveDate,
+) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    let f = form;
+    if let Some(c) = &f.category {
+        let ok = categories
+            .iter()
+            .any(|cat| cat.name == c.trim() && cat.kind == kind);
+        if !ok {
+            let names: Vec<&str> = categories
+                .iter()
+                .filter(|cat| cat.kind == kind)
+                .map(|cat| cat.name.as_str())
+                .collect();
+            out.push(err(
+                "category",
+                "one_of",
+                format!("{}推荐的类别须为：{}。", kind.label(), names.join("、")),
+            ));
+        }
+    }
+    let person_only: [(&str, bool); 6] = [
+        ("name", f.name.is_some()),
+        ("gender", f.gender.is_some()),
+        ("ethnicity", f.ethnicity.is_some()),
+        ("age", f.age.is_some()),
+        ("political_status", f.political_status.is_some()),
+        ("position", f.position.is_some()),
+    ];
+    let team_only: [(&str, bool); 4] = [
+        ("team_name", f.team_name.is_some()),
+        ("contact_name", f.contact_name.is_some()),
+        ("contact_phone", f.contact_phone.is_some()),
+        ("member_count", f.member_count.is_some()),
+    ];
+    let (foreign, what): (&[(&str, bool)], &str) = match kind {
+        NomineeKind::Person => (&team_only, "个人推荐不填写团队信息。"),
+        NomineeKind::Team => (
+            &person_only,
+            "团体推荐不填写个人信息，请填写团队名称和联系人。",
+        ),
+    };
+    for (field, present) in foreign {
+        if *present {
+            out.push(err(field, "not_applicable", what));
+        }
+    }
+    if let Some(name) = &f.name {
+        let n = name.trim().chars().count();
+        if !(NAME_CHARS.0..=NAME_CHARS.1).contains(&n) {
+            out.push(err("name", "length", "姓名须为 2–20 个字。"));
+        }
+    }
+    text_rule(&mut out, "name", &f.name, "姓名", NAME_CHARS.1);
+    one_of(
+        &mut out,
+        "gender",
+        &f.gender,
+        GENDERS,
+        "性别须为“男”或“女”。",
+    );
+    one_of(
+        &mut out,
+        "ethnicity",
+        &f.ethnicity,
+        ETHNIC_GROUPS,
+        "请填写民族全称，如“汉族”“彝族”“藏族”。",
+    );
+    if let Some(age) = f.age
+        && !(AGE_RANGE.0..=AGE_RANGE.1).contains(&age)
+    {
+        out.push(err("age", "range", "年龄须为 18–70 岁。"));
+    }
+    one_of(
+        &mut out,
+        "political_status",
+        &f.political_status,
+        POLITICAL_STATUSES,
+        "政治面貌须为：中共党员、中共预备党员、共青团员、民主党派成员（如民盟盟员）、无党派人士或群众。",
+    );
+    phone_rule(&mut out, "phone", &f.phone);
+    phone_rule(&mut out, "contact_phone", &f.contact_phone);
+    if let Some(e) = &f.email {
+        let e = e.trim();
+        if e.chars().count() > 100 || !validator::ValidateEmail::validate_email(&e) {
+            out.push(err(
+                "email",
+                "email",
+                "邮箱格式不正确，如 name@example.com。",
+            ));
+        }
+    }
+    text_rule(&mut out, "unit", &f.unit, "单位名称", 64);
+    text_rule(&mut out, "department", &f.department, "部门", 64);
+    text_rule(&mut out, "position", &f.position, "职务/职称", 64);
+    text_rule(&mut out, "address", &f.address, "通讯地址", 200);
+    text_rule(&mut out, "team_name", &f.team_name, "团队名称", 50);
+    text_rule(
+        &mut out,
+        "contact_name",
+        &f.contact_name,
+        "联系人",
+        NAME_CHARS.1,
+    );
+    for (field, value, label) in [
+        ("unit", &f.unit, "单位名称"),
+        ("department", &f.department, "部门"),
+        ("position", &f.position, "职务/职称"),
+        ("address", &f.address, "通讯地址"),
+        ("team_name", &f.team_name, "团队名称"),
+        ("contact_name", &f.contact_name, "联系人"),
+        ("name", &f.name, "姓名"),
+    ] {
+        single_line(&mut out, field, value, label);
+    }
+    if let Some(p) = &f.postcode {
+        let p = p.trim();
+        if p.len() != 6 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            out.push(err("postcode", "format", "邮编须为 6 位数字。"));
+        }
+    }
+    if let Some(n) = f.member_count
+        && !(MEMBER_COUNT.0..=MEMBER_COUNT.1).contains(&n)
+    {
+        out.push(err("member_count", "range", "团队人数须为 2–500 人。"));
+    }
+    text_rule(&mut out, "story", &f.story, "事迹材料", STORY_CHARS.1);
+    text_rule(&mut out, "unit_opinion", &f.unit_opinion, "单位意见", 500);
+    if let Some(honours) = &f.honours {
+        if honours.len() > MAX_HONOURS {
+            out.push(err("honours", "length", "曾获表彰最多填写 20 项。"));
+        }
+        for (i, h) in honours.iter().enumerate() {
+            let at = |field: &str| format!("honours/{i}/{field}");
+            for (field, value, label) in [
+                ("title", &h.title, "表彰名称"),
+                ("awarded_by", &h.awarded_by, "授予单位"),
+            ] {
+                match value.as_deref().map(str::trim) {
+                    None | Some("") => {
+                        out.push(err(&at(field), "required", format!("请填写{label}。")))
+                    }
+                    Some(v) if v.chars().count() > 100 => out.push(err(
+                        &at(field),
+                        "length",
+                        format!("{label}不能超过 100 个字。"),
+                    )),
+                    Some(_) => {}
+                }
+            }
+            match h.date.as_deref().map(str::trim) {
+                None | Some("") => out.push(err(&at("date"), "required", "请填写获得表彰的日期。")),
+                Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                    Ok(d) if d <= today => {}
+                    Ok(_) => out.push(err(&at("date"), "future", "表彰日期不能晚于今天。")),
+                    Err(_) => out.push(err(
+                        &at("date"),
+                        "format",
+                        "日期格式须为 YYYY-MM-DD，如 2020-12-18。",
+                    )),
+                },
+            }
+            match h.level.as_deref().map(str::trim) {
+                None | Some("") => out.push(err(&at("level"), "required", "请选择表彰级别。")),
+                Some(l) if !HONOUR_LEVELS.contains(&l) => out.push(err(
+                    &at("level"),
+                    "one_of",
+                    "表彰级别须为：国家级、省级、市级、校级或媒体。",
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    out.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    out.dedup_by(|a, b| a.pointer == b.pointer);
+    out
+}
+
+fn blank(v: &Option<String>) -> bool {
+    v.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
+/// What a submission still lacks: "推荐的个人及团体必须满足以下条件" and
+/// 附件二's fields, all required to submit (a draft may be incomplete). The
+/// nominee's consent (SPEC §B.8) is required too.
+pub fn missing_fields(form: &RegistrationForm, kind: NomineeKind) -> Vec<FieldError> {
+    let f = form;
+    let mut out = Vec::new();
+    let mut need = |field: &str, missing: bool, label: &str| {
+        if missing {
+            out.push(err(field, "required", format!("请填写{label}。")));
+        }
+    };
+    need("category", blank(&f.category), "推荐类别");
+    match kind {
+        NomineeKind::Person => {
+            need("name", blank(&f.name), "姓名");
+            need("gender", blank(&f.gender), "性别");
+            need("ethnicity", blank(&f.ethnicity), "民族");
+            need("age", f.age.is_none(), "年龄");
+            need("political_status", blank(&f.political_status), "政治面貌");
+            need("phone", blank(&f.phone), "联系电话");
+            need("position", blank(&f.position), "职务/职称");
+        }
+        NomineeKind::Team => {
+            need("team_name", blank(&f.team_name), "团队名称");
+            need("contact_name", blank(&f.contact_name), "联系人");
+            need("contact_phone", blank(&f.contact_phone), "联系人电话");
+            need("member_count", f.member_count.is_none(), "团队人数");
+        }
+    }
+    need("email", blank(&f.email), "邮箱");
+    need("unit", blank(&f.unit), "单位名称");
+    need("department", blank(&f.department), "部门");
+    need("address", blank(&f.address), "通讯地址");
+    need("postcode", blank(&f.postcode), "邮编");
+    need("unit_opinion", blank(&f.unit_opinion), "单位意见");
+    match f.story.as_deref().map(|s| s.trim().chars().count()) {
+        None | Some(0) => out.push(err("story", "required", "请填写事迹材料。")),
+        Some(n) if n < STORY_CHARS.0 => out.push(err(
+            "story",
+            "length",
+            format!("事迹材料须为 300–3000 字，目前 {n} 字。"),
+        )),
+        Some(_) => {}
+    }
+    if f.consent != Some(true) {
+        out.push(err(
+            "consent",
+            "consent_required",
+            "须经候选人本人同意报送至中国教育后勤协会并公开其事迹材料和照片。",
+        ));
+    }
+    out
+}
+
+/// Trims the text fields and writes phone numbers in their 11 digits (after
+/// [`check_fields`] passed).
+pub fn normalise(form: &mut RegistrationForm) {
+    for v in [
+        &mut form.category,
+        &mut form.name,
+        &mut form.gender,
+        &mut form.ethnicity,
+        &mut form.political_status,
+        &mut form.email,
+        &mut form.unit,
+        &mut form.department,
+        &mut form.position,
+        &mut form.address,
+        &mut form.postcode,
+        &mut form.team_name,
+        &mut form.contact_name,
+        &mut form.story,
+        &mut form.unit_opinion,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        *v = v.trim().to_owned();
+    }
+    for p in [&mut form.phone, &mut form.contact_phone]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(n) = PhoneNumber::parse(p) {
+            *p = n.as_str().to_owned();
+        }
+    }
+    for h in form.honours.iter_mut().flatten() {
+        for v in [&mut h.title, &mut h.awarded_by, &mut h.date, &mut h.level]
+            .into_iter()
+            .flatten()
+        {
+            *v = v.trim().to_owned();
+        }
+    }
+}
+
+/// "受到过各级各类媒体平台表彰与奖励具有优先入围资质": a nominee with an
+/// honour from a media platform comes first in the secretariat's review list.
+pub fn media_honoured(form: &RegistrationForm) -> bool {
+    form.honours
+        .iter()
+        .flatten()
+        .any(|h| h.level.as_deref().map(str::trim) == Some(MEDIA_LEVEL))
+}
+
+/// The nominee's name: the person's, or the team's.
+pub fn nominee_name(form: &RegistrationForm, kind: NomineeKind) -> Option<&str> {
+    match kind {
+        NomineeKind::Person => form.name.as_deref(),
+        NomineeKind::Team => form.team_name.as_deref(),
+    }
+}
+
+/// The number to call about the nominee: the person's, or the team's contact's.
+pub fn nominee_phone(form: &RegistrationForm, kind: NomineeKind) -> Option<&str> {
+    match kind {
+        NomineeKind::Person => form.phone.as_deref(),
+        NomineeKind::Team => form.contact_phone.as_deref(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Attachments.
+
+/// The files of a nomination: "一寸免冠照", "附两份最高荣誉证书扫描件", and
+/// "《报名表》需加盖单位公章" scanned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    /// The one-inch photo (persons; JPEG or PNG; at most 2 MB; one, a new one replaces it).
+    Photo,
+    /// A scan of one of the two highest honour certificates (PDF, JPEG or PNG; at most 2).
+    Certificate,
+    /// The printed registration form, stamped and scanned (PDF, JPEG or PNG; one, a new one replaces it).
+    RegistrationScan,
+}
+
+impl AttachmentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Photo => "photo",
+            Self::Certificate => "certificate",
+            Self::RegistrationScan => "registration_scan",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "photo" => Some(Self::Photo),
+            "certificate" => Some(Self::Certificate),
+            "registration_scan" => Some(Self::RegistrationScan),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Photo => "一寸免冠照",
+            Self::Certificate => "荣誉证书扫描件",
+            Self::RegistrationScan => "盖章报名表扫描件",
+        }
+    }
+
+    /// Largest accepted file, in bytes.
+    pub fn max_bytes(self) -> usize {
+        match self {
+            Self::Photo => PHOTO_MAX_BYTES,
+            _ => SCAN_MAX_BYTES,
+        }
+    }
+
+    /// How many of this kind a nomination keeps.
+    pub fn max_count(self) -> usize {
+        match self {
+            Self::Certificate => 2,
+            _ => 1,
+        }
+    }
+}
+
+pub const PHOTO_MAX_BYTES: usize = 2 * 1024 * 1024;
+pub const SCAN_MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// A file type recognised by its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileType {
+    Jpeg,
+    Png,
+    Pdf,
+}
+
+impl FileType {
+    pub fn mime(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+            Self::Pdf => "application/pdf",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpg",
+            Self::Png => "png",
+            Self::Pdf => "pdf",
+        }
+    }
+
+    pub fn from_mime(mime: &str) -> Option<Self> {
+        match mime {
+            "image/jpeg" => Some(Self::Jpeg),
+            "image/png" => Some(Self::Png),
+            "application/pdf" => Some(Self::Pdf),
+            _ => None,
+        }
+    }
+}
+
+/// The type of a file by its magic bytes — never by its name or the
+/// content type the client declared.
+pub fn sniff(bytes: &[u8]) -> Option<FileType> {
+    let kind = infer::get(bytes)?;
+    FileType::from_mime(kind.mime_type())
+}
+
+/// Whether a file of this type is accepted as this attachment of a
+/// nomination of this kind: the photo is a JPEG or PNG of a person; scans
+/// are PDF, JPEG or PNG. 415 otherwise, saying what was received.
+pub fn check_attachment_type(
+    kind: AttachmentKind,
+    nominee: NomineeKind,
+    sniffed: Option<FileType>,
+) -> ApiResult<FileType> {
+    if kind == AttachmentKind::Photo && nominee == NomineeKind::Team {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/kind",
+            "not_applicable",
+            "团体推荐不上传一寸免冠照。",
+        )]));
+    }
+    let got = match sniffed {
+        Some(t) => format!("上传的文件实际为 {}", t.extension().to_uppercase()),
+        None => "无法识别上传文件的类型".to_owned(),
+    };
+    match (kind, sniffed) {
+        (AttachmentKind::Photo, Some(t @ (FileType::Jpeg | FileType::Png))) => Ok(t),
+        (AttachmentKind::Photo, _) => Err(ApiError::new(ErrorCode::UnsupportedMediaType)
+            .with_detail(format!(
+                "一寸免冠照须为 JPEG 或 PNG 图片（按文件内容识别），{got}。"
+            ))),
+        (_, Some(t)) => Ok(t),
+        (_, None) => Err(
+            ApiError::new(ErrorCode::UnsupportedMediaType).with_detail(format!(
+                "{}须为 PDF、JPEG 或 PNG 文件（按文件内容识别），{got}。",
+                kind.label()
+            )),
+        ),
+    }
+}
+
+/// "《报名表》需加盖单位公章，并附两份最高荣誉证书扫描件": what a submission
+/// lacks among its files — the photo (persons), at least one certificate,
+/// the stamped form's scan.
+pub fn missing_attachments(
+    nominee: NomineeKind,
+    photos: usize,
+    certificates: usize,
+    scans: usize,
+) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    if nominee == NomineeKind::Person && photos == 0 {
+        out.push(FieldError::new(
+            "/attachments/photo",
+            "required",
+            "请上传一寸免冠照（JPEG 或 PNG）。",
+        ));
+    }
+    if certificates == 0 {
+        out.push(FieldError::new(
+            "/attachments/certificate",
+            "required",
+            "请上传最高荣誉证书扫描件（最多两份）。",
+        ));
+    }
+    if scans == 0 {
+        out.push(FieldError::new(
+            "/attachments/registration_scan",
+            "required",
+            "请上传加盖单位公章的报名表扫描件。",
+        ));
+    }
+    out
+}
+
+/// The ETag of a nomination's representation.
+pub fn etag(id: i64, version: i32) -> String {
+    format!("\"n-{id}-v{version}\"")
+}
+
+/// `If-Match` (RFC 9110 §13.1.1): matches when it lists the current ETag
+/// (strong comparison) or is `*`.
+pub fn if_match_satisfied(header: &str, current: &str) -> bool {
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == current)
+}

@@ -1,0 +1,217 @@
+//! Storage: SQLite by default (a file under `data/`), PostgreSQL by
+//! `DATABASE_URL`. The same migrations run on both.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+};
+
+use crate::platform::error::{ApiError, ApiResult};
+
+/// Opens the database, creating the SQLite file's directory when needed.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    if let Some(path) = sqlite_path(url)
+        && let Some(dir) = Path::new(&path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            DbErr::Custom(format!("cannot create the database directory {dir:?}: {e}"))
+        })?;
+    }
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    } else {
+        opts.max_connections(20);
+    }
+    Database::connect(opts).await
+}
+
+/// Connects and applies every pending migration.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let db = connect(url).await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// The file path of a `sqlite:` URL, if it names a file.
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(path.to_owned())
+    }
+}
+
+pub fn backend_name(db: &DatabaseConnection) -> &'static str {
+    match sea_orm::ConnectionTrait::get_database_backend(db) {
+        DbBackend::Sqlite => "sqlite",
+        DbBackend::Postgres => "postgres",
+        _ => "other",
+    }
+}
+
+/// Whether an error is a unique-constraint violation (portable across backends).
+pub fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// What a storage failure means for the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The database cannot be reached (refused, closed, pool acquire timed
+    /// out, shutting down): answer 503 with `Retry-After`.
+    Unavailable,
+    /// The database is there but busy: SQLite's lock wait ran out.
+    Busy,
+    /// PostgreSQL chose this transaction as a deadlock victim or could not
+    /// serialize it: running the whole unit of work again is safe.
+    Retryable,
+    /// Anything else: a bug or a constraint, not the database's state.
+    Other,
+}
+
+/// Classifies a storage error (driver codes, never message text).
+pub fn classify(e: &DbErr) -> Failure {
+    use sea_orm::{ConnAcquireErr, RuntimeErr};
+    let runtime = match e {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout | ConnAcquireErr::ConnectionClosed) => {
+            return Failure::Unavailable;
+        }
+        DbErr::Conn(_) => return Failure::Unavailable,
+        DbErr::Exec(r) | DbErr::Query(r) => r,
+        _ => return Failure::Other,
+    };
+    let RuntimeErr::SqlxError(sqlx) = runtime else {
+        return Failure::Other;
+    };
+    use sea_orm::sqlx::Error as SqlxError;
+    match sqlx.as_ref() {
+        SqlxError::Io(_)
+        | SqlxError::Tls(_)
+        | SqlxError::PoolTimedOut
+        | SqlxError::PoolClosed
+        | SqlxError::WorkerCrashed => Failure::Unavailable,
+        SqlxError::Database(d) => match d.code().as_deref() {
+            // PostgreSQL: serialization_failure, deadlock_detected.
+            Some("40001" | "40P01") => Failure::Retryable,
+            // admin_shutdown, crash_shutdown, cannot_connect_now,
+            // too_many_connections; class 08 is a connection exception.
+            Some("57P01" | "57P02" | "57P03" | "53300") => Failure::Unavailable,
+            Some(c) if c.starts_with("08") => Failure::Unavailable,
+            // SQLite: SQLITE_BUSY (and its extended codes), SQLITE_LOCKED.
+            Some("5" | "6" | "261" | "262" | "517" | "773") => Failure::Busy,
+            _ => Failure::Other,
+        },
+        _ => Failure::Other,
+    }
+}
+
+/// The transaction a use case runs in, handed out by [`write`] only. The use
+/// case owns it for the length of its future and never commits it: the unit
+/// of work does, after the use case answered `Ok`.
+pub struct Tx(Arc<DatabaseTransaction>);
+
+impl Tx {
+    /// A second handle on the same transaction, for a platform mechanism
+    /// that writes beside the use case (idempotency records its answer).
+    pub(crate) fn share(&self) -> Tx {
+        Tx(Arc::clone(&self.0))
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.0
+    }
+}
+
+/// How many times [`write`] runs a unit of work in all when PostgreSQL
+/// refuses it as a deadlock victim or a serialization failure.
+pub const WRITE_ATTEMPTS: u32 = 5;
+
+/// The one way to write. Runs `work` in a transaction and commits it when
+/// `work` answers `Ok`; rolls back otherwise.
+///
+/// - SQLite: the write lock is taken up front (`BEGIN IMMEDIATE`, waiting up
+///   to the busy timeout), so a transaction that reads before it writes
+///   cannot fail because another writer committed in between.
+/// - PostgreSQL: a deadlock or serialization failure (at any statement or at
+///   commit) rolls everything back and runs the whole of `work` again, up to
+///   [`WRITE_ATTEMPTS`] times with a short random pause, so nothing
+///   half-done is ever retried.
+/// - A database that cannot be reached or stays busy answers 503
+///   `DATABASE_UNAVAILABLE` with `Retry-After` (by `From<DbErr>`).
+///
+/// `work` is called once per attempt with a fresh [`Tx`]; it must not keep
+/// the transaction beyond its future (it cannot be committed then).
+pub async fn write<T, F, Fut>(db: &DatabaseConnection, mut work: F) -> ApiResult<T>
+where
+    F: FnMut(Tx) -> Fut,
+    Fut: Future<Output = ApiResult<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        let txn = Arc::new(begin_write(db).await?);
+        let result = work(Tx(Arc::clone(&txn))).await;
+        let txn = Arc::try_unwrap(txn).map_err(|_| {
+            ApiError::internal(anyhow::anyhow!(
+                "a use case kept its transaction beyond its unit of work"
+            ))
+        })?;
+        let outcome = match result {
+            Ok(value) => txn.commit().await.map(|()| value).map_err(ApiError::from),
+            Err(e) => {
+                // A failed rollback only means the connection is gone; the
+                // transaction ends with it either way.
+                let _ = txn.rollback().await;
+                Err(e)
+            }
+        };
+        match outcome {
+            Err(e) if e.is_retryable() && attempt < WRITE_ATTEMPTS => {
+                attempt += 1;
+                let pause = rand::random_range(5..=25u64) * u64::from(attempt);
+                tracing::debug!(attempt, pause_ms = pause, "unit of work retried");
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Begins a transaction that is going to write; private to [`write`] (and
+/// the few platform mechanisms that manage their own, like idempotency).
+pub(crate) async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    #[allow(clippy::disallowed_methods)] // the one place a write transaction begins
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}

@@ -1,0 +1,286 @@
+//! Request extractors that answer problem+json on bad input, and the actix
+//! configs that make actix's own extractors do the same.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::platform::error::{ApiError, ErrorCode, FieldError};
+
+/// A JSON body, deserialized and validated. Malformed JSON → 400
+/// `MALFORMED_JSON`; a field of the wrong type, a missing field or a broken
+/// rule → 422 `VALIDATION_FAILED` with a JSON pointer per field; a body over
+/// the limit → 413; another content type → 415.
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+impl<T> std::ops::Deref for ValidJson<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+const DEFAULT_LIMIT: usize = 256 * 1024;
+
+/// Body limits of the process (app data), read by the extractors.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimits {
+    /// Largest JSON body accepted, in bytes.
+    pub json: usize,
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<BodyLimits>>()
+            .map(|l| l.json)
+            .unwrap_or(DEFAULT_LIMIT);
+        let content_type_ok = is_json_content_type(req);
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
+            }
+            if declared_len.is_some_and(|n| n > limit) {
+                return Err(too_large(limit));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::new(ErrorCode::MalformedJson)
+                        .with_detail("请求内容读取失败。")
+                        .with_cause(anyhow::anyhow!("payload error: {e}"))
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let value = parse_json::<T>(&body)?;
+            value.validate()?;
+            Ok(ValidJson(value))
+        })
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(ErrorCode::PayloadTooLarge)
+        .with_detail(format!("请求内容过大，不能超过 {} KB。", limit / 1024))
+}
+
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    let Some(ct) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Deserializes JSON, telling syntax errors (400) from data errors (422 with a pointer).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::new(ErrorCode::MalformedJson).with_detail("请求内容为空。"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    match result {
+        Ok(v) => {
+            // Reject trailing garbage after the value.
+            de.end().map_err(malformed)?;
+            Ok(v)
+        }
+        Err(err) => {
+            let path = err.path().clone();
+            let inner = err.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let pointer = path_to_pointer(&path);
+                    let (pointer, code) = missing_field(&inner.to_string())
+                        .map(|f| {
+                            let p = if pointer == "/" {
+                                format!("/{f}")
+                            } else {
+                                format!("{pointer}/{f}")
+                            };
+                            (p, "required")
+                        })
+                        .unwrap_or((pointer, "type"));
+                    let message = if code == "required" {
+                        "此项必填。".to_owned()
+                    } else {
+                        "类型或取值不正确。".to_owned()
+                    };
+                    Err(
+                        ApiError::validation(vec![FieldError::new(&pointer, code, message)])
+                            .with_cause(anyhow::anyhow!("{inner}")),
+                    )
+                }
+                _ => Err(malformed(inner)),
+            }
+        }
+    }
+}
+
+fn malformed(e: serde_json::Error) -> ApiError {
+    ApiError::new(ErrorCode::MalformedJson)
+        .with_detail(format!(
+            "请求内容不是有效的 JSON（第 {} 行第 {} 列）。",
+            e.line(),
+            e.column()
+        ))
+        .with_cause(e)
+}
+
+fn missing_field(msg: &str) -> Option<String> {
+    let rest = msg.strip_prefix("missing field `")?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        out.push('/');
+        match seg {
+            Segment::Seq { index } => out.push_str(&index.to_string()),
+            Segment::Map { key } => out.push_str(&key.replace('~', "~0").replace('/', "~1")),
+            Segment::Enum { variant } => out.push_str(variant),
+            Segment::Unknown => out.push('?'),
+        }
+    }
+    if out.is_empty() { "/".to_owned() } else { out }
+}
+
+/// Error handlers so that actix's `Path`, `Query` and `Json` extractors
+/// answer problem+json like the rest of the API.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| {
+        ApiError::new(ErrorCode::InvalidParameter)
+            .with_detail("路径参数无效。")
+            .with_cause(anyhow::anyhow!("{err}"))
+            .into()
+    })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        let mut e = ApiError::new(ErrorCode::InvalidParameter).with_detail("查询参数无效。");
+        let msg = err.to_string();
+        if let Some(field) = missing_field(msg.rsplit(": ").next().unwrap_or_default()) {
+            e.errors.push(FieldError::new(
+                &format!("/{field}"),
+                "required",
+                "此项必填。",
+            ));
+        }
+        e.with_cause(anyhow::anyhow!("{msg}")).into()
+    })
+}
+
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req| {
+            use actix_web::error::JsonPayloadError as J;
+            let e = match &err {
+                J::OverflowKnownLength { .. } | J::Overflow { .. } => {
+                    ApiError::new(ErrorCode::PayloadTooLarge)
+                }
+                J::ContentType => ApiError::new(ErrorCode::UnsupportedMediaType),
+                J::Deserialize(d) if d.classify() == serde_json::error::Category::Data => {
+                    ApiError::validation(vec![FieldError::new("/", "type", d.to_string())])
+                }
+                _ => ApiError::new(ErrorCode::MalformedJson),
+            };
+            e.with_cause(anyhow::anyhow!("{err}")).into()
+        })
+}
+
+/// The `Idempotency-Key` header, when given (1–255 visible ASCII characters).
+#[derive(Clone, Debug, Default)]
+pub struct IdempotencyKey(pub Option<String>);
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(match req.headers().get(IDEMPOTENCY_KEY) {
+            None => Ok(Self(None)),
+            Some(v) => match v.to_str() {
+                Ok(s)
+                    if !s.is_empty()
+                        && s.len() <= 255
+                        && s.bytes().all(|b| b.is_ascii_graphic()) =>
+                {
+                    Ok(Self(Some(s.to_owned())))
+                }
+                _ => Err(ApiError::new(ErrorCode::IdempotencyKeyInvalid).with_detail(
+                    "Idempotency-Key 须为 1–255 个可见 ASCII 字符（建议使用 UUID）。",
+                )),
+            },
+        })
+    }
+}
+
+/// A raw request body of at most `LIMIT` bytes (for CSV uploads).
+pub struct RawBody<const LIMIT: usize>(pub web::Bytes);
+
+impl<const LIMIT: usize> FromRequest for RawBody<LIMIT> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared_len.is_some_and(|n| n > LIMIT) {
+                return Err(too_large(LIMIT));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::new(ErrorCode::MalformedJson)
+                        .with_detail("请求内容读取失败。")
+                        .with_cause(anyhow::anyhow!("payload error: {e}"))
+                })?;
+                if body.len() + chunk.len() > LIMIT {
+                    return Err(too_large(LIMIT));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(RawBody(body.freeze()))
+        })
+    }
+}
