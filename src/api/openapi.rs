@@ -70,6 +70,8 @@ fn add_default(op: &mut Operation, status: &str, description: &str) {
 fn complete_errors(openapi: &mut OpenApi) {
     for (path, item) in openapi.paths.paths.iter_mut() {
         let has_path_params = path.contains('{');
+        // Every API operation reads or writes storage (server-info does not).
+        let uses_database = path.starts_with("/api/v1/") && path != "/api/v1/server-info";
         for op in [
             &mut item.get,
             &mut item.put,
@@ -112,6 +114,36 @@ fn complete_errors(openapi: &mut OpenApi) {
                     "401",
                     "Missing, invalid or expired access token (`UNAUTHENTICATED`)",
                 );
+            }
+            if uses_database {
+                op.responses
+                    .responses
+                    .entry("503".to_owned())
+                    .or_insert_with(|| {
+                        RefOr::T(
+                            Response::builder()
+                                .description(
+                                    "The database is unreachable or busy \
+                                     (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds",
+                                )
+                                .header(
+                                    "Retry-After",
+                                    utoipa::openapi::header::HeaderBuilder::new()
+                                        .schema(Some(
+                                            utoipa::openapi::ObjectBuilder::new().schema_type(
+                                                utoipa::openapi::schema::Type::Integer,
+                                            ),
+                                        ))
+                                        .description(Some("Seconds to wait before retrying"))
+                                        .build(),
+                                )
+                                .content(
+                                    crate::platform::error::PROBLEM_JSON,
+                                    Content::new(Some(Ref::from_schema_name("Problem"))),
+                                )
+                                .build(),
+                        )
+                    });
             }
             add_default(
                 op,

@@ -63,6 +63,18 @@ impl Principal {
     }
 }
 
+impl crate::platform::audit::Actor for Principal {
+    type Role = Role;
+
+    fn actor_id(&self) -> i64 {
+        self.id()
+    }
+
+    fn acting_role(&self, role: Role) -> &'static str {
+        Principal::acting_role(self, role)
+    }
+}
+
 fn unauthenticated(error: Option<&str>, detail: &'static str) -> ApiError {
     let challenge = match error {
         Some(e) => format!("Bearer realm=\"association\", error=\"{e}\""),

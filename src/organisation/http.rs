@@ -11,12 +11,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::audit::{self, Entry};
 use crate::entity::{district, school};
 use crate::identity::principal::Secretariat;
 use crate::identity::roles::Role;
+use crate::organisation::lookup::require_district;
 use crate::organisation::school_import::{self, RowReport};
-use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::platform::audit::{self, Entry};
+use crate::platform::db::contains_literally;
+use crate::platform::error::{ApiError, ApiResult, ErrorCode};
 use crate::platform::extract::{RawBody, ValidJson};
 use crate::platform::pagination::{Page, PageParams, PageTokens};
 use crate::state::AppState;
@@ -275,38 +277,6 @@ pub struct SchoolPatch {
     pub active: Option<bool>,
 }
 
-/// 422 at `pointer` unless the district exists.
-pub async fn require_district(
-    db: &impl sea_orm::ConnectionTrait,
-    id: i64,
-    pointer: &str,
-) -> ApiResult<()> {
-    if district::Entity::find_by_id(id).one(db).await?.is_none() {
-        return Err(ApiError::validation(vec![FieldError::new(
-            pointer,
-            "not_found",
-            "片区不存在。",
-        )]));
-    }
-    Ok(())
-}
-
-/// 422 at `pointer` unless the school exists.
-pub async fn require_school(
-    db: &impl sea_orm::ConnectionTrait,
-    id: i64,
-    pointer: &str,
-) -> ApiResult<()> {
-    if school::Entity::find_by_id(id).one(db).await?.is_none() {
-        return Err(ApiError::validation(vec![FieldError::new(
-            pointer,
-            "not_found",
-            "学校不存在。",
-        )]));
-    }
-    Ok(())
-}
-
 /// Create a school (secretariat).
 #[utoipa::path(
     tag = "organisation",
@@ -510,16 +480,4 @@ pub async fn import_schools(
     .await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(report))
-}
-
-/// `column LIKE '%text%'` with `%`, `_` and `\\` in `text` taken literally.
-pub fn contains_literally(
-    column: impl sea_orm::ColumnTrait,
-    text: &str,
-) -> sea_orm::sea_query::SimpleExpr {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    column.like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }

@@ -2,4 +2,5 @@
 //! of the member list.
 
 pub mod http;
+pub mod lookup;
 pub mod school_import;

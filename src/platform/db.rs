@@ -77,6 +77,18 @@ pub fn is_unique_violation(e: &DbErr) -> bool {
     )
 }
 
+/// `column LIKE '%text%'` with `%`, `_` and `\\` in `text` taken literally.
+pub fn contains_literally(
+    column: impl sea_orm::ColumnTrait,
+    text: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    column.like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
 /// What a storage failure means for the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failure {

@@ -4,6 +4,7 @@
 //! metrics, telemetry, request extractors and free-text field rules.
 //! Nothing here imports an area.
 
+pub mod audit;
 pub mod cache;
 pub mod clock;
 pub mod config;

@@ -180,13 +180,14 @@ async fn bad_path_and_query_parameters_are_400_problems() {
 }
 
 #[tokio::test]
-async fn a_500_carries_a_request_id_and_nothing_internal() {
+async fn a_lost_database_is_a_503_with_retry_after_a_request_id_and_nothing_internal() {
     let app = spawn_app().await;
     let me = app.login("unlucky").await;
     app.state.db.close_by_ref().await.unwrap();
     let res = app.get_as("/api/v1/me", &me).await;
     let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
-    let body = assert_problem(res, 500, "INTERNAL_ERROR").await;
+    assert_eq!(res.headers()["retry-after"], "5");
+    let body = assert_problem(res, 503, "DATABASE_UNAVAILABLE").await;
     assert_eq!(body["request_id"], id.as_str());
     let text = body.to_string().to_lowercase();
     for leak in ["select", "sqlx", "pool", "sqlite", "postgres", "closed"] {

@@ -21,13 +21,13 @@ use crate::articles::rules::{
     self, ArticleStatus, Decision, OutletLevel, SourceKind, SourceRules, VerificationStatus,
 };
 use crate::articles::verify::Verifier;
-use crate::audit::{self, Entry};
 use crate::entity::{article, article_duplicate, member, member_role, school, source};
-use crate::identity::http::me::OrgRef;
 use crate::identity::principal::{
     ArticleReader, CorrespondentOrSecretariat, Principal, Secretariat,
 };
 use crate::identity::roles::Role;
+use crate::organisation::lookup::OrgRef;
+use crate::platform::audit::{self, Entry};
 use crate::platform::clock::{china_date, to_china};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::extract::{IdempotencyKey, ValidJson};

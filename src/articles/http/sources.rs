@@ -15,10 +15,10 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::articles::rules::{self, HostPattern, SourceKind, SourceRules};
-use crate::audit::{self, Entry};
 use crate::entity::{article, source};
 use crate::identity::principal::Secretariat;
 use crate::identity::roles::Role;
+use crate::platform::audit::{self, Entry};
 use crate::platform::clock::to_china;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::extract::ValidJson;

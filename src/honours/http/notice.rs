@@ -10,14 +10,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::audit::{self, Entry};
 use crate::entity::{notice, notice_row, objection};
 use crate::honours::http::standings::{CapFigures, check_year, ranking_key, standing_view};
 use crate::honours::rules::Scope;
 use crate::honours::standings;
-use crate::identity::http::me::OrgRef;
 use crate::identity::principal::{Auth, Secretariat};
 use crate::identity::roles::Role;
+use crate::organisation::lookup::OrgRef;
+use crate::platform::audit::{self, Entry};
 use crate::platform::clock::{format_china_deadline, to_china};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::extract::ValidJson;

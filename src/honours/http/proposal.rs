@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::audit::{self, Entry};
 use crate::entity::{
     individual_eligibility, notice, notice_row, objection, proposal, proposal_entry,
     school_eligibility,
@@ -20,10 +19,11 @@ use crate::entity::{
 use crate::honours::http::notice::latest_notice;
 use crate::honours::http::standings::check_year;
 use crate::honours::rules::{Candidate, Scope, auto_select};
-use crate::identity::http::me::OrgRef;
 use crate::identity::principal::{Council, Principal, Secretariat, SecretariatOrCouncil};
 use crate::identity::roles::Role;
-use crate::organisation::http::require_school;
+use crate::organisation::lookup::OrgRef;
+use crate::organisation::lookup::require_school;
+use crate::platform::audit::{self, Entry};
 use crate::platform::clock::to_china;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::extract::ValidJson;

@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::audit::{self, Entry};
 use crate::entity::credit_year_setting;
 use crate::honours::rules::{RankingKey, Scope, honours_cap};
 use crate::honours::standings::{self, StandingRow};
-use crate::identity::http::me::OrgRef;
 use crate::identity::principal::{Auth, Principal, Secretariat, SecretariatOrCouncil};
 use crate::identity::roles::Role;
+use crate::organisation::lookup::OrgRef;
+use crate::platform::audit::{self, Entry};
 use crate::platform::clock::to_china;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode};
 use crate::platform::extract::ValidJson;

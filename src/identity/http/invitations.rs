@@ -13,12 +13,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::audit::{self, Entry};
 use crate::entity::{invitation, invitation_redemption, member_role};
 use crate::identity::http::me::me_view;
 use crate::identity::principal::{Auth, Secretariat};
 use crate::identity::roles::{Grant, Role};
-use crate::organisation::http::{require_district, require_school};
+use crate::organisation::lookup::{require_district, require_school};
+use crate::platform::audit::{self, Entry};
 use crate::platform::clock::to_china;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::extract::ValidJson;

@@ -14,17 +14,11 @@ use crate::identity::phone::PhoneNumber;
 use crate::identity::principal::Auth;
 use crate::identity::principal::load_grants;
 use crate::identity::roles::{Grant, Role};
+use crate::organisation::lookup::OrgRef;
 use crate::platform::clock::to_china;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::extract::ValidJson;
 use crate::state::AppState;
-
-/// A school or district by id and name.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct OrgRef {
-    pub id: i64,
-    pub name: String,
-}
 
 /// A role with the school or district it applies to.
 #[derive(Clone, Debug, Serialize, ToSchema)]

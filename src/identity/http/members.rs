@@ -12,14 +12,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::audit::{self, Entry};
 use crate::entity::{member, member_role};
 use crate::identity::http::me::{RoleView, role_views};
 use crate::identity::phone::mask_phone;
 use crate::identity::principal::Secretariat;
 use crate::identity::principal::load_grants;
 use crate::identity::roles::{Grant, GrantError, Role};
-use crate::organisation::http::{require_district, require_school};
+use crate::organisation::lookup::{require_district, require_school};
+use crate::platform::audit::{self, Entry};
 use crate::platform::clock::to_china;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::extract::ValidJson;
@@ -152,11 +152,11 @@ pub async fn list_members(
     if let Some(t) = text {
         query = query.filter(
             sea_orm::Condition::any()
-                .add(crate::organisation::http::contains_literally(
+                .add(crate::platform::db::contains_literally(
                     member::Column::DisplayName,
                     t,
                 ))
-                .add(crate::organisation::http::contains_literally(
+                .add(crate::platform::db::contains_literally(
                     member::Column::RealName,
                     t,
                 )),

@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::audit::{self, Entry};
 use crate::entity::{campaign, campaign_late_grant as grant, district, nomination};
 use crate::identity::principal::{Auth, DistrictLead, Secretariat};
 use crate::identity::roles::Role;
@@ -31,6 +30,7 @@ use crate::nominations::http::nominations::{
 use crate::nominations::rules::{
     self as rules, Category, Contact, Exclusion, NominationStatus, NomineeKind, RegistrationForm,
 };
+use crate::platform::audit::{self, Entry};
 use crate::platform::clock::{format_china_deadline, to_china};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::extract::{IdempotencyKey, ValidJson};

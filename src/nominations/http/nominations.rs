@@ -25,7 +25,6 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::audit::{self, Entry};
 use crate::entity::{campaign, district, nomination, nomination_attachment as att};
 use crate::identity::phone::mask_phone;
 use crate::identity::principal::{Auth, DistrictLead, Principal, Secretariat};
@@ -38,6 +37,7 @@ use crate::nominations::rules::{
     self as rules, AttachmentKind, Category, Exclusion, NominationStatus, NomineeKind,
     RegistrationForm,
 };
+use crate::platform::audit::{self, Entry};
 use crate::platform::clock::{format_china_deadline, to_china};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::extract::{IdempotencyKey, ValidJson};
