@@ -91,9 +91,10 @@ impl Application {
 
 /// Connects storage and cache (applying migrations) and assembles the state.
 pub async fn build_state(settings: Settings, overrides: &Overrides) -> anyhow::Result<AppState> {
-    let db = db::connect_and_migrate(settings.database_url.expose_secret())
-        .await
-        .context("cannot open the database or apply the migrations")?;
+    let db =
+        db::connect_and_migrate_with(settings.database_url.expose_secret(), settings.db_timeouts)
+            .await
+            .context("cannot open the database or apply the migrations")?;
     let cache = match &settings.redis_url {
         Some(url) => Cache::redis(url.expose_secret(), &overrides.cache_prefix)
             .await

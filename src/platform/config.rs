@@ -48,6 +48,8 @@ pub struct Settings {
     pub bind_addr: String,
     /// Largest accepted JSON body, in bytes.
     pub json_limit: usize,
+    /// Storage timeouts (`DATABASE_BUSY_TIMEOUT_MS`, `DATABASE_ACQUIRE_TIMEOUT_MS`).
+    pub db_timeouts: crate::platform::db::Timeouts,
 }
 
 impl fmt::Debug for Settings {
@@ -74,6 +76,7 @@ impl fmt::Debug for Settings {
             .field("wechat_api_base", &self.wechat_api_base)
             .field("bind_addr", &self.bind_addr)
             .field("json_limit", &self.json_limit)
+            .field("db_timeouts", &self.db_timeouts)
             .finish()
     }
 }
@@ -134,8 +137,16 @@ impl Settings {
                 .map_err(|_| ConfigError("JSON_LIMIT_BYTES must be a number of bytes".into()))?,
             None => 256 * 1024,
         };
+        let mut db_timeouts = crate::platform::db::Timeouts::default();
+        if let Some(v) = get("DATABASE_BUSY_TIMEOUT_MS") {
+            db_timeouts.busy = millis("DATABASE_BUSY_TIMEOUT_MS", &v)?;
+        }
+        if let Some(v) = get("DATABASE_ACQUIRE_TIMEOUT_MS") {
+            db_timeouts.acquire = millis("DATABASE_ACQUIRE_TIMEOUT_MS", &v)?;
+        }
         Ok(Self {
             env,
+            db_timeouts,
             database_url: SecretString::from(
                 get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             ),
@@ -151,7 +162,18 @@ impl Settings {
             json_limit,
         })
     }
+}
 
+fn millis(name: &str, v: &str) -> Result<std::time::Duration, ConfigError> {
+    match v.trim().parse::<u64>() {
+        Ok(ms) if ms > 0 => Ok(std::time::Duration::from_millis(ms)),
+        _ => Err(ConfigError(format!(
+            "{name} must be a positive number of milliseconds"
+        ))),
+    }
+}
+
+impl Settings {
     /// The built-in development login (`dev:<name>` codes) is on only in
     /// development and only when no WeChat app is configured.
     pub fn dev_login_enabled(&self) -> bool {

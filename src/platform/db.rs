@@ -13,8 +13,31 @@ use sea_orm::{
 
 use crate::platform::error::{ApiError, ApiResult};
 
-/// Opens the database, creating the SQLite file's directory when needed.
+/// How long storage waits before giving up (then the caller gets 503).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// SQLite: how long a writer waits for the write lock.
+    pub busy: Duration,
+    /// How long a request waits for a pooled connection (or a new one).
+    pub acquire: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            busy: Duration::from_secs(10),
+            acquire: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Opens the database with the default [`Timeouts`].
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, Timeouts::default()).await
+}
+
+/// Opens the database, creating the SQLite file's directory when needed.
+pub async fn connect_with(url: &str, timeouts: Timeouts) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_path(url)
         && let Some(dir) = Path::new(&path)
             .parent()
@@ -25,14 +48,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         })?;
     }
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
+    opts.connect_timeout(timeouts.acquire)
+        .acquire_timeout(timeouts.acquire)
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
+        let busy = timeouts.busy;
+        opts.max_connections(8).map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(busy)
                 .foreign_keys(true)
         });
     } else {
@@ -43,7 +67,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 
 /// Connects and applies every pending migration.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
-    let db = connect(url).await?;
+    connect_and_migrate_with(url, Timeouts::default()).await
+}
+
+/// Connects with `timeouts` and applies every pending migration.
+pub async fn connect_and_migrate_with(
+    url: &str,
+    timeouts: Timeouts,
+) -> Result<DatabaseConnection, DbErr> {
+    let db = connect_with(url, timeouts).await?;
     Migrator::up(&db, None).await?;
     Ok(db)
 }
