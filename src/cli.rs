@@ -77,9 +77,14 @@ pub async fn run(
         }
         Command::Migrate { action } => {
             let settings = settings()?;
-            let db = crate::platform::db::connect(settings.database_url.expose_secret()).await?;
+            let url = settings.database_url.expose_secret();
+            let db = crate::platform::db::connect_with(url, settings.db_timeouts).await?;
             match action {
-                MigrateAction::Up => Migrator::up(&db, None).await?,
+                // Under the same lock as `serve`, so a one-shot `migrate`
+                // and starting replicas never race.
+                MigrateAction::Up => {
+                    crate::platform::db::migrate(&db, url, settings.db_timeouts).await?
+                }
                 MigrateAction::Down => Migrator::down(&db, Some(1)).await?,
                 MigrateAction::Status => Migrator::status(&db).await?,
             }

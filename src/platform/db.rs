@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr,
 };
 
 use crate::platform::error::{ApiError, ApiResult};
@@ -76,8 +77,70 @@ pub async fn connect_and_migrate_with(
     timeouts: Timeouts,
 ) -> Result<DatabaseConnection, DbErr> {
     let db = connect_with(url, timeouts).await?;
-    Migrator::up(&db, None).await?;
+    migrate(&db, url, timeouts).await?;
     Ok(db)
+}
+
+/// The key of the PostgreSQL advisory lock the migrator runs under
+/// (a fixed number, so every release and every replica agree).
+pub const MIGRATION_LOCK_KEY: i64 = 0x6173_736f_635f_6d67; // "assoc_mg"
+
+/// Applies every pending migration, safe for any number of processes
+/// starting together: the first takes the lock and migrates, the others wait
+/// for it and then find nothing to do.
+///
+/// - PostgreSQL: a session advisory lock on a connection of its own (the
+///   migrator runs on that same single connection, so the lock and the DDL
+///   share one session).
+/// - SQLite: an exclusive lock on the file `<database>.migrate.lock` beside
+///   the database (an in-memory database has no other process to race).
+pub async fn migrate(db: &DatabaseConnection, url: &str, timeouts: Timeouts) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let mut opts = ConnectOptions::new(url.to_owned());
+            opts.max_connections(1)
+                .min_connections(1)
+                .connect_timeout(timeouts.acquire)
+                .sqlx_logging(false);
+            let session = Database::connect(opts).await?;
+            session
+                .execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .await?;
+            let result = Migrator::up(&session, None).await;
+            // Closing the session releases the lock too; unlock first anyway.
+            let _ = session
+                .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                .await;
+            let _ = session.close().await;
+            result
+        }
+        _ => {
+            let lock = match sqlite_path(url) {
+                Some(path) => Some(lock_file(format!("{path}.migrate.lock")).await?),
+                None => None,
+            };
+            let result = Migrator::up(db, None).await;
+            drop(lock);
+            result
+        }
+    }
+}
+
+/// Opens and exclusively locks `path` (waiting for another process to
+/// release it); the lock lasts as long as the returned file.
+async fn lock_file(path: String) -> Result<std::fs::File, DbErr> {
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| DbErr::Custom(format!("migration lock task failed: {e}")))?
+    .map_err(|e| DbErr::Custom(format!("cannot lock the migration lock file: {e}")))
 }
 
 /// The file path of a `sqlite:` URL, if it names a file.

@@ -27,6 +27,7 @@ mod org;
 mod pagination;
 mod permissions;
 mod rate_limit;
+mod replicas;
 mod sources;
 mod verification;
 mod wechat;
