@@ -43,6 +43,9 @@ impl Default for Overrides {
     }
 }
 
+/// Connections one worker holds at once (the rest wait in the backlog).
+pub const MAX_CONNECTIONS: usize = 4096;
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -145,6 +148,8 @@ fn serve(
     let limits = web::Data::new(extract::BodyLimits {
         json: state.settings.json_limit,
     });
+    let trusted = web::Data::new(state.settings.trusted_proxies.clone());
+    let body_timeout = web::Data::new(state.settings.body_timeout);
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
@@ -154,6 +159,8 @@ fn serve(
             .app_data(verifier.clone())
             .app_data(metrics.clone())
             .app_data(limits.clone())
+            .app_data(trusted.clone())
+            .app_data(body_timeout.clone())
             .app_data(routes.clone())
             .app_data(doc_json.clone())
             .app_data(extract::json_config(json_limit))
@@ -176,10 +183,19 @@ fn serve(
         .default_service(web::to(routes::fallback::not_found))
         .wrap(from_fn(crate::identity::principal::middleware))
         .wrap(Compress::default())
+        .wrap(from_fn(crate::platform::client::body_deadline))
         .wrap(from_fn(crate::platform::metrics::middleware))
         .wrap(from_fn(crate::platform::request_id::middleware))
     })
     .workers(workers.max(1))
+    // Slow and greedy clients: the request head must arrive within 10 s, an
+    // idle keep-alive connection is closed after 30 s, a closing connection
+    // gets 5 s to go, and a worker holds at most MAX_CONNECTIONS at once
+    // (the body has its own deadline: platform::client::body_deadline).
+    .client_request_timeout(std::time::Duration::from_secs(10))
+    .keep_alive(std::time::Duration::from_secs(30))
+    .client_disconnect_timeout(std::time::Duration::from_secs(5))
+    .max_connections(MAX_CONNECTIONS)
     .listen(listener)?
     .run();
     Ok(server)

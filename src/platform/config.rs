@@ -12,6 +12,10 @@ pub const DEV_JWT_SECRET: &str = "development-only-secret-do-not-use-in-producti
 pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
 
 /// Default SQLite database, created under `data/` on first run.
+/// Variables that may instead be read from a file named by `<NAME>_FILE`.
+pub const SECRET_FILE_VARIABLES: &[&str] =
+    &["JWT_SECRET", "WECHAT_SECRET", "DATABASE_URL", "REDIS_URL"];
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/association.db?mode=rwc";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +54,10 @@ pub struct Settings {
     pub json_limit: usize,
     /// Storage timeouts (`DATABASE_BUSY_TIMEOUT_MS`, `DATABASE_ACQUIRE_TIMEOUT_MS`).
     pub db_timeouts: crate::platform::db::Timeouts,
+    /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
+    pub trusted_proxies: crate::platform::client::TrustedProxies,
+    /// How long a request body may take to arrive (`BODY_TIMEOUT_MS`, 30 s).
+    pub body_timeout: crate::platform::client::BodyTimeout,
 }
 
 impl fmt::Debug for Settings {
@@ -77,6 +85,8 @@ impl fmt::Debug for Settings {
             .field("bind_addr", &self.bind_addr)
             .field("json_limit", &self.json_limit)
             .field("db_timeouts", &self.db_timeouts)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("body_timeout", &self.body_timeout)
             .finish()
     }
 }
@@ -101,7 +111,31 @@ impl Settings {
 
     /// Reads the settings through `lookup` (tests pass a map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let plain = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        // `NAME_FILE` names a file holding the value (Docker/Compose secrets),
+        // for the values that must not sit in the environment or compose file.
+        let from_file = |k: &str| -> Result<Option<String>, ConfigError> {
+            let Some(path) = plain(&format!("{k}_FILE")) else {
+                return Ok(None);
+            };
+            if plain(k).is_some() {
+                return Err(ConfigError(format!("set either {k} or {k}_FILE, not both")));
+            }
+            let text = std::fs::read_to_string(path.trim())
+                .map_err(|e| ConfigError(format!("{k}_FILE: cannot read {path}: {e}")))?;
+            let value = text.trim_end_matches(['\n', '\r']).to_owned();
+            if value.trim().is_empty() {
+                return Err(ConfigError(format!("{k}_FILE: {path} is empty")));
+            }
+            Ok(Some(value))
+        };
+        let mut files = std::collections::HashMap::new();
+        for k in SECRET_FILE_VARIABLES {
+            if let Some(v) = from_file(k)? {
+                files.insert(*k, v);
+            }
+        }
+        let get = |k: &str| files.get(k).cloned().or_else(|| plain(k));
         let env = Environment::parse(&get("APP_ENV").unwrap_or_default())?;
         let jwt_secret = match (get("JWT_SECRET"), env) {
             (Some(s), _) => s,
@@ -144,9 +178,19 @@ impl Settings {
         if let Some(v) = get("DATABASE_ACQUIRE_TIMEOUT_MS") {
             db_timeouts.acquire = millis("DATABASE_ACQUIRE_TIMEOUT_MS", &v)?;
         }
+        let trusted_proxies = crate::platform::client::TrustedProxies::parse(
+            &get("TRUSTED_PROXIES").unwrap_or_default(),
+        )
+        .map_err(|e| ConfigError(format!("TRUSTED_PROXIES: {e}")))?;
+        let mut body_timeout = crate::platform::client::BodyTimeout::default();
+        if let Some(v) = get("BODY_TIMEOUT_MS") {
+            body_timeout.0 = millis("BODY_TIMEOUT_MS", &v)?;
+        }
         Ok(Self {
             env,
             db_timeouts,
+            trusted_proxies,
+            body_timeout,
             database_url: SecretString::from(
                 get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             ),

@@ -56,6 +56,7 @@ error_codes! {
     UnsupportedMediaType = (UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", "请求内容类型不受支持，请使用 application/json。"),
     InvalidParameter = (BAD_REQUEST, "INVALID_PARAMETER", "Invalid path or query parameter", "请求参数无效。"),
     ValidationFailed = (UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "Validation failed", "提交的内容有误，请检查标注的字段。"),
+    RequestTimeout = (REQUEST_TIMEOUT, "REQUEST_TIMEOUT", "Request body too slow", "请求内容上传超时，请检查网络后重试。"),
     PayloadTooLarge = (PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "Payload too large", "请求内容过大。"),
     NotFound = (NOT_FOUND, "NOT_FOUND", "Not found", "请求的资源不存在。"),
     MethodNotAllowed = (METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Method not allowed", "该资源不支持此请求方法。"),
@@ -288,6 +289,14 @@ impl ApiError {
         Self::new(ErrorCode::ServiceUnavailable).with_cause(cause)
     }
 
+    /// The cause and its sources on one line (`a: b: c`), never a backtrace.
+    pub fn cause_chain(&self) -> String {
+        self.cause
+            .as_ref()
+            .map(|c| format!("{c:#}").replace(['\n', '\r'], " "))
+            .unwrap_or_default()
+    }
+
     pub fn problem(&self, instance: Option<String>) -> Problem {
         let status = self.code.status();
         Problem {
@@ -332,13 +341,23 @@ impl ResponseError for ApiError {
             tracing::error!(
                 code = self.code.as_str(),
                 request_id = request_id::current().unwrap_or_default(),
-                cause = ?self.cause,
+                cause = %self.cause_chain(),
                 "request failed"
             );
+            if let Some(cause) = &self.cause {
+                // The backtrace (when captured) only when asked for: RUST_LOG=debug.
+                tracing::debug!(backtrace = %cause.backtrace(), "request failed: backtrace");
+            }
         } else if let Some(cause) = &self.cause {
-            tracing::debug!(code = self.code.as_str(), cause = ?cause, "request refused");
+            tracing::debug!(code = self.code.as_str(), cause = %format!("{cause:#}"), "request refused");
         }
-        problem_response(status, &self.problem(None), &self.headers)
+        let mut res = problem_response(status, &self.problem(None), &self.headers);
+        if self.code == ErrorCode::RequestTimeout {
+            // The rest of a trickled body is not worth waiting for.
+            res.head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+        }
+        res
     }
 }
 

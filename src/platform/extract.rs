@@ -29,6 +29,17 @@ impl<T> std::ops::Deref for ValidJson<T> {
 
 const DEFAULT_LIMIT: usize = 256 * 1024;
 
+/// A body that could not be read: too slow (408, see
+/// [`crate::platform::client`]) or broken off (400).
+pub fn payload_error(e: actix_web::error::PayloadError) -> ApiError {
+    if crate::platform::client::is_body_timeout(&e) {
+        return ApiError::new(ErrorCode::RequestTimeout);
+    }
+    ApiError::new(ErrorCode::MalformedJson)
+        .with_detail("请求内容读取失败。")
+        .with_cause(anyhow::anyhow!("payload error: {e}"))
+}
+
 /// Body limits of the process (app data), read by the extractors.
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimits {
@@ -61,11 +72,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::new(ErrorCode::MalformedJson)
-                        .with_detail("请求内容读取失败。")
-                        .with_cause(anyhow::anyhow!("payload error: {e}"))
-                })?;
+                let chunk = chunk.map_err(payload_error)?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large(limit));
                 }
@@ -270,11 +277,7 @@ impl<const LIMIT: usize> FromRequest for RawBody<LIMIT> {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::new(ErrorCode::MalformedJson)
-                        .with_detail("请求内容读取失败。")
-                        .with_cause(anyhow::anyhow!("payload error: {e}"))
-                })?;
+                let chunk = chunk.map_err(payload_error)?;
                 if body.len() + chunk.len() > LIMIT {
                     return Err(too_large(LIMIT));
                 }

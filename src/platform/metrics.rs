@@ -83,6 +83,9 @@ pub async fn middleware(
         method,
         route,
         path = res.request().path(),
+        client = crate::platform::client::client_ip(res.request())
+            .map(|ip| ip.to_string())
+            .unwrap_or_default(),
         status,
         duration_ms = elapsed.as_secs_f64() * 1000.0,
         request_id = crate::platform::request_id::current().unwrap_or_default(),

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod cache;
+pub mod client;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -71,3 +71,63 @@ fn debug_output_never_shows_secrets() {
 fn unknown_app_env_is_refused() {
     assert!(settings(&[("APP_ENV", "staging")]).is_err());
 }
+
+#[test]
+fn secrets_can_be_read_from_files_named_by_file_variables() {
+    let dir = std::env::temp_dir().join(format!("association-secrets-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let jwt = dir.join("jwt");
+    let db = dir.join("db");
+    std::fs::write(&jwt, format!("{GOOD_SECRET}\n")).unwrap();
+    std::fs::write(&db, "postgres://app:pw@db:5432/association\n").unwrap();
+    let s = settings(&[
+        ("APP_ENV", "production"),
+        ("JWT_SECRET_FILE", jwt.to_str().unwrap()),
+        ("DATABASE_URL_FILE", db.to_str().unwrap()),
+        ("WECHAT_APPID", "wx1"),
+        ("WECHAT_SECRET", "s"),
+    ])
+    .unwrap();
+    use secrecy::ExposeSecret;
+    assert_eq!(
+        s.jwt_secret.expose_secret(),
+        GOOD_SECRET,
+        "trailing newline dropped"
+    );
+    assert_eq!(
+        s.database_url.expose_secret(),
+        "postgres://app:pw@db:5432/association"
+    );
+    // Both forms at once is a mistake, as is a missing or empty file.
+    let both = settings(&[
+        ("JWT_SECRET", GOOD_SECRET),
+        ("JWT_SECRET_FILE", jwt.to_str().unwrap()),
+    ]);
+    assert!(
+        both.unwrap_err()
+            .0
+            .contains("either JWT_SECRET or JWT_SECRET_FILE")
+    );
+    assert!(settings(&[("WECHAT_SECRET_FILE", "/nonexistent/secret")]).is_err());
+    std::fs::write(&jwt, "\n").unwrap();
+    assert!(settings(&[("JWT_SECRET_FILE", jwt.to_str().unwrap())]).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn trusted_proxies_and_the_body_timeout_are_read_and_checked() {
+    let s = settings(&[
+        ("TRUSTED_PROXIES", "172.18.0.0/16"),
+        ("BODY_TIMEOUT_MS", "5000"),
+    ])
+    .unwrap();
+    assert!(s.trusted_proxies.contains("172.18.0.5".parse().unwrap()));
+    assert!(!s.trusted_proxies.contains("172.19.0.5".parse().unwrap()));
+    assert_eq!(s.body_timeout.0, std::time::Duration::from_secs(5));
+    assert!(
+        settings(&[]).unwrap().trusted_proxies.is_empty(),
+        "empty by default"
+    );
+    assert!(settings(&[("TRUSTED_PROXIES", "everyone")]).is_err());
+    assert!(settings(&[("BODY_TIMEOUT_MS", "0")]).is_err());
+}

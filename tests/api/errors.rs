@@ -194,3 +194,16 @@ async fn a_lost_database_is_a_503_with_retry_after_a_request_id_and_nothing_inte
         assert!(!text.contains(leak), "{leak} in {text}");
     }
 }
+
+#[test]
+fn the_logged_cause_is_one_line_with_its_sources_and_no_backtrace() {
+    let inner = std::io::Error::other("disk on fire\nsecond line");
+    let err = ApiError::internal(anyhow::Error::new(inner).context("cannot store the article"));
+    let line = err.cause_chain();
+    assert_eq!(line, "cannot store the article: disk on fire second line");
+    assert!(!line.contains('\n'));
+    assert!(
+        !line.contains("backtrace") && !line.contains("at src/"),
+        "{line}"
+    );
+}

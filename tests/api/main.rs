@@ -11,6 +11,7 @@ mod auth;
 mod cache;
 mod campaigns;
 mod cli;
+mod client;
 mod clock;
 mod config;
 mod content_check;

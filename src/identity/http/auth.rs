@@ -57,10 +57,8 @@ pub struct RefreshRequest {
 }
 
 fn client_key(req: &HttpRequest) -> String {
-    req.connection_info()
-        .realip_remote_addr()
-        .unwrap_or("unknown")
-        .to_owned()
+    crate::platform::client::client_ip(req)
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// Log in with the code from `wx.login()`.
