@@ -1,0 +1,364 @@
+//! What article credit takes in and shows: the inputs, queries and views of
+//! articles and sources (serde, validation and their OpenAPI schemas). The
+//! use cases take and answer these; the HTTP surface only names them.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::articles::rules::{
+    ArticleStatus, Decision, OutletLevel, SourceKind, SourceRules, VerificationStatus,
+};
+use crate::entity::source;
+use crate::organisation::lookup::OrgRef;
+use crate::platform::clock::to_china;
+use crate::platform::error::ApiResult;
+
+// ---------------------------------------------------------------- article views
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SourceRef {
+    pub id: i64,
+    pub name: String,
+    pub kind: SourceKind,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AuthorView {
+    /// The first author's member id, when they are a member of the school.
+    pub member_id: Option<i64>,
+    /// Real name (or display name) of the member, or the name given.
+    pub name: String,
+}
+
+/// What the submitter said.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DeclaredView {
+    pub title: Option<String>,
+    pub column: Option<String>,
+    pub published_on: Option<NaiveDate>,
+}
+
+/// The server's fetch of the page.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct VerificationView {
+    pub status: VerificationStatus,
+    /// Why the page could not be fetched (Chinese), for `failed` and `skipped`.
+    pub reason: Option<String>,
+    pub checked_at: Option<DateTime<FixedOffset>>,
+    /// What the page shows.
+    pub title: Option<String>,
+    pub column: Option<String>,
+    pub published_at: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    pub reason: Option<String>,
+    pub reviewed_at: Option<DateTime<FixedOffset>>,
+    /// The outlet level confirmed by the secretariat (provincial-or-higher media).
+    pub confirmed_level: Option<OutletLevel>,
+}
+
+/// Points this article carries (0 or 1 each; a merged group counts once, so
+/// only one article of a group carries each kind).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PointsView {
+    pub site: i32,
+    pub bonus: i32,
+}
+
+/// Another article that is probably the same story (secretariat only).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DuplicateRef {
+    pub article_id: i64,
+    /// `title` (same normalised title, school and year) or `text` (near-identical page text).
+    pub reason: String,
+    /// SimHash distance in bits (for `text`).
+    pub distance: Option<i32>,
+    pub title: Option<String>,
+    pub school_id: i64,
+    pub status: ArticleStatus,
+    pub canonical_url: String,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ArticleView {
+    pub id: i64,
+    /// The link as submitted.
+    pub url: String,
+    /// The canonical link (unique).
+    pub canonical_url: String,
+    pub school: OrgRef,
+    pub source: SourceRef,
+    /// The title (the page's once verified, else the submitter's; the secretariat may correct it).
+    pub title: Option<String>,
+    pub column: Option<String>,
+    pub published_at: Option<DateTime<FixedOffset>>,
+    /// The year the article counts for: its publication date in China time.
+    pub credit_year: Option<i32>,
+    pub first_author: AuthorView,
+    pub submitted_by: i64,
+    pub declared_original: bool,
+    pub declared: DeclaredView,
+    pub status: ArticleStatus,
+    pub review: ReviewView,
+    pub verification: VerificationView,
+    pub points: PointsView,
+    /// Articles merged as one story share this id.
+    pub duplicate_group_id: Option<i64>,
+    /// Likely duplicates not yet merged (shown to the secretariat only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub likely_duplicate_of: Option<Vec<DuplicateRef>>,
+    pub created_at: DateTime<FixedOffset>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+// ---------------------------------------------------------------- article inputs
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleInput {
+    /// The article's link on the site (http or https, at most 2048 characters).
+    #[validate(length(min = 1, max = 2048, message = "链接须为 1–2048 个字符。"))]
+    pub url: String,
+    /// The title as published (the server fills it in from the page where it can).
+    #[validate(
+        length(min = 1, max = 200, message = "标题须为 1–200 个字。"),
+        custom(function = "crate::platform::text::single_line")
+    )]
+    pub title: Option<String>,
+    /// The column (栏目), e.g. 学校后勤动态.
+    #[validate(
+        length(min = 1, max = 64, message = "栏目须为 1–64 个字。"),
+        custom(function = "crate::platform::text::single_line")
+    )]
+    pub column: Option<String>,
+    /// The publication date on the site (China time).
+    pub published_on: Option<NaiveDate>,
+    /// The first author (第一作者) when they are a correspondent of the school …
+    pub first_author_member_id: Option<i64>,
+    /// … or their name (exactly one of the two).
+    #[validate(
+        length(min = 1, max = 32, message = "作者姓名须为 1–32 个字。"),
+        custom(function = "crate::platform::text::single_line")
+    )]
+    pub first_author_name: Option<String>,
+    /// The submitter declares the article original (reposts from other media earn nothing). Must be `true`.
+    pub declared_original: bool,
+    /// Required when the submitter is a correspondent of several schools, or
+    /// the secretariat submitting on behalf of a school.
+    pub school_id: Option<i64>,
+    /// Only needed for a link of provincial-or-higher media (a source that
+    /// needs confirmation) whose site is not a configured host.
+    pub source_id: Option<i64>,
+}
+
+/// Whose articles a list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Articles I submitted or am first author of.
+    Mine,
+    /// Articles of my schools (secretariat and council: every school, or `school_id`).
+    School,
+    /// Every article (secretariat and council).
+    All,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleQuery {
+    /// Default: `all` for the secretariat and the council, `mine` for others.
+    pub scope: Option<Scope>,
+    /// Credit year (publication year in China time).
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    pub status: Option<ArticleStatus>,
+    /// Only this school (one of mine for a correspondent).
+    pub school_id: Option<i64>,
+    /// `true`: only articles with an unresolved likely duplicate (secretariat only).
+    pub likely_duplicate: Option<bool>,
+    /// Rows per page, 1–100 (default 20).
+    #[param(minimum = 0, maximum = 1000)]
+    pub page_size: Option<u32>,
+    /// The `next_page_token` of the previous page.
+    pub page_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    pub decision: Decision,
+    /// Required for `reject` and `repost` (shown to the school); at most 500 characters.
+    #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
+    pub reason: Option<String>,
+    /// Required to approve an article of a source that needs confirmation
+    /// (provincial-or-higher media): the outlet's level.
+    pub confirmed_level: Option<OutletLevel>,
+    /// Corrects the publication date (China time), e.g. when the page could not be fetched.
+    pub published_on: Option<NaiveDate>,
+    /// Corrects the column.
+    #[validate(
+        length(min = 1, max = 64, message = "栏目须为 1–64 个字。"),
+        custom(function = "crate::platform::text::single_line")
+    )]
+    pub column: Option<String>,
+    /// Corrects the title.
+    #[validate(
+        length(min = 1, max = 200, message = "标题须为 1–200 个字。"),
+        custom(function = "crate::platform::text::single_line")
+    )]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeInput {
+    /// The article this one is the same story as.
+    pub into_id: i64,
+    /// Why (kept in the audit log).
+    #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
+    pub reason: Option<String>,
+}
+
+// ---------------------------------------------------------------- sources
+
+/// A source as the API shows it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SourceView {
+    pub id: i64,
+    /// e.g. 四川省高校后勤协会网.
+    pub name: String,
+    /// `official` (site points) or `bonus` (bonus points).
+    pub kind: SourceKind,
+    /// Host names of the site (`www.schqxh.org.cn`), optionally with a port.
+    pub hosts: Vec<String>,
+    /// Counted columns (栏目); empty = every column counts.
+    pub columns: Vec<String>,
+    /// Years in which the source counts; empty = every year.
+    pub years: Vec<i32>,
+    /// The open-ended "provincial-or-higher media" source: the secretariat
+    /// confirms the outlet's level when approving, and its links may be on any
+    /// site (they are then not fetched by the server).
+    pub needs_confirmation: bool,
+    /// Whether the server may fetch this source's pages from loopback or
+    /// private addresses (tests against a local server only; refused in production).
+    pub allow_private_network: bool,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl SourceView {
+    pub fn of(m: &source::Model) -> ApiResult<Self> {
+        let r = SourceRules::from_model(m)?;
+        Ok(Self {
+            id: r.id,
+            name: r.name.clone(),
+            kind: r.kind,
+            hosts: r.host_entries(),
+            columns: r.columns,
+            years: r.years,
+            needs_confirmation: r.needs_confirmation,
+            allow_private_network: r.allow_private_network,
+            updated_at: to_china(m.updated_at),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SourceQuery {
+    /// Only sources that count in this year (e.g. `2019`: the association's own site and the bonus outlets).
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    /// Rows per page, 1–100 (default 20).
+    #[param(minimum = 0, maximum = 1000)]
+    pub page_size: Option<u32>,
+    /// The `next_page_token` of the previous page.
+    pub page_token: Option<String>,
+}
+
+fn columns_rules(cols: &[String]) -> Result<(), validator::ValidationError> {
+    if cols
+        .iter()
+        .any(|c| crate::platform::text::single_line(c).is_err() || c.trim().chars().count() > 64)
+    {
+        let mut e = validator::ValidationError::new("format");
+        e.message = Some("栏目名称须为 1–64 个字，且不含控制字符。".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn years_rules(years: &[i32]) -> Result<(), validator::ValidationError> {
+    if years.iter().any(|y| !(2000..=2100).contains(y)) {
+        let mut e = validator::ValidationError::new("range");
+        e.message = Some("年份须在 2000–2100 之间。".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceInput {
+    /// 1–64 characters, unique.
+    #[validate(
+        length(min = 1, max = 64, message = "来源名称须为 1–64 个字。"),
+        custom(function = "crate::platform::text::single_line")
+    )]
+    pub name: String,
+    pub kind: SourceKind,
+    /// Host names (`www.schqxh.org.cn`, optionally `host:port`), at most 20;
+    /// each belongs to one source only.
+    #[validate(length(max = 20, message = "网站地址最多 20 个。"))]
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Counted columns; empty (the default) = every column counts.
+    #[validate(
+        length(max = 50, message = "栏目最多 50 个。"),
+        custom(function = "columns_rules")
+    )]
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// Years in which the source counts; empty (the default) = every year.
+    #[validate(
+        length(max = 100, message = "年份最多 100 个。"),
+        custom(function = "years_rules")
+    )]
+    #[serde(default)]
+    pub years: Vec<i32>,
+    /// Only for `bonus` sources (default false).
+    pub needs_confirmation: Option<bool>,
+    /// Default false; refused in production.
+    pub allow_private_network: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourcePatch {
+    #[validate(
+        length(min = 1, max = 64, message = "来源名称须为 1–64 个字。"),
+        custom(function = "crate::platform::text::single_line")
+    )]
+    pub name: Option<String>,
+    pub kind: Option<SourceKind>,
+    #[validate(length(max = 20, message = "网站地址最多 20 个。"))]
+    pub hosts: Option<Vec<String>>,
+    #[validate(
+        length(max = 50, message = "栏目最多 50 个。"),
+        custom(function = "columns_rules")
+    )]
+    pub columns: Option<Vec<String>>,
+    #[validate(
+        length(max = 100, message = "年份最多 100 个。"),
+        custom(function = "years_rules")
+    )]
+    pub years: Option<Vec<i32>>,
+    pub needs_confirmation: Option<bool>,
+    pub allow_private_network: Option<bool>,
+    /// Why (kept in the audit log).
+    #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
+    pub reason: Option<String>,
+}

@@ -1,0 +1,323 @@
+//! Changing a submitted article (SPEC §A): the secretariat's review
+//! (approve, reject, repost, with corrections), merging duplicates as one
+//! story, and withdrawal. Each runs in the unit of work with the article's
+//! row locked first, recomputes the points of the article's duplicate group
+//! and, for the secretariat, writes its audit row.
+
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    sea_query::Expr,
+};
+use serde::Serialize;
+
+use crate::articles::fingerprint;
+use crate::articles::listing::{find_article, no_such_article, one_view};
+use crate::articles::model::{ArticleView, MergeInput, ReviewInput};
+use crate::articles::rules::{self, ArticleStatus, Decision, SourceRules};
+use crate::entity::{article, source};
+use crate::identity::principal::Principal;
+use crate::identity::roles::Role;
+use crate::platform::audit::{self, Entry};
+use crate::platform::clock::{china_date, to_china};
+use crate::platform::db::Tx;
+use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
+
+/// A snapshot of what review, merge and withdrawal change, for the audit log.
+#[derive(Debug, Serialize)]
+struct Snapshot {
+    status: String,
+    title: Option<String>,
+    column: Option<String>,
+    published_at: Option<DateTime<FixedOffset>>,
+    credit_year: Option<i32>,
+    confirmed_level: Option<String>,
+    duplicate_group_id: Option<i64>,
+    site_points: i32,
+    bonus_points: i32,
+}
+
+impl From<&article::Model> for Snapshot {
+    fn from(a: &article::Model) -> Self {
+        Self {
+            status: a.status.clone(),
+            title: a.title.clone(),
+            column: a.column_name.clone(),
+            published_at: a.published_at.map(to_china),
+            credit_year: a.credit_year,
+            confirmed_level: a.confirmed_level.clone(),
+            duplicate_group_id: a.duplicate_group_id,
+            site_points: a.site_points,
+            bonus_points: a.bonus_points,
+        }
+    }
+}
+
+/// The submitter or a correspondent of the article's school may withdraw it while pending.
+fn owns(p: &Principal, a: &article::Model) -> bool {
+    a.submitted_by == p.id() || p.school_ids().contains(&a.school_id)
+}
+
+/// Reads an article and locks its row until the unit of work ends
+/// (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's write lock is already held).
+async fn lock(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<article::Model>> {
+    Ok(article::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?)
+}
+
+/// [`lock`], answering 404 `NOT_FOUND` when there is no such article.
+async fn lock_article(db: &impl ConnectionTrait, id: i64) -> ApiResult<article::Model> {
+    lock(db, id).await?.ok_or_else(no_such_article)
+}
+
+/// Locks two articles in ascending id order, whichever is named first, so
+/// that a merge of A into B racing one of B into A waits for the other
+/// instead of deadlocking. Answers them in the order asked.
+async fn lock_pair(
+    db: &impl ConnectionTrait,
+    x: i64,
+    y: i64,
+) -> ApiResult<(Option<article::Model>, Option<article::Model>)> {
+    let (low, high) = (x.min(y), x.max(y));
+    let low_row = lock(db, low).await?;
+    let high_row = lock(db, high).await?;
+    Ok(if x <= y {
+        (low_row, high_row)
+    } else {
+        (high_row, low_row)
+    })
+}
+
+// ---------------------------------------------------------------- withdraw
+
+/// Withdraws an article for `p`: its school's correspondents (and its
+/// submitter) while pending, the secretariat at any time (audited). Its link
+/// is freed for a new submission; withdrawing a withdrawn article is a no-op.
+pub async fn withdraw(tx: Tx, p: &Principal, id: i64, now: DateTime<Utc>) -> ApiResult<()> {
+    let txn = &*tx;
+    let a = lock_article(txn, id).await?;
+    let secretariat = p.is_secretariat();
+    if !secretariat && !owns(p, &a) {
+        return Err(ApiError::forbidden().with_detail("只能撤回本校的稿件。"));
+    }
+    if a.status == ArticleStatus::Withdrawn.as_str() {
+        return Ok(());
+    }
+    if !secretariat && a.status != ArticleStatus::Pending.as_str() {
+        return Err(ApiError::new(ErrorCode::ArticleAlreadyReviewed));
+    }
+    let mut am: article::ActiveModel = a.clone().into();
+    am.status = Set(ArticleStatus::Withdrawn.as_str().to_owned());
+    am.url_key = Set(None);
+    am.updated_at = Set(now);
+    am.update(txn).await?;
+    rules::recompute_points(txn, a.id).await?;
+    if secretariat {
+        let after = find_article(txn, a.id).await?;
+        audit::record(
+            txn,
+            now,
+            Entry::by(p, Role::Secretariat, "article.withdraw", "article", a.id),
+            Some(&Snapshot::from(&a)),
+            Some(&Snapshot::from(&after)),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- review
+
+/// The secretariat's review of an article: approve, reject with a reason, or
+/// mark as a repost with a reason, correcting title, column and publication
+/// date. Audited; the points of the article's group are recomputed.
+pub async fn review(
+    tx: Tx,
+    p: &Principal,
+    id: i64,
+    input: &ReviewInput,
+    now: DateTime<Utc>,
+) -> ApiResult<ArticleView> {
+    let txn = &*tx;
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if input.decision != Decision::Approve && reason.is_none() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/reason",
+            "required",
+            "退回或认定为转载时须说明原因。",
+        )]));
+    }
+    if input
+        .published_on
+        .is_some_and(|d| d > china_date(now) || d.year() < 2000)
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/published_on",
+            "range",
+            "发布日期须在 2000 年之后且不晚于今天。",
+        )]));
+    }
+    let before = lock_article(txn, id).await?;
+    if before.status == ArticleStatus::Withdrawn.as_str() {
+        return Err(ApiError::new(ErrorCode::ArticleWithdrawn));
+    }
+    let source_model = source::Entity::find_by_id(before.source_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("article without source")))?;
+    let source = SourceRules::from_model(&source_model)?;
+    let mut am: article::ActiveModel = before.clone().into();
+    let mut credit_year = before.credit_year;
+    let mut facts_changed = false;
+    if let Some(d) = input.published_on {
+        let at = rules::published_at_of_day(d);
+        credit_year = at.map(rules::credit_year);
+        am.published_at = Set(at);
+        am.credit_year = Set(credit_year);
+        facts_changed = true;
+    }
+    if let Some(c) = &input.column {
+        am.column_name = Set(Some(c.trim().to_owned()));
+    }
+    if let Some(t) = &input.title {
+        let t = t.trim().to_owned();
+        am.title_norm = Set(fingerprint::title_key(&t));
+        am.title = Set(Some(t));
+        facts_changed = true;
+    }
+    let status = match input.decision {
+        Decision::Approve => {
+            let mut errors = Vec::new();
+            if credit_year.is_none() {
+                errors.push(FieldError::new(
+                    "/published_on",
+                    "required",
+                    "发布日期未知，批准前请填写发布日期（published_on）。",
+                ));
+            }
+            if source.needs_confirmation
+                && input.confirmed_level.is_none()
+                && before.confirmed_level.is_none()
+            {
+                errors.push(FieldError::new(
+                    "/confirmed_level",
+                    "required",
+                    format!(
+                        "“{}”的稿件须确认媒体级别（省级或国家级）后才能批准。",
+                        source.name
+                    ),
+                ));
+            }
+            if !errors.is_empty() {
+                return Err(ApiError::validation(errors));
+            }
+            ArticleStatus::Approved
+        }
+        Decision::Reject => ArticleStatus::Rejected,
+        Decision::Repost => ArticleStatus::Repost,
+    };
+    if let Some(level) = input.confirmed_level {
+        am.confirmed_level = Set(Some(level.as_str().to_owned()));
+    }
+    am.status = Set(status.as_str().to_owned());
+    am.review_reason = Set(reason.map(str::to_owned));
+    am.reviewed_by = Set(Some(p.id()));
+    am.reviewed_at = Set(Some(now));
+    am.updated_at = Set(now);
+    let updated = am.update(txn).await?;
+    if facts_changed {
+        rules::refresh_likely_duplicates(txn, &updated, now).await?;
+    }
+    rules::recompute_points(txn, updated.id).await?;
+    let after = find_article(txn, updated.id).await?;
+    audit::record(
+        txn,
+        now,
+        Entry::by(p, Role::Secretariat, "article.review", "article", after.id).reason(reason),
+        Some(&Snapshot::from(&before)),
+        Some(&Snapshot::from(&after)),
+    )
+    .await?;
+    one_view(txn, &after, p).await
+}
+
+// ---------------------------------------------------------------- merge
+
+/// The secretariat's merge of article `id` with `input.into_id` as one story:
+/// both (and the groups they are in) end up in one duplicate group. Audited.
+/// Safe to run again after a rollback: it reads everything it changes inside
+/// its unit of work, after locking both articles.
+pub async fn merge(
+    tx: Tx,
+    p: &Principal,
+    id: i64,
+    input: &MergeInput,
+    now: DateTime<Utc>,
+) -> ApiResult<ArticleView> {
+    let txn = &*tx;
+    if input.into_id == id {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/into_id",
+            "self",
+            "不能与自身合并。",
+        )]));
+    }
+    let (a, into) = lock_pair(txn, id, input.into_id).await?;
+    let a = a.ok_or_else(no_such_article)?;
+    let Some(into) = into else {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/into_id",
+            "not_found",
+            "要合并到的稿件不存在。",
+        )]));
+    };
+    if a.status == ArticleStatus::Withdrawn.as_str()
+        || into.status == ArticleStatus::Withdrawn.as_str()
+    {
+        return Err(
+            ApiError::new(ErrorCode::ArticleWithdrawn).with_detail("已撤回的稿件不能合并。")
+        );
+    }
+    let group = into.duplicate_group_id.unwrap_or(into.id);
+    if into.duplicate_group_id.is_none() {
+        article::Entity::update_many()
+            .col_expr(article::Column::DuplicateGroupId, Expr::val(group))
+            .col_expr(article::Column::UpdatedAt, Expr::val(now))
+            .filter(article::Column::Id.eq(into.id))
+            .exec(txn)
+            .await?;
+    }
+    let moved = article::Entity::update_many()
+        .col_expr(article::Column::DuplicateGroupId, Expr::val(group))
+        .col_expr(article::Column::UpdatedAt, Expr::val(now));
+    match a.duplicate_group_id {
+        Some(old) if old != group => {
+            moved
+                .filter(article::Column::DuplicateGroupId.eq(old))
+                .exec(txn)
+                .await?;
+        }
+        Some(_) => {}
+        None => {
+            moved.filter(article::Column::Id.eq(a.id)).exec(txn).await?;
+        }
+    }
+    rules::recompute_points(txn, a.id).await?;
+    let after = find_article(txn, a.id).await?;
+    audit::record(
+        txn,
+        now,
+        Entry::by(p, Role::Secretariat, "article.merge", "article", a.id)
+            .reason(input.reason.as_deref()),
+        Some(&serde_json::json!({"duplicate_group_id": a.duplicate_group_id, "into_id": into.id})),
+        Some(&Snapshot::from(&after)),
+    )
+    .await?;
+    one_view(txn, &after, p).await
+}

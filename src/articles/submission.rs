@@ -1,0 +1,389 @@
+//! Submitting an article (SPEC §A): the link is canonicalised and must be
+//! new and on the site of a configured source, the first author checked, a
+//! typed title put through WeChat's content check; the article is inserted
+//! `pending` once per `Idempotency-Key`, and its page is then verified in the
+//! background. The data goes down once: the use case → canonical URL, rules,
+//! idempotency, storage.
+
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Datelike, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
+
+use crate::articles::canonical_url::CanonicalUrl;
+use crate::articles::fingerprint;
+use crate::articles::listing::one_view;
+use crate::articles::model::ArticleInput;
+use crate::articles::rules::{self, ArticleStatus, SourceRules, VerificationStatus};
+use crate::entity::{article, member_role, school};
+use crate::identity::principal::Principal;
+use crate::identity::roles::Role;
+use crate::platform::cache::Cache;
+use crate::platform::clock::china_date;
+use crate::platform::db::Tx;
+use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::platform::idempotency::{self, Stored};
+use crate::platform::rate_limit::{self, Rule};
+use crate::wechat::WeChat;
+use crate::wechat::content_check;
+
+/// Submissions per member (a burst on a deadline evening is fine, a script is not).
+pub const SUBMIT_LIMIT: Rule = Rule {
+    name: "article-submit",
+    limit: 30,
+    window: std::time::Duration::from_secs(60),
+};
+
+fn resolve_school(p: &Principal, requested: Option<i64>) -> ApiResult<i64> {
+    let mine = p.school_ids();
+    match requested {
+        Some(id) if mine.contains(&id) || p.is_secretariat() => Ok(id),
+        Some(_) => Err(ApiError::forbidden().with_detail("只能为本校提交稿件。")),
+        None if mine.len() == 1 => Ok(mine[0]),
+        None if mine.is_empty() => Err(ApiError::validation(vec![FieldError::new(
+            "/school_id",
+            "required",
+            "代学校提交时须指定学校（school_id）。",
+        )])),
+        None => Err(ApiError::validation(vec![FieldError::new(
+            "/school_id",
+            "required",
+            "您是多所学校的通讯员，请指定学校（school_id）。",
+        )])),
+    }
+}
+
+fn unknown_source(sources: &[SourceRules], host: &str) -> ApiError {
+    let sites: Vec<String> = sources
+        .iter()
+        .filter(|s| !s.hosts.is_empty())
+        .map(|s| format!("{}（{}）", s.name, s.host_entries().join("、")))
+        .collect();
+    let open: Vec<String> = sources
+        .iter()
+        .filter(|s| s.needs_confirmation)
+        .map(|s| format!("“{}”（source_id={}）", s.name, s.id))
+        .collect();
+    let mut detail = format!(
+        "链接所在网站（{host}）不在协会认可的网站之列。可提交的网站：{}。",
+        if sites.is_empty() {
+            "暂无".to_owned()
+        } else {
+            sites.join("；")
+        }
+    );
+    if !open.is_empty() {
+        detail.push_str(&format!(
+            "省级以上媒体的报道请选择来源{}后提交，由秘书处确认。",
+            open.join("或")
+        ));
+    }
+    let accepted: Vec<serde_json::Value> = sources
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "id": s.id,
+                "name": s.name,
+                "kind": s.kind.as_str(),
+                "hosts": s.host_entries(),
+                "needs_confirmation": s.needs_confirmation,
+            })
+        })
+        .collect();
+    ApiError::new(ErrorCode::UnknownSource)
+        .with_detail(detail)
+        .with_extension("accepted_sources", accepted.into())
+}
+
+fn duplicate(existing_id: i64) -> ApiError {
+    ApiError::new(ErrorCode::DuplicateArticle)
+        .with_detail(format!(
+            "这篇文章已经提交过（稿件编号 {existing_id}），请勿重复提交。"
+        ))
+        .with_extension("existing_article_id", existing_id.into())
+}
+
+/// What a submission answers: the response to send (the first answer to
+/// the idempotency key on a retry) and the article whose page is to be
+/// verified now that the submission is committed (a new article of a
+/// configured site only).
+pub struct Submitted {
+    pub answer: Stored,
+    pub verify: Option<i64>,
+}
+
+/// Submits an article for `p` (a correspondent, or the secretariat on behalf
+/// of a school): rate limit, field rules, school, first author, source,
+/// content check, then the insert in the unit of work once per
+/// `idempotency_key`.
+pub async fn submit(
+    db: &DatabaseConnection,
+    cache: &Cache,
+    wechat: Option<&WeChat>,
+    p: &Principal,
+    input: &ArticleInput,
+    idempotency_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> ApiResult<Submitted> {
+    rate_limit::check(cache, SUBMIT_LIMIT, &p.id().to_string()).await?;
+    let url = check_submission(input, now)?;
+    let school_id = resolve_school(p, input.school_id)?;
+    if school::Entity::find_by_id(school_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/school_id",
+            "not_found",
+            "学校不存在。",
+        )]));
+    }
+    if let Some(author) = input.first_author_member_id {
+        check_first_author(db, author, school_id).await?;
+    }
+    let sources = rules::load_sources(db).await?;
+    let (source, fetchable) = resolve_source(&sources, &url, input.source_id)?;
+    // A title typed by the submitter is shown to others: WeChat's content check.
+    if let Some(title) = input.title.as_deref() {
+        content_check::check(
+            wechat,
+            &p.member.openid,
+            content_check::SCENE_FORUM,
+            title,
+            "/title",
+        )
+        .await?;
+    }
+    let request_hash = idempotency::fingerprint("POST", "/api/v1/articles", input)?;
+    let new = new_article(input, &url, school_id, p.id(), &source, fetchable, now);
+    let url_key = url.key();
+    let answer = idempotency::run(
+        db,
+        now,
+        &p.id().to_string(),
+        idempotency_key,
+        &request_hash,
+        |tx| create(tx, new.clone(), &url_key, p, now),
+    )
+    .await?;
+    let verify = if !answer.replayed && answer.status == StatusCode::CREATED && fetchable {
+        answer.body.get("id").and_then(serde_json::Value::as_i64)
+    } else {
+        None
+    };
+    Ok(Submitted { answer, verify })
+}
+
+/// The effect of a submission in its unit of work: the article (unless its
+/// link is taken), its likely duplicates, and its view as the 201 answer.
+async fn create(
+    tx: Tx,
+    new: article::ActiveModel,
+    url_key: &str,
+    viewer: &Principal,
+    now: DateTime<Utc>,
+) -> ApiResult<Stored> {
+    let txn = &*tx;
+    let a = insert_unique(txn, new, url_key).await?;
+    rules::refresh_likely_duplicates(txn, &a, now).await?;
+    let view = one_view(txn, &a, viewer).await?;
+    Stored::new(StatusCode::CREATED, &view)
+}
+
+/// The field rules of a submission; answers the canonical URL.
+fn check_submission(input: &ArticleInput, now: DateTime<Utc>) -> ApiResult<CanonicalUrl> {
+    let mut errors = Vec::new();
+    if !input.declared_original {
+        errors.push(FieldError::new(
+            "/declared_original",
+            "declaration",
+            "须声明稿件为本校原创（转载自其他媒体的稿件不计分）。",
+        ));
+    }
+    let url = CanonicalUrl::parse(&input.url)
+        .map_err(|e| errors.push(FieldError::new("/url", e.code(), e.message())))
+        .ok();
+    match (&input.first_author_member_id, &input.first_author_name) {
+        (Some(_), Some(_)) => errors.push(FieldError::new(
+            "/first_author_name",
+            "exclusive",
+            "第一作者请二选一：本校成员（first_author_member_id）或姓名（first_author_name）。",
+        )),
+        (None, None) => errors.push(FieldError::new(
+            "/first_author_name",
+            "required",
+            "请填写第一作者。",
+        )),
+        _ => {}
+    }
+    if let Some(d) = input.published_on {
+        if d > china_date(now) {
+            errors.push(FieldError::new(
+                "/published_on",
+                "future",
+                "发布日期不能晚于今天。",
+            ));
+        } else if d.year() < 2000 {
+            errors.push(FieldError::new(
+                "/published_on",
+                "range",
+                "发布日期不正确。",
+            ));
+        }
+    }
+    match url {
+        Some(url) if errors.is_empty() => Ok(url),
+        _ => Err(ApiError::validation(errors)),
+    }
+}
+
+/// The first author, when a member, must be a correspondent of the school.
+async fn check_first_author(
+    db: &impl ConnectionTrait,
+    author: i64,
+    school_id: i64,
+) -> ApiResult<()> {
+    let member_of_school = member_role::Entity::find()
+        .filter(member_role::Column::MemberId.eq(author))
+        .filter(member_role::Column::Role.eq(Role::Correspondent.as_str()))
+        .filter(member_role::Column::SchoolId.eq(school_id))
+        .one(db)
+        .await?
+        .is_some();
+    if member_of_school {
+        Ok(())
+    } else {
+        Err(ApiError::validation(vec![FieldError::new(
+            "/first_author_member_id",
+            "not_member",
+            "第一作者须是本校的成员；否则请填写姓名（first_author_name）。",
+        )]))
+    }
+}
+
+/// The source of a link: the one whose host it is on; or, for a link on any
+/// other site, a source that needs confirmation named by `source_id` (then
+/// the page is not fetched). Answers the source and whether to fetch.
+fn resolve_source(
+    sources: &[SourceRules],
+    url: &CanonicalUrl,
+    source_id: Option<i64>,
+) -> ApiResult<(SourceRules, bool)> {
+    let port = url.as_url().port_or_known_default();
+    match (rules::source_for(sources, url.host(), port), source_id) {
+        (Some(s), None) => Ok((s.clone(), true)),
+        (Some(s), Some(id)) if s.id == id => Ok((s.clone(), true)),
+        (Some(s), Some(_)) => Err(ApiError::validation(vec![FieldError::new(
+            "/source_id",
+            "mismatch",
+            format!("该链接属于“{}”，与所选来源不符。", s.name),
+        )])),
+        (None, Some(id)) => match sources.iter().find(|s| s.id == id) {
+            Some(s) if s.needs_confirmation => Ok((s.clone(), false)),
+            Some(_) => Err(unknown_source(sources, url.host())),
+            None => Err(ApiError::validation(vec![FieldError::new(
+                "/source_id",
+                "not_found",
+                "来源不存在。",
+            )])),
+        },
+        (None, None) => Err(unknown_source(sources, url.host())),
+    }
+}
+
+/// A new pending article; its effective facts are the submitter's until the page is read.
+fn new_article(
+    input: &ArticleInput,
+    url: &CanonicalUrl,
+    school_id: i64,
+    submitter: i64,
+    source: &SourceRules,
+    fetchable: bool,
+    now: DateTime<Utc>,
+) -> article::ActiveModel {
+    let trimmed = |s: &Option<String>| s.as_deref().map(str::trim).map(str::to_owned);
+    let (title, column, author_name) = (
+        trimmed(&input.title),
+        trimmed(&input.column),
+        trimmed(&input.first_author_name),
+    );
+    let published_at = input.published_on.and_then(rules::published_at_of_day);
+    let verification = if fetchable {
+        VerificationStatus::Pending
+    } else {
+        VerificationStatus::Skipped
+    };
+    article::ActiveModel {
+        school_id: Set(school_id),
+        submitted_by: Set(submitter),
+        first_author_member_id: Set(input.first_author_member_id),
+        author_key: Set(rules::author_key(
+            input.first_author_member_id,
+            author_name.as_deref(),
+        )),
+        first_author_name: Set(author_name),
+        url: Set(input.url.trim().to_owned()),
+        canonical_url: Set(url.as_str().to_owned()),
+        url_key: Set(Some(url.key())),
+        host: Set(url.host().to_owned()),
+        source_id: Set(source.id),
+        source_kind: Set(source.kind.as_str().to_owned()),
+        title_norm: Set(title.as_deref().and_then(fingerprint::title_key)),
+        title: Set(title.clone()),
+        column_name: Set(column.clone()),
+        published_at: Set(published_at),
+        credit_year: Set(published_at.map(rules::credit_year)),
+        declared_title: Set(title),
+        declared_column: Set(column),
+        declared_published_on: Set(input.published_on),
+        declared_original: Set(input.declared_original),
+        verification_status: Set(verification.as_str().to_owned()),
+        verification_reason: Set((!fetchable)
+            .then(|| "该链接的网站不在自动核验的网站之列，由秘书处人工核实。".to_owned())),
+        status: Set(ArticleStatus::Pending.as_str().to_owned()),
+        site_points: Set(0),
+        bonus_points: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Inserts the article unless its URL is taken (409 `DUPLICATE_ARTICLE`
+/// naming the existing one). The insert runs in a savepoint so that a
+/// concurrent twin's unique violation leaves the transaction usable
+/// (PostgreSQL aborts a transaction on any error) to look up the twin.
+async fn insert_unique(
+    txn: &sea_orm::DatabaseTransaction,
+    new: article::ActiveModel,
+    url_key: &str,
+) -> ApiResult<article::Model> {
+    let existing = || {
+        article::Entity::find()
+            .filter(article::Column::UrlKey.eq(url_key))
+            .one(txn)
+    };
+    if let Some(x) = existing().await? {
+        return Err(duplicate(x.id));
+    }
+    // A savepoint inside the unit of work, not a transaction of its own.
+    #[allow(clippy::disallowed_methods)]
+    let savepoint = txn.begin().await?;
+    match new.insert(&savepoint).await {
+        Ok(a) => {
+            savepoint.commit().await?;
+            Ok(a)
+        }
+        Err(e) if crate::platform::db::is_unique_violation(&e) => {
+            savepoint.rollback().await?;
+            match existing().await? {
+                Some(x) => Err(duplicate(x.id)),
+                None => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
