@@ -3,7 +3,7 @@
 //! articles into memory.
 //!
 //! The points of every article are kept on its row (`site_points`,
-//! `bonus_points`, see `domain::articles`), so a school's standing is the sum
+//! `bonus_points`, see `articles::rules`), so a school's standing is the sum
 //! over its articles of the year, and an individual's is the sum over the
 //! articles of which they are the first author (grouped per school: the same
 //! name at two schools is two people).
@@ -151,6 +151,9 @@ pub async fn page(
         // The aggregation and the window sorts of a national year (100,000
         // people) spill to disk with PostgreSQL's default 4 MB work_mem; give
         // this one statement more, for its transaction only.
+        // A read transaction, not a write: `SET LOCAL` needs one (inside a
+        // unit of work this is a savepoint of it).
+        #[allow(clippy::disallowed_methods)]
         let txn = db.begin().await?;
         txn.execute_unprepared("SET LOCAL work_mem = '64MB'")
             .await?;

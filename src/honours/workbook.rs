@@ -5,10 +5,13 @@
 use chrono::{DateTime, FixedOffset};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use crate::honours::http::proposal::HonoursView;
-use crate::honours::http::standings::{CapFigures, StandingView};
+use crate::honours::model::{CapFigures, HonoursView, StandingView};
 use crate::honours::rules::{RankingKey, Scope};
 use crate::platform::error::{ApiError, ApiResult};
+
+/// The media type of a workbook.
+pub const XLSX_CONTENT_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn err(e: XlsxError) -> ApiError {
     ApiError::internal(anyhow::anyhow!("xlsx: {e}"))

@@ -1,0 +1,558 @@
+//! Use cases of the honours proposal (推荐名单) and the council's decision
+//! (审定): build it from the latest notice, read it, adjust it with reasons,
+//! submit it, approve or return it, and read the approved honours list.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::entity::{notice, notice_row, objection, proposal, proposal_entry};
+use crate::honours::eligibility::eligible_keys;
+use crate::honours::lookup::{current_proposal, latest_notice, not_published};
+use crate::honours::model::{HonoursView, ProposalEntryView, check_year};
+use crate::honours::rules::{Candidate, Scope, auto_select};
+use crate::identity::principal::Principal;
+use crate::identity::roles::Role;
+use crate::platform::audit::{self, Entry};
+use crate::platform::clock::to_china;
+use crate::platform::db::Tx;
+use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
+
+/// Proposal states: a draft (or a returned one) is edited by the
+/// secretariat; a submitted one waits for the council; an approved one is final.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalStatus {
+    Draft,
+    Submitted,
+    Returned,
+    Approved,
+}
+
+impl ProposalStatus {
+    fn parse(s: &str) -> Self {
+        match s {
+            "submitted" => Self::Submitted,
+            "returned" => Self::Returned,
+            "approved" => Self::Approved,
+            _ => Self::Draft,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted => "submitted",
+            Self::Returned => "returned",
+            Self::Approved => "approved",
+        }
+    }
+
+    fn editable(self) -> bool {
+        matches!(self, Self::Draft | Self::Returned)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ProposalList {
+    /// At most this many (from the notice).
+    pub cap: i32,
+    pub entries: Vec<ProposalEntryView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalView {
+    pub year: i32,
+    pub status: ProposalStatus,
+    /// Increases on every change.
+    pub version: i32,
+    /// The notice version the proposal was built from.
+    pub notice_version: i32,
+    /// The council's note when it returned the proposal.
+    pub return_note: Option<String>,
+    pub schools: ProposalList,
+    pub individuals: ProposalList,
+    pub submitted_at: Option<DateTime<FixedOffset>>,
+    pub decided_at: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalChange {
+    pub scope: Scope,
+    /// The row key in the notice.
+    #[validate(length(min = 1, max = 120))]
+    pub key: String,
+    /// Why (required, 2–500 characters; kept with the entry and in the audit log).
+    #[validate(length(min = 2, max = 500, message = "须填写调整理由（2–500 个字）。"))]
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalPatch {
+    #[validate(nested)]
+    #[serde(default)]
+    pub add: Vec<ProposalChange>,
+    #[validate(nested)]
+    #[serde(default)]
+    pub remove: Vec<ProposalChange>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnInput {
+    /// What to change (2–500 characters).
+    #[validate(length(min = 2, max = 500, message = "请填写退回意见（2–500 个字）。"))]
+    pub note: String,
+}
+
+/// The year's proposal, or 404 when none was built yet.
+async fn require_proposal(db: &impl ConnectionTrait, year: i32) -> ApiResult<proposal::Model> {
+    current_proposal(db, year)
+        .await?
+        .ok_or_else(|| ApiError::not_found().with_detail("本年度尚未生成推荐名单。"))
+}
+
+/// The notice a proposal was built from.
+async fn notice_of(db: &impl ConnectionTrait, p: &proposal::Model) -> ApiResult<notice::Model> {
+    notice::Entity::find_by_id(p.notice_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("proposal without notice")))
+}
+
+async fn proposal_view(db: &impl ConnectionTrait, p: proposal::Model) -> ApiResult<ProposalView> {
+    let n = notice_of(db, &p).await?;
+    let entries = proposal_entry::Entity::find()
+        .filter(proposal_entry::Column::ProposalId.eq(p.id))
+        .order_by_asc(proposal_entry::Column::Rank)
+        .order_by_asc(proposal_entry::Column::Id)
+        .all(db)
+        .await?;
+    let (schools, individuals): (Vec<_>, Vec<_>) = entries
+        .into_iter()
+        .map(ProposalEntryView::from)
+        .partition(|e| e.scope == Scope::Schools);
+    Ok(ProposalView {
+        year: p.year,
+        status: ProposalStatus::parse(&p.status),
+        version: p.version,
+        notice_version: n.version,
+        return_note: p.return_note,
+        schools: ProposalList {
+            cap: n.school_cap,
+            entries: schools,
+        },
+        individuals: ProposalList {
+            cap: n.individual_cap,
+            entries: individuals,
+        },
+        submitted_at: p.submitted_at.map(to_china),
+        decided_at: p.decided_at.map(to_china),
+    })
+}
+
+fn entry_from_row(
+    proposal_id: i64,
+    r: &notice_row::Model,
+    manual: bool,
+    reason: Option<String>,
+) -> proposal_entry::ActiveModel {
+    proposal_entry::ActiveModel {
+        proposal_id: Set(proposal_id),
+        scope: Set(r.scope.clone()),
+        row_key: Set(r.row_key.clone()),
+        name: Set(r.name.clone()),
+        school_id: Set(r.school_id),
+        school_name: Set(r.school_name.clone()),
+        rank: Set(r.rank),
+        total: Set(r.total),
+        manual: Set(manual),
+        reason: Set(reason),
+        ..Default::default()
+    }
+}
+
+/// Rows of the notice, in order, for one scope, each with whether it is eligible.
+async fn candidates(
+    db: &impl ConnectionTrait,
+    n: &notice::Model,
+    scope: Scope,
+) -> ApiResult<Vec<(notice_row::Model, bool)>> {
+    let rows = notice_row::Entity::find()
+        .filter(notice_row::Column::NoticeId.eq(n.id))
+        .filter(notice_row::Column::Scope.eq(scope.as_str()))
+        .order_by_asc(notice_row::Column::Position)
+        .all(db)
+        .await?;
+    let eligible = eligible_keys(db, n.year, scope).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let ok = eligible.contains(&r.row_key);
+            (r, ok)
+        })
+        .collect())
+}
+
+fn refuse_unless_editable(p: &proposal::Model) -> ApiResult<()> {
+    match ProposalStatus::parse(&p.status) {
+        ProposalStatus::Approved => Err(ApiError::new(ErrorCode::ProposalFinal)),
+        s if !s.editable() => Err(ApiError::new(ErrorCode::ProposalNotEditable)),
+        _ => Ok(()),
+    }
+}
+
+/// Builds the proposal from the latest notice (secretariat): the top
+/// eligible rows within each cap, a tied group straddling the cap left out.
+/// Rebuilding replaces a draft or a returned proposal (manual changes are
+/// lost); a submitted or approved one cannot be rebuilt.
+pub async fn build(
+    tx: Tx,
+    actor: &Principal,
+    year: i32,
+    now: DateTime<Utc>,
+) -> ApiResult<ProposalView> {
+    let year = check_year(year)?;
+    let txn = &*tx;
+    let n = latest_notice(txn, year).await?.ok_or_else(not_published)?;
+    let existing = current_proposal(txn, year).await?;
+    let model = match existing {
+        Some(old) => {
+            refuse_unless_editable(&old)?;
+            proposal_entry::Entity::delete_many()
+                .filter(proposal_entry::Column::ProposalId.eq(old.id))
+                .exec(txn)
+                .await?;
+            let version = old.version + 1;
+            let mut am: proposal::ActiveModel = old.into();
+            am.notice_id = Set(n.id);
+            am.status = Set(ProposalStatus::Draft.as_str().into());
+            am.version = Set(version);
+            am.updated_at = Set(now);
+            am.update(txn).await?
+        }
+        None => {
+            proposal::ActiveModel {
+                year: Set(year),
+                notice_id: Set(n.id),
+                status: Set(ProposalStatus::Draft.as_str().into()),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?
+        }
+    };
+    for (scope, cap) in [
+        (Scope::Schools, n.school_cap),
+        (Scope::Individuals, n.individual_cap),
+    ] {
+        let rows = candidates(txn, &n, scope).await?;
+        let list: Vec<Candidate> = rows
+            .iter()
+            .map(|(r, ok)| Candidate {
+                key: r.row_key.clone(),
+                rank: i64::from(r.rank),
+                eligible: *ok,
+            })
+            .collect();
+        let chosen: HashSet<String> = auto_select(&list, usize::try_from(cap).unwrap_or(0))
+            .into_iter()
+            .collect();
+        let entries: Vec<proposal_entry::ActiveModel> = rows
+            .iter()
+            .filter(|(r, _)| chosen.contains(&r.row_key))
+            .map(|(r, _)| entry_from_row(model.id, r, false, None))
+            .collect();
+        if !entries.is_empty() {
+            proposal_entry::Entity::insert_many(entries)
+                .exec(txn)
+                .await?;
+        }
+    }
+    let view = proposal_view(txn, model).await?;
+    audit::record(
+        txn,
+        now,
+        Entry::by(actor, Role::Secretariat, "proposal.build", "proposal", year),
+        None::<&()>,
+        Some(&view),
+    )
+    .await?;
+    Ok(view)
+}
+
+/// The proposal of a year (secretariat, council).
+pub async fn get(db: &impl ConnectionTrait, year: i32) -> ApiResult<ProposalView> {
+    let year = check_year(year)?;
+    let p = require_proposal(db, year).await?;
+    proposal_view(db, p).await
+}
+
+/// Adds or removes rows of the notice with a reason (secretariat), never
+/// above a cap; audited with the proposal before and after.
+pub async fn patch(
+    tx: Tx,
+    actor: &Principal,
+    year: i32,
+    change: &ProposalPatch,
+    now: DateTime<Utc>,
+) -> ApiResult<ProposalView> {
+    let year = check_year(year)?;
+    let txn = &*tx;
+    let prop = require_proposal(txn, year).await?;
+    refuse_unless_editable(&prop)?;
+    let n = notice_of(txn, &prop).await?;
+    let before = proposal_view(txn, prop.clone()).await?;
+    for (i, change) in change.remove.iter().enumerate() {
+        let gone = proposal_entry::Entity::delete_many()
+            .filter(proposal_entry::Column::ProposalId.eq(prop.id))
+            .filter(proposal_entry::Column::Scope.eq(change.scope.as_str()))
+            .filter(proposal_entry::Column::RowKey.eq(change.key.as_str()))
+            .exec(txn)
+            .await?;
+        if gone.rows_affected == 0 {
+            return Err(ApiError::validation(vec![FieldError::new(
+                &format!("/remove/{i}/key"),
+                "not_found",
+                "推荐名单中没有这一行。",
+            )]));
+        }
+    }
+    for (i, change) in change.add.iter().enumerate() {
+        let row = notice_row::Entity::find()
+            .filter(notice_row::Column::NoticeId.eq(n.id))
+            .filter(notice_row::Column::Scope.eq(change.scope.as_str()))
+            .filter(notice_row::Column::RowKey.eq(change.key.as_str()))
+            .one(txn)
+            .await?
+            .ok_or_else(|| {
+                ApiError::validation(vec![FieldError::new(
+                    &format!("/add/{i}/key"),
+                    "not_found",
+                    "公示中没有这一行。",
+                )])
+            })?;
+        let inserted = proposal_entry::Entity::insert(entry_from_row(
+            prop.id,
+            &row,
+            true,
+            Some(change.reason.trim().to_owned()),
+        ))
+        .exec(txn)
+        .await;
+        if let Err(e) = inserted
+            && !crate::platform::db::is_unique_violation(&e)
+        {
+            return Err(e.into());
+        }
+    }
+    // Never above a cap.
+    for (scope, cap) in [
+        (Scope::Schools, n.school_cap),
+        (Scope::Individuals, n.individual_cap),
+    ] {
+        let count = proposal_entry::Entity::find()
+            .filter(proposal_entry::Column::ProposalId.eq(prop.id))
+            .filter(proposal_entry::Column::Scope.eq(scope.as_str()))
+            .all(txn)
+            .await?
+            .len();
+        if count > usize::try_from(cap).unwrap_or(0) {
+            return Err(ApiError::new(ErrorCode::QuotaExceeded).with_detail(format!(
+                "{}名额不超过 {cap} 个（{}），调整后为 {count} 个。",
+                scope.label(),
+                match scope {
+                    Scope::Schools => "发文学校总数的 20%",
+                    Scope::Individuals => "投稿总人数的 10%",
+                }
+            )));
+        }
+    }
+    let version = prop.version + 1;
+    let mut am: proposal::ActiveModel = prop.into();
+    am.version = Set(version);
+    am.updated_at = Set(now);
+    let after = proposal_view(txn, am.update(txn).await?).await?;
+    let reasons: Vec<&str> = change
+        .add
+        .iter()
+        .chain(&change.remove)
+        .map(|c| c.reason.as_str())
+        .collect();
+    let reason = reasons.join("；");
+    audit::record(
+        txn,
+        now,
+        Entry::by(actor, Role::Secretariat, "proposal.edit", "proposal", year)
+            .reason(Some(reason.as_str())),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// What the secretariat or the council does with the proposal.
+#[derive(Clone, Copy, Debug)]
+pub enum Decision<'a> {
+    /// The secretariat submits a draft or returned proposal to the council,
+    /// once every objection of the year is resolved.
+    Submit,
+    /// The council approves the submitted proposal (审定). Final: it cannot change afterwards.
+    Approve,
+    /// The council returns the submitted proposal to the secretariat with a note.
+    Return(&'a ReturnInput),
+}
+
+/// A step of the proposal's life: who may take it from which states.
+struct Step<'a> {
+    role: Role,
+    action: &'static str,
+    from: &'static [ProposalStatus],
+    to: ProposalStatus,
+    note: Option<&'a str>,
+}
+
+impl<'a> Decision<'a> {
+    fn step(self) -> Step<'a> {
+        match self {
+            Self::Submit => Step {
+                role: Role::Secretariat,
+                action: "proposal.submit",
+                from: &[ProposalStatus::Draft, ProposalStatus::Returned],
+                to: ProposalStatus::Submitted,
+                note: None,
+            },
+            Self::Approve => Step {
+                role: Role::Council,
+                action: "proposal.approve",
+                from: &[ProposalStatus::Submitted],
+                to: ProposalStatus::Approved,
+                note: None,
+            },
+            Self::Return(input) => Step {
+                role: Role::Council,
+                action: "proposal.return",
+                from: &[ProposalStatus::Submitted],
+                to: ProposalStatus::Returned,
+                note: Some(input.note.trim()),
+            },
+        }
+    }
+}
+
+/// Moves the proposal on by a decision: refused once approved, from a
+/// state the decision does not start from, and (to submit) while an
+/// objection of the year is open. Audited with the status before.
+pub async fn decide(
+    tx: Tx,
+    actor: &Principal,
+    year: i32,
+    decision: Decision<'_>,
+    now: DateTime<Utc>,
+) -> ApiResult<ProposalView> {
+    let Step {
+        role,
+        action,
+        from,
+        to,
+        note,
+    } = decision.step();
+    let year = check_year(year)?;
+    let txn = &*tx;
+    let prop = require_proposal(txn, year).await?;
+    let status = ProposalStatus::parse(&prop.status);
+    if status == ProposalStatus::Approved {
+        return Err(ApiError::new(ErrorCode::ProposalFinal));
+    }
+    if !from.contains(&status) {
+        return Err(
+            ApiError::new(ErrorCode::ProposalWrongState).with_detail(format!(
+                "推荐名单当前状态为“{}”，不能执行此操作。",
+                match status {
+                    ProposalStatus::Draft => "草稿",
+                    ProposalStatus::Submitted => "已报理事会",
+                    ProposalStatus::Returned => "已退回",
+                    ProposalStatus::Approved => "已审定",
+                }
+            )),
+        );
+    }
+    if to == ProposalStatus::Submitted {
+        let open = objection::Entity::find()
+            .filter(objection::Column::Year.eq(year))
+            .filter(objection::Column::Status.eq("open"))
+            .one(txn)
+            .await?;
+        if open.is_some() {
+            return Err(ApiError::new(ErrorCode::ObjectionsPending));
+        }
+    }
+    let version = prop.version + 1;
+    let mut am: proposal::ActiveModel = prop.into();
+    am.status = Set(to.as_str().into());
+    am.version = Set(version);
+    am.updated_at = Set(now);
+    match to {
+        ProposalStatus::Submitted => {
+            am.submitted_by = Set(Some(actor.id()));
+            am.submitted_at = Set(Some(now));
+        }
+        ProposalStatus::Approved | ProposalStatus::Returned => {
+            am.decided_by = Set(Some(actor.id()));
+            am.decided_at = Set(Some(now));
+            if to == ProposalStatus::Returned {
+                am.return_note = Set(note.map(str::to_owned));
+            }
+        }
+        ProposalStatus::Draft => {}
+    }
+    let view = proposal_view(txn, am.update(txn).await?).await?;
+    audit::record(
+        txn,
+        now,
+        Entry::by(actor, role, action, "proposal", year).reason(note),
+        Some(&serde_json::json!({ "status": status })),
+        Some(&view),
+    )
+    .await?;
+    Ok(view)
+}
+
+/// The honours list once the council approved it, else None.
+pub async fn honours_list(db: &impl ConnectionTrait, year: i32) -> ApiResult<Option<HonoursView>> {
+    let Some(p) = current_proposal(db, year).await? else {
+        return Ok(None);
+    };
+    if ProposalStatus::parse(&p.status) != ProposalStatus::Approved {
+        return Ok(None);
+    }
+    let approved_at = p.decided_at.map(to_china);
+    let view = proposal_view(db, p).await?;
+    Ok(Some(HonoursView {
+        year,
+        schools: view.schools.entries,
+        individuals: view.individuals.entries,
+        approved_at,
+    }))
+}
+
+/// The honoured schools and individuals of a year (public), or 404
+/// `HONOURS_NOT_APPROVED` before the council approved them.
+pub async fn honours(db: &impl ConnectionTrait, year: i32) -> ApiResult<HonoursView> {
+    let year = check_year(year)?;
+    honours_list(db, year)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::HonoursNotApproved))
+}
