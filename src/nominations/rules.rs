@@ -3,12 +3,9 @@
 //! the attachments. Each rule is one function quoting the seed.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::entity::nomination_quota_slot as slot;
 use crate::identity::phone::PhoneNumber;
 use crate::platform::clock::format_china_deadline;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
@@ -212,73 +209,9 @@ pub fn check_filing_open(
 // ---------------------------------------------------------------------------
 // The quotas.
 
-/// "请各片区在11月3日前推荐1名(个人或团体)": takes one of the district's
-/// slots in the campaign, inside the submit transaction. The slot counter row
-/// is incremented only while it is below the quota (a conditional UPDATE), so
-/// of two leads racing for the last slot exactly one wins, on SQLite (one
-/// writer at a time) and on PostgreSQL (the row lock makes the second UPDATE
-/// re-check `used < quota` after the first commits). 409 `QUOTA_EXCEEDED`
-/// otherwise.
-pub async fn claim_district_slot(
-    db: &impl ConnectionTrait,
-    campaign_id: i64,
-    district_id: i64,
-    quota: i32,
-) -> ApiResult<()> {
-    ensure_slot_row(db, campaign_id, district_id).await?;
-    let res = slot::Entity::update_many()
-        .col_expr(slot::Column::Used, Expr::col(slot::Column::Used).add(1))
-        .filter(slot::Column::CampaignId.eq(campaign_id))
-        .filter(slot::Column::DistrictId.eq(district_id))
-        .filter(slot::Column::Used.lt(quota))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(ApiError::new(ErrorCode::QuotaExceeded).with_detail(format!(
-            "每个片区限推荐{quota}名（个人或团体），本片区已提交{quota}名。如需更换，请先撤回已提交的推荐。"
-        )))
-    }
-}
-
-/// Gives a slot back (a submitted nomination withdrawn to draft).
-pub async fn release_district_slot(
-    db: &impl ConnectionTrait,
-    campaign_id: i64,
-    district_id: i64,
-) -> ApiResult<()> {
-    slot::Entity::update_many()
-        .col_expr(slot::Column::Used, Expr::col(slot::Column::Used).sub(1))
-        .filter(slot::Column::CampaignId.eq(campaign_id))
-        .filter(slot::Column::DistrictId.eq(district_id))
-        .filter(slot::Column::Used.gt(0))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Creates the counter row if missing. A write, so on SQLite it takes the
-/// write lock at the start of the transaction.
-pub async fn ensure_slot_row(
-    db: &impl ConnectionTrait,
-    campaign_id: i64,
-    district_id: i64,
-) -> ApiResult<()> {
-    slot::Entity::insert(slot::ActiveModel {
-        campaign_id: Set(campaign_id),
-        district_id: Set(district_id),
-        used: Set(0),
-    })
-    .on_conflict(
-        OnConflict::columns([slot::Column::CampaignId, slot::Column::DistrictId])
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
+// The district quota ("请各片区在11月3日前推荐1名(个人或团体)") is held by a
+// counter row per campaign and district, claimed and released in the filing
+// use cases: see `nominations::filing::claim_district_slot`.
 
 /// "协会经评审后推荐2名(个人或团体)报到中国教育后勤协会": at most the
 /// association quota forwarded in total (those forwarded before included).

@@ -1,0 +1,64 @@
+//! The filled registration form (附件二) as a Word document, to print,
+//! stamp and scan, with the photo embedded when uploaded. The layout itself
+//! is in `registration_form`.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::entity::{campaign, nomination_attachment as att};
+use crate::identity::principal::Principal;
+use crate::nominations::lookup::{district_name, find_campaign, nomination_to_read};
+use crate::nominations::model::{Download, kind_of, parse_form, safe_name};
+use crate::nominations::registration_form::{self, FormDocument};
+use crate::nominations::rules::{AttachmentKind, NomineeKind, RegistrationForm};
+use crate::platform::error::{ApiError, ApiResult};
+
+/// The media type of a `.docx`.
+pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// The form of nomination `id` (the lead of its district and the secretariat).
+pub async fn docx(db: &impl ConnectionTrait, p: &Principal, id: i64) -> ApiResult<Download> {
+    let n = nomination_to_read(db, p, id).await?;
+    let c = find_campaign(db, n.campaign_id).await?;
+    let district_name = district_name(db, n.district_id).await?;
+    let photo = att::Entity::find()
+        .filter(att::Column::NominationId.eq(n.id))
+        .filter(att::Column::Kind.eq(AttachmentKind::Photo.as_str()))
+        .one(db)
+        .await?;
+    let form = parse_form(&n)?;
+    let bytes = form_document(
+        &c,
+        &district_name,
+        kind_of(&n),
+        &form,
+        photo.as_ref().map(|a| a.data.as_slice()),
+    )?;
+    let nominee = n
+        .nominee_name
+        .clone()
+        .unwrap_or_else(|| format!("推荐{}", n.id));
+    Ok(Download {
+        content_type: DOCX.to_owned(),
+        file_name: format!("{}-报名表.docx", safe_name(&nominee)),
+        fallback_name: format!("nomination-{}-form.docx", n.id),
+        bytes,
+    })
+}
+
+/// The `.docx` of a registration form filed in campaign `c` by a district.
+pub(crate) fn form_document(
+    c: &campaign::Model,
+    district_name: &str,
+    kind: NomineeKind,
+    form: &RegistrationForm,
+    photo: Option<&[u8]>,
+) -> ApiResult<Vec<u8>> {
+    registration_form::render(&FormDocument {
+        campaign_title: &c.title,
+        district_name,
+        kind,
+        form,
+        photo,
+    })
+    .map_err(ApiError::internal)
+}

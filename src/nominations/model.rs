@@ -1,0 +1,468 @@
+//! What the nominations area takes in and answers: the inputs (serde +
+//! validation + OpenAPI schema), the views, and the pure conversions from
+//! stored rows to views. No queries here; see `lookup` for those.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::FromQueryResult;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::entity::{campaign_late_grant as grant, nomination};
+use crate::identity::phone::mask_phone;
+use crate::nominations::rules::{
+    AttachmentKind, Category, Contact, Exclusion, NominationStatus, NomineeKind, RegistrationForm,
+};
+use crate::platform::clock::{format_china_deadline, to_china};
+use crate::platform::error::{ApiError, ApiResult, FieldError};
+
+// ---------------------------------------------------------------------------
+// Campaigns.
+
+/// A late-filing grant: one district may file until `until`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LateGrantView {
+    pub id: i64,
+    pub district_id: i64,
+    pub district_name: String,
+    pub until: DateTime<FixedOffset>,
+    /// `until` as people say it, e.g. `2021年11月5日 18:00`.
+    pub until_display: String,
+    pub reason: String,
+    pub granted_at: DateTime<FixedOffset>,
+}
+
+/// A campaign as anyone reads it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CampaignView {
+    pub id: i64,
+    /// e.g. 2021年度最美后勤人
+    pub title: String,
+    pub year: i32,
+    pub categories: Vec<Category>,
+    /// Nominations each district may submit (1).
+    pub district_quota: i32,
+    /// Nominees the association forwards to the national level (2).
+    pub association_quota: i32,
+    /// How many are forwarded so far.
+    pub forwarded_count: i32,
+    /// The district deadline instant (exclusive), in China time, e.g. `2021-11-04T00:00:00+08:00`.
+    pub deadline: DateTime<FixedOffset>,
+    /// The deadline as people say it: `2021年11月3日 24:00`.
+    pub deadline_display: String,
+    /// The national deadline (information only).
+    pub national_deadline: Option<DateTime<FixedOffset>>,
+    pub national_deadline_display: Option<String>,
+    /// The published contacts of the notice (not personal data of nominees).
+    pub contacts: Vec<Contact>,
+    /// Earlier honourees who may not take part (name and unit).
+    pub exclusions: Vec<Exclusion>,
+    pub late_grants: Vec<LateGrantView>,
+    /// Whether filing is open by the server's clock (late grants aside).
+    pub open: bool,
+    /// The server's clock in China time: count down from this, never the phone's clock.
+    pub server_time: DateTime<FixedOffset>,
+    pub created_at: DateTime<FixedOffset>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignInput {
+    /// e.g. 2021年度最美后勤人 (2–64 characters).
+    #[validate(
+        length(min = 2, max = 64, message = "标题须为 2–64 个字。"),
+        custom(function = "crate::platform::text::single_line")
+    )]
+    pub title: String,
+    #[validate(range(min = 2000, max = 2100, message = "年度须为 2000–2100。"))]
+    pub year: i32,
+    /// Default: 敬业美, 匠心美, 乐群美 (persons) and 最美服务团队 (teams).
+    #[validate(length(min = 1, max = 10, message = "类别须为 1–10 个。"))]
+    pub categories: Option<Vec<Category>>,
+    /// Default 1.
+    #[validate(range(min = 1, max = 20, message = "片区名额须为 1–20。"))]
+    pub district_quota: Option<i32>,
+    /// Default 2.
+    #[validate(range(min = 1, max = 50, message = "协会报送名额须为 1–50。"))]
+    pub association_quota: Option<i32>,
+    /// The district deadline instant, exclusive (e.g. `2021-11-04T00:00:00+08:00` for "11月3日前").
+    pub deadline: DateTime<FixedOffset>,
+    /// The national deadline (information).
+    pub national_deadline: Option<DateTime<FixedOffset>>,
+    #[validate(length(max = 10, message = "联系人最多 10 个。"))]
+    pub contacts: Option<Vec<Contact>>,
+    #[validate(length(max = 500, message = "排除名单最多 500 条。"))]
+    pub exclusions: Option<Vec<Exclusion>>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignPatch {
+    #[validate(
+        length(min = 2, max = 64, message = "标题须为 2–64 个字。"),
+        custom(function = "crate::platform::text::single_line")
+    )]
+    pub title: Option<String>,
+    #[validate(range(min = 2000, max = 2100, message = "年度须为 2000–2100。"))]
+    pub year: Option<i32>,
+    #[validate(length(min = 1, max = 10, message = "类别须为 1–10 个。"))]
+    pub categories: Option<Vec<Category>>,
+    #[validate(range(min = 1, max = 20, message = "片区名额须为 1–20。"))]
+    pub district_quota: Option<i32>,
+    #[validate(range(min = 1, max = 50, message = "协会报送名额须为 1–50。"))]
+    pub association_quota: Option<i32>,
+    pub deadline: Option<DateTime<FixedOffset>>,
+    pub national_deadline: Option<DateTime<FixedOffset>>,
+    #[validate(length(max = 10, message = "联系人最多 10 个。"))]
+    pub contacts: Option<Vec<Contact>>,
+    #[validate(length(max = 500, message = "排除名单最多 500 条。"))]
+    pub exclusions: Option<Vec<Exclusion>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CampaignQuery {
+    /// Only campaigns of this year.
+    pub year: Option<i32>,
+    /// Rows per page, 1–100 (default 20).
+    #[param(minimum = 0, maximum = 1000)]
+    pub page_size: Option<u32>,
+    /// The `next_page_token` of the previous page.
+    pub page_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LateGrantInput {
+    /// The district allowed to file late.
+    pub district_id: i64,
+    /// Until when (exclusive); later than the campaign's deadline and than now.
+    pub until: DateTime<FixedOffset>,
+    /// Why (kept in the audit log and shown in the campaign).
+    #[validate(length(min = 1, max = 500, message = "请填写原因（不超过 500 个字）。"))]
+    pub reason: String,
+}
+
+pub(crate) fn grant_view(g: grant::Model, names: &HashMap<i64, String>) -> LateGrantView {
+    LateGrantView {
+        id: g.id,
+        district_id: g.district_id,
+        district_name: names.get(&g.district_id).cloned().unwrap_or_default(),
+        until: to_china(g.until),
+        until_display: format_china_deadline(g.until),
+        reason: g.reason,
+        granted_at: to_china(g.created_at),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Nominations.
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NominationCreate {
+    /// `person` or `team`.
+    pub kind: NomineeKind,
+    /// The district filing; may be left out by a lead of one district.
+    pub district_id: Option<i64>,
+    /// The registration form so far (a draft may be incomplete).
+    pub form: Option<RegistrationForm>,
+}
+
+/// A change to the form: a JSON merge patch (RFC 7396) of `form` — given
+/// fields replace, `null` clears, arrays (`honours`) are replaced whole.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NominationPatch {
+    #[schema(value_type = RegistrationForm)]
+    pub form: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Validate for NominationPatch {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        Ok(())
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NominationQuery {
+    /// Only nominations in this status.
+    pub status: Option<NominationStatus>,
+    /// Only this district's (a district lead sees only their own districts').
+    pub district_id: Option<i64>,
+    /// Rows per page, 1–100 (default 20).
+    #[param(minimum = 0, maximum = 1000)]
+    pub page_size: Option<u32>,
+    /// The `next_page_token` of the previous page.
+    pub page_token: Option<String>,
+}
+
+/// A nomination in full, for the lead of its district and the secretariat
+/// (never public). The `ETag` versions the form and the status.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct NominationView {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub district_id: i64,
+    pub district_name: String,
+    pub kind: NomineeKind,
+    pub status: NominationStatus,
+    /// The status in Chinese, e.g. 草稿.
+    pub status_label: String,
+    pub version: i32,
+    /// The same as the `ETag` header: pass it as `If-Match` to edit.
+    pub etag: String,
+    pub form: RegistrationForm,
+    pub attachments: Vec<AttachmentView>,
+    /// Has an honour from a media platform (priority in review).
+    pub media_honoured: bool,
+    /// The secretariat's reason for a rejection or disqualification.
+    pub review_reason: Option<String>,
+    /// When this district's filing closes (the deadline, or a late grant).
+    pub closes_at: DateTime<FixedOffset>,
+    /// `closes_at` as people say it, e.g. `2021年11月3日 24:00`.
+    pub closes_at_display: String,
+    /// The server's clock in China time.
+    pub server_time: DateTime<FixedOffset>,
+    pub submitted_at: Option<DateTime<FixedOffset>>,
+    pub reviewed_at: Option<DateTime<FixedOffset>>,
+    pub forwarded_at: Option<DateTime<FixedOffset>>,
+    pub created_at: DateTime<FixedOffset>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+/// A nomination in a list: the phone masked; no ethnicity, political status
+/// or story.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct NominationSummary {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub district_id: i64,
+    pub district_name: String,
+    pub kind: NomineeKind,
+    pub status: NominationStatus,
+    pub status_label: String,
+    pub category: Option<String>,
+    /// The person's or the team's name.
+    pub nominee_name: Option<String>,
+    pub unit: Option<String>,
+    /// Masked: 138****6978.
+    pub phone: Option<String>,
+    /// Has an honour from a media platform (listed first).
+    pub media_honoured: bool,
+    pub consent: bool,
+    pub review_reason: Option<String>,
+    pub submitted_at: Option<DateTime<FixedOffset>>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+pub(crate) fn status_of(n: &nomination::Model) -> NominationStatus {
+    NominationStatus::parse(&n.status).unwrap_or(NominationStatus::Draft)
+}
+
+pub(crate) fn kind_of(n: &nomination::Model) -> NomineeKind {
+    NomineeKind::parse(&n.kind).unwrap_or(NomineeKind::Person)
+}
+
+pub(crate) fn summary(n: nomination::Model, names: &HashMap<i64, String>) -> NominationSummary {
+    let status = status_of(&n);
+    NominationSummary {
+        id: n.id,
+        campaign_id: n.campaign_id,
+        district_id: n.district_id,
+        district_name: names.get(&n.district_id).cloned().unwrap_or_default(),
+        kind: kind_of(&n),
+        status,
+        status_label: status.label().to_owned(),
+        category: n.category,
+        nominee_name: n.nominee_name,
+        unit: n.unit,
+        phone: n.phone.as_deref().map(mask_phone),
+        media_honoured: n.media_honoured,
+        consent: n.consent,
+        review_reason: n.review_reason,
+        submitted_at: n.submitted_at.map(to_china),
+        updated_at: to_china(n.updated_at),
+    }
+}
+
+/// The stored registration form of a nomination.
+pub(crate) fn parse_form(n: &nomination::Model) -> ApiResult<RegistrationForm> {
+    json_col(&n.form)
+}
+
+// ---------------------------------------------------------------------------
+// Review and forwarding.
+
+/// The secretariat's decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// Keep for forwarding (入围).
+    Shortlist,
+    /// Not kept (reason required).
+    Reject,
+    /// Fraud (弄虚作假, reason required); final.
+    Disqualify,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    pub decision: ReviewDecision,
+    /// Required to reject or disqualify (at most 500 characters).
+    #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardInput {
+    /// Shortlisted nominations of this campaign to forward (with those
+    /// forwarded before, at most the association quota).
+    #[validate(length(min = 1, max = 20, message = "请选择 1–20 名候选人。"))]
+    pub nomination_ids: Vec<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForwardResult {
+    /// Every nomination of the campaign forwarded so far.
+    pub forwarded: Vec<NominationSummary>,
+    pub forwarded_count: i32,
+    pub association_quota: i32,
+}
+
+// ---------------------------------------------------------------------------
+// Attachments and files.
+
+/// An attachment's row without its bytes.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct AttachmentMeta {
+    pub id: i64,
+    pub kind: String,
+    pub content_type: String,
+    pub file_name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An attachment of a nomination.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AttachmentView {
+    pub id: i64,
+    pub kind: AttachmentKind,
+    /// Sniffed from the content: `image/jpeg`, `image/png` or `application/pdf`.
+    pub content_type: String,
+    pub file_name: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 of the content (hex).
+    pub sha256: String,
+    pub created_at: DateTime<FixedOffset>,
+}
+
+impl From<AttachmentMeta> for AttachmentView {
+    fn from(a: AttachmentMeta) -> Self {
+        Self {
+            id: a.id,
+            kind: AttachmentKind::parse(&a.kind).unwrap_or(AttachmentKind::Certificate),
+            content_type: a.content_type,
+            file_name: a.file_name,
+            size: a.size,
+            sha256: a.sha256,
+            created_at: to_china(a.created_at),
+        }
+    }
+}
+
+/// The multipart body of an upload (documentation).
+#[derive(Debug, ToSchema)]
+pub struct AttachmentUpload {
+    pub kind: AttachmentKind,
+    /// The file; its type is read from its content (photo: JPEG or PNG, at
+    /// most 2 MB; scans: PDF, JPEG or PNG, at most 10 MB).
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// An upload as read from the request: the kind the caller says it is, the
+/// client's file name, and the bytes (bounded by the kind's limit).
+#[derive(Clone, Debug)]
+pub struct Upload {
+    pub kind: AttachmentKind,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A file's bytes (documentation of binary responses).
+pub struct FileBody;
+
+impl utoipa::PartialSchema for FileBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("The file's bytes"))
+            .build()
+            .into()
+    }
+}
+
+impl ToSchema for FileBody {}
+
+/// A file to download: its type, the name to save it under (any
+/// characters), a plain ASCII name for clients that cannot read the other,
+/// and its bytes.
+#[derive(Clone, Debug)]
+pub struct Download {
+    pub content_type: String,
+    pub file_name: String,
+    pub fallback_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A file or folder name without characters Windows refuses.
+pub(crate) fn safe_name(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "_".to_owned()
+    } else {
+        cleaned.chars().take(80).collect()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Stored JSON columns and input errors.
+
+pub(crate) fn json_col<T: serde::de::DeserializeOwned>(s: &str) -> ApiResult<T> {
+    serde_json::from_str(s).map_err(ApiError::internal)
+}
+
+pub(crate) fn to_json<T: Serialize>(v: &T) -> ApiResult<String> {
+    serde_json::to_string(v).map_err(ApiError::internal)
+}
+
+/// 422 with these field errors, unless there are none.
+pub(crate) fn fail_if(errors: Vec<FieldError>) -> ApiResult<()> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
