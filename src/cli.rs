@@ -108,7 +108,7 @@ pub async fn run(
             let db =
                 crate::platform::db::connect_and_migrate(settings.database_url.expose_secret())
                     .await?;
-            let id = crate::identity::http::members::grant_role_cli(
+            let id = crate::identity::members::grant_role_cli(
                 &db,
                 openid.trim(),
                 grant,

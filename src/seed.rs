@@ -2,12 +2,37 @@
 //! the flows can be tried on a fresh laptop. Only seeded into an empty
 //! database, and never in production.
 
-use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait,
-};
+use std::future::Future;
 
-use crate::entity::{campaign, district, school};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set};
+
+use crate::entity::{campaign, district};
+use crate::organisation::districts::new_district;
+use crate::organisation::schools::new_school;
+use crate::platform::db::{self, Tx};
+use crate::platform::error::ApiResult;
+
+/// Runs `seed` in one unit of work when the table of `E` is empty (checked
+/// in the same unit of work). Answers whether it seeded.
+async fn seed_once<E, F, Fut>(db: &DatabaseConnection, seed: F) -> anyhow::Result<bool>
+where
+    E: EntityTrait,
+    E::Model: Sync + 'static,
+    F: Fn(Tx) -> Fut,
+    Fut: Future<Output = ApiResult<()>>,
+{
+    let seed = &seed;
+    db::write(db, |tx| async move {
+        if E::find().count(&*tx).await? > 0 {
+            return Ok(false);
+        }
+        seed(tx).await?;
+        Ok(true)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("seeding failed: {e:?}"))
+}
 
 /// Districts and a few of their member schools (public names of Sichuan universities).
 const DEMO: &[(&str, &[&str])] = &[
@@ -47,49 +72,27 @@ const DEMO: &[(&str, &[&str])] = &[
 pub async fn demo_organisation(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
-) -> Result<bool, sea_orm::DbErr> {
-    if district::Entity::find().count(db).await? > 0 {
-        return Ok(false);
-    }
-    let txn = db.begin().await?;
-    for (d, schools) in DEMO {
-        let district = district::ActiveModel {
-            name: Set((*d).to_owned()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        for s in *schools {
-            school::ActiveModel {
-                name: Set((*s).to_owned()),
-                district_id: Set(district.id),
-                active: Set(true),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
+) -> anyhow::Result<bool> {
+    seed_once::<district::Entity, _, _>(db, |tx| async move {
+        for (d, schools) in DEMO {
+            let district = new_district((*d).to_owned(), now).insert(&*tx).await?;
+            for s in *schools {
+                new_school((*s).to_owned(), district.id, true, now)
+                    .insert(&*tx)
+                    .await?;
             }
-            .insert(&txn)
-            .await?;
         }
-    }
-    txn.commit().await?;
-    Ok(true)
+        Ok(())
+    })
+    .await
 }
 
 /// Seeds a 最美后勤人 campaign of the current year whose district deadline
 /// lies a month ahead of `now` (midnight China time), so the nomination flow
 /// can be tried; only when there is no campaign yet. Answers whether it did.
-pub async fn demo_campaign(
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-) -> Result<bool, sea_orm::DbErr> {
+pub async fn demo_campaign(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<bool> {
     use crate::nominations::rules::{self as rules, Contact, Exclusion};
     use crate::platform::clock::{china_date, china_midnight, china_year};
-    if campaign::Entity::find().count(db).await? > 0 {
-        return Ok(false);
-    }
     let day = |days: u64| {
         china_date(now)
             .checked_add_days(chrono::Days::new(days))
@@ -108,25 +111,29 @@ pub async fn demo_campaign(
         unit: "示例大学".to_owned(),
         note: Some(format!("{}年度感动人物（演示数据）", year - 1)),
     }];
-    campaign::ActiveModel {
-        title: Set(format!("{year}年度最美后勤人")),
-        year: Set(year),
-        categories: Set(json(&rules::default_categories())),
-        district_quota: Set(rules::DEFAULT_DISTRICT_QUOTA),
-        association_quota: Set(rules::DEFAULT_ASSOCIATION_QUOTA),
-        district_deadline: Set(day(31)),
-        national_deadline: Set(Some(day(68))),
-        contacts: Set(json(&contacts)),
-        exclusions: Set(json(&exclusions)),
-        forwarded_count: Set(0),
-        created_by: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(true)
+    let (contacts, exclusions) = (&contacts, &exclusions);
+    seed_once::<campaign::Entity, _, _>(db, |tx| async move {
+        campaign::ActiveModel {
+            title: Set(format!("{year}年度最美后勤人")),
+            year: Set(year),
+            categories: Set(json(&rules::default_categories())),
+            district_quota: Set(rules::DEFAULT_DISTRICT_QUOTA),
+            association_quota: Set(rules::DEFAULT_ASSOCIATION_QUOTA),
+            district_deadline: Set(day(31)),
+            national_deadline: Set(Some(day(68))),
+            contacts: Set(json(contacts)),
+            exclusions: Set(json(exclusions)),
+            forwarded_count: Set(0),
+            created_by: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&*tx)
+        .await?;
+        Ok(())
+    })
+    .await
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -187,34 +194,29 @@ fn demo_source_list() -> Vec<DemoSource> {
 }
 
 /// Seeds the article sources when there are none yet. Answers whether it did.
-pub async fn demo_sources(
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-) -> Result<bool, sea_orm::DbErr> {
+pub async fn demo_sources(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<bool> {
     use crate::entity::source;
-    if source::Entity::find().count(db).await? > 0 {
-        return Ok(false);
-    }
     let json = |v: serde_json::Value| v.to_string();
-    let txn = db.begin().await?;
-    for (name, kind, hosts, columns, years, needs_confirmation) in demo_source_list() {
-        source::ActiveModel {
-            name: Set(name.to_owned()),
-            kind: Set(kind.to_owned()),
-            hosts: Set(json(serde_json::json!(hosts))),
-            columns: Set(json(serde_json::json!(columns))),
-            years: Set(json(serde_json::json!(
-                years.map_or_else(Vec::new, |(from, to)| (from..=to).collect::<Vec<i32>>())
-            ))),
-            needs_confirmation: Set(needs_confirmation),
-            allow_private_network: Set(false),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+    seed_once::<source::Entity, _, _>(db, |tx| async move {
+        for (name, kind, hosts, columns, years, needs_confirmation) in demo_source_list() {
+            source::ActiveModel {
+                name: Set(name.to_owned()),
+                kind: Set(kind.to_owned()),
+                hosts: Set(json(serde_json::json!(hosts))),
+                columns: Set(json(serde_json::json!(columns))),
+                years: Set(json(serde_json::json!(
+                    years.map_or_else(Vec::new, |(from, to)| (from..=to).collect::<Vec<i32>>())
+                ))),
+                needs_confirmation: Set(needs_confirmation),
+                allow_private_network: Set(false),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&*tx)
+            .await?;
         }
-        .insert(&txn)
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(true)
+        Ok(())
+    })
+    .await
 }

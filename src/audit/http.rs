@@ -1,49 +1,12 @@
 //! The audit log (secretariat and council).
 
 use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, FixedOffset};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
-use crate::entity::audit_log;
+use crate::audit::log::{self, AuditEntry, AuditQuery};
 use crate::identity::principal::SecretariatOrCouncil;
-use crate::platform::clock::to_china;
 use crate::platform::error::ApiResult;
-use crate::platform::pagination::{Page, PageParams, PageTokens};
+use crate::platform::pagination::Page;
 use crate::state::AppState;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEntry {
-    pub id: i64,
-    /// The member who acted; absent for the command line.
-    pub actor_id: Option<i64>,
-    /// The role they acted in (`secretariat`, `council`, `member`, `command-line`).
-    pub actor_role: Option<String>,
-    /// e.g. `school.update`, `member.roles`.
-    pub action: String,
-    pub entity_type: String,
-    pub entity_id: String,
-    #[schema(value_type = Option<Object>)]
-    pub before: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
-    pub after: Option<serde_json::Value>,
-    pub reason: Option<String>,
-    pub created_at: DateTime<FixedOffset>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AuditQuery {
-    pub entity_type: Option<String>,
-    pub entity_id: Option<String>,
-    pub actor_id: Option<i64>,
-    /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
-    pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
-    pub page_token: Option<String>,
-}
 
 /// The audit log, newest first (secretariat and council). Append-only: no
 /// endpoint changes or deletes an entry.
@@ -59,48 +22,6 @@ pub async fn list_audit(
     SecretariatOrCouncil(_viewer): SecretariatOrCouncil,
     q: web::Query<AuditQuery>,
 ) -> ApiResult<HttpResponse> {
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
-    let tokens = PageTokens::new(
-        &state.page_token_key,
-        format!(
-            "audit?t={:?}&e={:?}&a={:?}",
-            q.entity_type, q.entity_id, q.actor_id
-        ),
-    );
-    let before: Option<i64> = tokens.cursor(&params)?;
-    let mut query = audit_log::Entity::find().order_by_desc(audit_log::Column::Id);
-    if let Some(b) = before {
-        query = query.filter(audit_log::Column::Id.lt(b));
-    }
-    if let Some(t) = &q.entity_type {
-        query = query.filter(audit_log::Column::EntityType.eq(t.as_str()));
-    }
-    if let Some(e) = &q.entity_id {
-        query = query.filter(audit_log::Column::EntityId.eq(e.as_str()));
-    }
-    if let Some(a) = q.actor_id {
-        query = query.filter(audit_log::Column::ActorId.eq(a));
-    }
-    let rows = query.limit(params.size() + 1).all(&state.db).await?;
-    let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
-    let entries: Vec<AuditEntry> = rows
-        .into_iter()
-        .map(|r| AuditEntry {
-            id: r.id,
-            actor_id: r.actor_id,
-            actor_role: r.actor_role,
-            action: r.action,
-            entity_type: r.entity_type,
-            entity_id: r.entity_id,
-            before: parse(r.before),
-            after: parse(r.after),
-            reason: r.reason,
-            created_at: to_china(r.created_at),
-        })
-        .collect();
-    let page: Page<AuditEntry> = tokens.page(entries, params.size(), |e| e.id)?;
+    let page = log::list(&state.db, &state.page_token_key, &q).await?;
     Ok(HttpResponse::Ok().json(page))
 }

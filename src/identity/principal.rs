@@ -6,11 +6,12 @@
 use actix_web::dev::Payload;
 use actix_web::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use actix_web::{FromRequest, HttpRequest, web};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use secrecy::ExposeSecret;
 
 use super::tokens::{TokenError, verify_access};
-use crate::entity::{member, member_role};
+use crate::entity::member;
+use crate::identity::grants;
 use crate::identity::roles::{Grant, Role};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
@@ -94,28 +95,6 @@ fn unauthenticated(error: Option<&str>, detail: &'static str) -> ApiError {
     err
 }
 
-pub async fn load_grants(
-    db: &impl sea_orm::ConnectionTrait,
-    member_id: i64,
-) -> ApiResult<Vec<Grant>> {
-    let rows = member_role::Entity::find()
-        .filter(member_role::Column::MemberId.eq(member_id))
-        .all(db)
-        .await?;
-    let mut grants: Vec<Grant> = rows
-        .into_iter()
-        .filter_map(|r| {
-            Role::parse(&r.role).map(|role| Grant {
-                role,
-                school_id: r.school_id,
-                district_id: r.district_id,
-            })
-        })
-        .collect();
-    grants.sort();
-    Ok(grants)
-}
-
 async fn authenticate(req: HttpRequest) -> ApiResult<Principal> {
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -144,7 +123,7 @@ async fn authenticate(req: HttpRequest) -> ApiResult<Principal> {
         .one(&state.db)
         .await?
         .ok_or_else(|| unauthenticated(Some("invalid_token"), "登录凭证无效，请重新登录。"))?;
-    let grants = load_grants(&state.db, member_id).await?;
+    let grants = grants::load(&state.db, member_id).await?;
     Ok(Principal { member, grants })
 }
 
@@ -175,8 +154,9 @@ pub async fn middleware(
             Ok(p) => Resolved::Member(Box::new(p)),
             Err(e) => {
                 if e.code.status().is_server_error() {
-                    // The database failed: answer the 500 here (request id
-                    // and metrics still see it), the cause goes to the log.
+                    // The database failed: answer it here (503 when it is
+                    // away, else 500; request id and metrics still see it),
+                    // the cause goes to the log.
                     use actix_web::ResponseError;
                     let res = e.error_response();
                     return Ok(req.into_response(res).map_into_right_body());

@@ -1,97 +1,17 @@
 //! The organisation: districts (片区) and schools (会员单位).
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, get, patch, post, web};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
-};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
-use crate::entity::{district, school};
 use crate::identity::principal::Secretariat;
-use crate::identity::roles::Role;
-use crate::organisation::lookup::require_district;
-use crate::organisation::school_import::{self, RowReport};
-use crate::platform::audit::{self, Entry};
-use crate::platform::db::contains_literally;
-use crate::platform::error::{ApiError, ApiResult, ErrorCode};
+use crate::organisation::districts::{self, DistrictInput, DistrictView, ListQuery};
+use crate::organisation::schools::{
+    self, ImportReport, SchoolInput, SchoolPatch, SchoolQuery, SchoolView,
+};
+use crate::platform::db;
+use crate::platform::error::ApiResult;
 use crate::platform::extract::{RawBody, ValidJson};
-use crate::platform::pagination::{Page, PageParams, PageTokens};
+use crate::platform::pagination::Page;
 use crate::state::AppState;
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct DistrictView {
-    pub id: i64,
-    pub name: String,
-}
-
-impl From<district::Model> for DistrictView {
-    fn from(d: district::Model) -> Self {
-        Self {
-            id: d.id,
-            name: d.name,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct SchoolView {
-    pub id: i64,
-    pub name: String,
-    pub district_id: i64,
-    /// Whether the school is a current member unit.
-    pub active: bool,
-}
-
-impl From<school::Model> for SchoolView {
-    fn from(s: school::Model) -> Self {
-        Self {
-            id: s.id,
-            name: s.name,
-            district_id: s.district_id,
-            active: s.active,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DistrictInput {
-    /// e.g. 成都片区 (1–32 characters, unique).
-    #[validate(
-        length(min = 1, max = 32, message = "片区名称须为 1–32 个字。"),
-        custom(function = "crate::platform::text::single_line")
-    )]
-    pub name: String,
-}
-
-fn name_taken(pointer: &str, what: &str) -> ApiError {
-    ApiError::new(ErrorCode::Conflict)
-        .with_detail(format!("已有同名{what}。"))
-        .with_extension("field", pointer.into())
-}
-
-fn db_conflict(e: sea_orm::DbErr, pointer: &str, what: &str) -> ApiError {
-    if crate::platform::db::is_unique_violation(&e) {
-        name_taken(pointer, what)
-    } else {
-        e.into()
-    }
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
-    pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
-    pub page_token: Option<String>,
-}
 
 /// Districts, by id. Public.
 #[utoipa::path(tag = "organisation", params(ListQuery), responses((status = 200, body = Page<DistrictView>)))]
@@ -100,19 +20,8 @@ pub async fn list_districts(
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
-    let tokens = PageTokens::new(&state.page_token_key, "districts");
-    let after: Option<i64> = tokens.cursor(&params)?;
-    let mut query = district::Entity::find().order_by_asc(district::Column::Id);
-    if let Some(after) = after {
-        query = query.filter(district::Column::Id.gt(after));
-    }
-    let rows = query.limit(params.size() + 1).all(&state.db).await?;
-    let rows: Vec<DistrictView> = rows.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(tokens.page(rows, params.size(), |d| d.id)?))
+    let page = districts::list(&state.db, &state.page_token_key, &q).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Create a district (secretariat).
@@ -129,32 +38,7 @@ pub async fn create_district(
     body: ValidJson<DistrictInput>,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
-    let txn = state.db.begin().await?;
-    let d = district::ActiveModel {
-        name: Set(body.name.trim().to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| db_conflict(e, "/name", "片区"))?;
-    let view = DistrictView::from(d);
-    audit::record(
-        &txn,
-        now,
-        Entry::by(
-            &p,
-            Role::Secretariat,
-            "district.create",
-            "district",
-            view.id,
-        ),
-        None::<&()>,
-        Some(&view),
-    )
-    .await?;
-    txn.commit().await?;
+    let view = db::write(&state.db, |tx| districts::create(tx, &p, &body, now)).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -174,49 +58,8 @@ pub async fn update_district(
     body: ValidJson<DistrictInput>,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
-    let txn = state.db.begin().await?;
-    let before = district::Entity::find_by_id(*path)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found().with_detail("片区不存在。"))?;
-    let mut am: district::ActiveModel = before.clone().into();
-    am.name = Set(body.name.trim().to_owned());
-    am.updated_at = Set(now);
-    let after = am
-        .update(&txn)
-        .await
-        .map_err(|e| db_conflict(e, "/name", "片区"))?;
-    let (before, after) = (DistrictView::from(before), DistrictView::from(after));
-    audit::record(
-        &txn,
-        now,
-        Entry::by(
-            &p,
-            Role::Secretariat,
-            "district.update",
-            "district",
-            after.id,
-        ),
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(HttpResponse::Ok().json(after))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SchoolQuery {
-    /// Only schools of this district.
-    pub district_id: Option<i64>,
-    /// Name contains this text.
-    pub q: Option<String>,
-    /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
-    pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
-    pub page_token: Option<String>,
+    let view = db::write(&state.db, |tx| districts::rename(tx, &p, *path, &body, now)).await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Schools (member units), by id, with filters. Public.
@@ -226,55 +69,8 @@ pub async fn list_schools(
     state: web::Data<AppState>,
     q: web::Query<SchoolQuery>,
 ) -> ApiResult<HttpResponse> {
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
-    let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let tokens = PageTokens::new(
-        &state.page_token_key,
-        format!("schools?d={:?}&q={:?}", q.district_id, text),
-    );
-    let after: Option<i64> = tokens.cursor(&params)?;
-    let mut query = school::Entity::find().order_by_asc(school::Column::Id);
-    if let Some(d) = q.district_id {
-        query = query.filter(school::Column::DistrictId.eq(d));
-    }
-    if let Some(t) = text {
-        query = query.filter(contains_literally(school::Column::Name, t));
-    }
-    if let Some(after) = after {
-        query = query.filter(school::Column::Id.gt(after));
-    }
-    let rows = query.limit(params.size() + 1).all(&state.db).await?;
-    let rows: Vec<SchoolView> = rows.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(tokens.page(rows, params.size(), |s| s.id)?))
-}
-
-#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SchoolInput {
-    /// Full name, e.g. 四川大学 (1–64 characters, unique).
-    #[validate(
-        length(min = 1, max = 64, message = "学校名称须为 1–64 个字。"),
-        custom(function = "crate::platform::text::single_line")
-    )]
-    pub name: String,
-    pub district_id: i64,
-    /// Defaults to true.
-    pub active: Option<bool>,
-}
-
-#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SchoolPatch {
-    #[validate(
-        length(min = 1, max = 64, message = "学校名称须为 1–64 个字。"),
-        custom(function = "crate::platform::text::single_line")
-    )]
-    pub name: Option<String>,
-    pub district_id: Option<i64>,
-    pub active: Option<bool>,
+    let page = schools::list(&state.db, &state.page_token_key, &q).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Create a school (secretariat).
@@ -291,29 +87,7 @@ pub async fn create_school(
     body: ValidJson<SchoolInput>,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
-    let txn = state.db.begin().await?;
-    require_district(&txn, body.district_id, "/district_id").await?;
-    let s = school::ActiveModel {
-        name: Set(body.name.trim().to_owned()),
-        district_id: Set(body.district_id),
-        active: Set(body.active.unwrap_or(true)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| db_conflict(e, "/name", "学校"))?;
-    let view = SchoolView::from(s);
-    audit::record(
-        &txn,
-        now,
-        Entry::by(&p, Role::Secretariat, "school.create", "school", view.id),
-        None::<&()>,
-        Some(&view),
-    )
-    .await?;
-    txn.commit().await?;
+    let view = db::write(&state.db, |tx| schools::create(tx, &p, &body, now)).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -333,48 +107,8 @@ pub async fn update_school(
     body: ValidJson<SchoolPatch>,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
-    let txn = state.db.begin().await?;
-    let before = school::Entity::find_by_id(*path)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found().with_detail("学校不存在。"))?;
-    let mut am: school::ActiveModel = before.clone().into();
-    if let Some(n) = &body.name {
-        am.name = Set(n.trim().to_owned());
-    }
-    if let Some(d) = body.district_id {
-        require_district(&txn, d, "/district_id").await?;
-        am.district_id = Set(d);
-    }
-    if let Some(a) = body.active {
-        am.active = Set(a);
-    }
-    am.updated_at = Set(now);
-    let after = am
-        .update(&txn)
-        .await
-        .map_err(|e| db_conflict(e, "/name", "学校"))?;
-    let (before, after) = (SchoolView::from(before), SchoolView::from(after));
-    audit::record(
-        &txn,
-        now,
-        Entry::by(&p, Role::Secretariat, "school.update", "school", after.id),
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(HttpResponse::Ok().json(after))
-}
-
-/// The outcome of an import.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportReport {
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    /// One entry per data row, in file order.
-    pub rows: Vec<RowReport>,
+    let view = db::write(&state.db, |tx| schools::update(tx, &p, *path, &body, now)).await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
@@ -403,81 +137,6 @@ pub async fn import_schools(
     Secretariat(p): Secretariat,
     body: RawBody<IMPORT_LIMIT>,
 ) -> ApiResult<HttpResponse> {
-    let rows = school_import::parse(&body.0)
-        .map_err(|e| ApiError::new(ErrorCode::ImportRejected).with_detail(e.message()))?;
-    if rows.is_empty() {
-        return Err(ApiError::new(ErrorCode::ImportRejected).with_detail("文件中没有数据行。"));
-    }
-    let now = state.now();
-    let txn = state.db.begin().await?;
-    let districts: HashMap<String, i64> = district::Entity::find()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|d| (d.name, d.id))
-        .collect();
-    let (mut reports, ok) = school_import::check(&rows, &districts);
-    if !ok {
-        let rows = serde_json::to_value(&reports).map_err(ApiError::internal)?;
-        return Err(ApiError::new(ErrorCode::ImportRejected).with_extension("rows", rows));
-    }
-    let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
-    let existing: HashMap<String, school::Model> = school::Entity::find()
-        .filter(school::Column::Name.is_in(names))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|s| (s.name.clone(), s))
-        .collect();
-    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
-    for (row, report) in rows.iter().zip(reports.iter_mut()) {
-        let district_id = districts[&row.district];
-        match existing.get(&row.name) {
-            Some(s) if s.district_id == district_id && s.active => {
-                report.status = "unchanged".into();
-                unchanged += 1;
-            }
-            Some(s) => {
-                let mut am: school::ActiveModel = s.clone().into();
-                am.district_id = Set(district_id);
-                am.active = Set(true);
-                am.updated_at = Set(now);
-                am.update(&txn).await?;
-                report.status = "updated".into();
-                updated += 1;
-            }
-            None => {
-                school::ActiveModel {
-                    name: Set(row.name.clone()),
-                    district_id: Set(district_id),
-                    active: Set(true),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-                report.status = "created".into();
-                created += 1;
-            }
-        }
-    }
-    let report = ImportReport {
-        created,
-        updated,
-        unchanged,
-        rows: reports,
-    };
-    let summary =
-        serde_json::json!({"created": created, "updated": updated, "unchanged": unchanged});
-    audit::record(
-        &txn,
-        now,
-        Entry::by(&p, Role::Secretariat, "school.import", "school", "import"),
-        None::<&()>,
-        Some(&summary),
-    )
-    .await?;
-    txn.commit().await?;
+    let report = schools::import(&state.db, &p, &body.0, state.now()).await?;
     Ok(HttpResponse::Ok().json(report))
 }
