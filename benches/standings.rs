@@ -157,7 +157,7 @@ async fn run(url: &str) {
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
     let grant = Grant::new(Role::Secretariat, None, None).unwrap();
-    let member = association::identity::http::members::grant_role_cli(
+    let member = association::identity::members::grant_role_cli(
         &state.db,
         "bench-admin",
         grant,

@@ -238,7 +238,7 @@ impl TestApp {
         district_id: Option<i64>,
     ) {
         let grant = Grant::new(role, school_id, district_id).unwrap();
-        association::identity::http::members::grant_role_cli(
+        association::identity::members::grant_role_cli(
             &self.state.db,
             &format!("dev:{name}"),
             grant,

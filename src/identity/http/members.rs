@@ -11,11 +11,6 @@ use crate::platform::extract::ValidJson;
 use crate::platform::pagination::Page;
 use crate::state::AppState;
 
-/// Kept at this path for `tests/api/helpers.rs` and `benches/standings.rs`,
-/// which grant roles as `grant-role` does; the use case lives in
-/// [`crate::identity::members`].
-pub use crate::identity::members::grant_role_cli;
-
 /// Members, newest first, with filters (secretariat).
 #[utoipa::path(
     tag = "members",
