@@ -13,8 +13,8 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use association::access::roles::{Grant, Role};
 use association::honours::rules::{RankingKey, Scope};
-use association::identity::roles::{Grant, Role};
 use association::platform::clock::SystemClock;
 use association::platform::config::Settings;
 use association::startup::{Application, Overrides};
@@ -166,7 +166,7 @@ async fn run(url: &str) {
     .await
     .unwrap();
     let token =
-        association::identity::tokens::issue_access(&secret, member, chrono::Utc::now()).unwrap();
+        association::access::tokens::issue_access(&secret, member, chrono::Utc::now()).unwrap();
     let client = reqwest::Client::new();
 
     for scope in [Scope::Schools, Scope::Individuals] {

@@ -100,10 +100,10 @@ pub async fn run(
             district_id,
         } => {
             let settings = settings()?;
-            let role = crate::identity::roles::Role::parse(&role).with_context(|| {
+            let role = crate::access::roles::Role::parse(&role).with_context(|| {
                 format!("unknown role `{role}`; use secretariat, council, correspondent or district_lead")
             })?;
-            let grant = crate::identity::roles::Grant::new(role, school_id, district_id)
+            let grant = crate::access::roles::Grant::new(role, school_id, district_id)
                 .map_err(|e| anyhow::anyhow!(e.message()))?;
             let db =
                 crate::platform::db::connect_and_migrate(settings.database_url.expose_secret())

@@ -10,6 +10,8 @@
 //!   [`honours`], [`nominations`], [`audit`] — each with its HTTP surface
 //!   (`http`), its use cases and its rules; an area's HTTP never imports
 //!   another area's HTTP;
+//! - [`access`]: who is calling — the principal and the extractors every
+//!   area's HTTP uses, roles, grants, access tokens;
 //! - [`state`]: what a handler can reach (storage, cache, clock, settings);
 //! - [`wechat`]: the WeChat client;
 //! - [`platform`]: the shared mechanisms (errors, database and unit of work,
@@ -17,6 +19,7 @@
 //!   telemetry, extractors);
 //! - [`entity`]: sea-orm entities, no behaviour.
 
+pub mod access;
 pub mod api;
 pub mod articles;
 pub mod audit;

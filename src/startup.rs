@@ -181,7 +181,7 @@ fn serve(
                 .config(Config::new(["/openapi.json"]).validator_url("none")),
         )
         .default_service(web::to(routes::fallback::not_found))
-        .wrap(from_fn(crate::identity::principal::middleware))
+        .wrap(from_fn(crate::access::principal::middleware))
         .wrap(Compress::default())
         .wrap(from_fn(crate::platform::client::body_deadline))
         .wrap(from_fn(crate::platform::metrics::middleware))

@@ -9,14 +9,14 @@ use sea_orm::{
     sea_query::Expr,
 };
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::articles::model::{
     ArticleQuery, ArticleView, AuthorView, DeclaredView, DuplicateRef, PointsView, ReviewView,
     Scope, SourceRef, VerificationView,
 };
 use crate::articles::rules::{self, ArticleStatus, OutletLevel, SourceKind, VerificationStatus};
 use crate::entity::{article, article_duplicate, member, school, source};
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::organisation::lookup::OrgRef;
 use crate::platform::clock::to_china;
 use crate::platform::error::{ApiError, ApiResult};

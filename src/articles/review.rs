@@ -11,13 +11,13 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::articles::fingerprint;
 use crate::articles::listing::{find_article, no_such_article, one_view};
 use crate::articles::model::{ArticleView, MergeInput, ReviewInput};
 use crate::articles::rules::{self, ArticleStatus, Decision, SourceRules};
 use crate::entity::{article, source};
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::platform::audit::{self, Entry};
 use crate::platform::clock::{china_date, to_china};
 use crate::platform::db::Tx;

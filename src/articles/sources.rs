@@ -12,11 +12,11 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::articles::model::{SourceInput, SourcePatch, SourceQuery, SourceView};
 use crate::articles::rules::{self, HostPattern, SourceKind, SourceRules};
 use crate::entity::{article, source};
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::platform::audit::{self, Entry};
 use crate::platform::db::Tx;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};

@@ -12,14 +12,14 @@ use sea_orm::{
     Set, TransactionTrait,
 };
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::articles::canonical_url::CanonicalUrl;
 use crate::articles::fingerprint;
 use crate::articles::listing::one_view;
 use crate::articles::model::ArticleInput;
 use crate::articles::rules::{self, ArticleStatus, SourceRules, VerificationStatus};
 use crate::entity::{article, member_role, school};
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::platform::cache::Cache;
 use crate::platform::clock::china_date;
 use crate::platform::db::Tx;

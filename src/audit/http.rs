@@ -2,8 +2,8 @@
 
 use actix_web::{HttpResponse, get, web};
 
+use crate::access::principal::SecretariatOrCouncil;
 use crate::audit::log::{self, AuditEntry, AuditQuery};
-use crate::identity::principal::SecretariatOrCouncil;
 use crate::platform::error::ApiResult;
 use crate::platform::pagination::Page;
 use crate::state::AppState;

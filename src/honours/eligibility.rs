@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::entity::{individual_eligibility, school_eligibility};
 use crate::honours::model::check_year;
 use crate::honours::rules::Scope;
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::organisation::lookup::require_school;
 use crate::platform::audit::{self, Entry};
 use crate::platform::db::Tx;

@@ -13,13 +13,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::entity::{notice, notice_row, objection};
 use crate::honours::lookup::{current_proposal, latest_notice, not_published, ranking_key};
 use crate::honours::model::{check_year, standing_views};
 use crate::honours::rules::Scope;
 use crate::honours::standings;
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::organisation::lookup::OrgRef;
 use crate::platform::audit::{self, Entry};
 use crate::platform::cache::Cache;

@@ -12,13 +12,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::entity::{notice, notice_row, objection, proposal, proposal_entry};
 use crate::honours::eligibility::eligible_keys;
 use crate::honours::lookup::{current_proposal, latest_notice, not_published};
 use crate::honours::model::{HonoursView, ProposalEntryView, check_year};
 use crate::honours::rules::{Candidate, Scope, auto_select};
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::platform::audit::{self, Entry};
 use crate::platform::clock::to_china;
 use crate::platform::db::Tx;

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::entity::credit_year_setting;
 use crate::honours::lookup::ranking_key;
 use crate::honours::model::{CapFigures, StandingView, check_year, standing_view, standing_views};
@@ -15,8 +17,6 @@ use crate::honours::proposal::honours_list;
 use crate::honours::rules::{RankingKey, Scope, honours_cap};
 use crate::honours::standings;
 use crate::honours::workbook::standings_workbook;
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::platform::audit::{self, Entry};
 use crate::platform::clock::to_china;
 use crate::platform::db::Tx;

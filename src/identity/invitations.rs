@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::access::grants;
+use crate::access::principal::Principal;
+use crate::access::roles::{Grant, GrantError, Role};
 use crate::entity::{invitation, invitation_redemption};
-use crate::identity::grants;
-use crate::identity::principal::Principal;
-use crate::identity::roles::{Grant, GrantError, Role};
 use crate::identity::views::{MeView, me_view};
 use crate::organisation::lookup::{require_district, require_school};
 use crate::platform::audit::{self, Entry};

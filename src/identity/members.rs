@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::access::grants;
+use crate::access::principal::Principal;
+use crate::access::roles::{Grant, GrantError, Role};
 use crate::entity::{member, member_role};
-use crate::identity::grants;
-use crate::identity::principal::Principal;
-use crate::identity::roles::{Grant, GrantError, Role};
 use crate::identity::sessions::find_or_create_member;
 use crate::identity::views::{MemberView, member_view, member_views};
 use crate::organisation::lookup::{require_district, require_school};

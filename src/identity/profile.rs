@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::access::principal::Principal;
 use crate::entity::member;
 use crate::identity::codes::{Code, CodeExchange};
 use crate::identity::phone::PhoneNumber;
-use crate::identity::principal::Principal;
 use crate::identity::views::{MeView, me_view};
 use crate::platform::db::{self, Tx};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::access::tokens::{self, ACCESS_TTL, REFRESH_TTL};
 use crate::entity::{member, refresh_token};
 use crate::identity::codes::{Code, CodeExchange};
-use crate::identity::tokens::{self, ACCESS_TTL, REFRESH_TTL};
 use crate::identity::views::{MeView, me_view};
 use crate::platform::cache::Cache;
 use crate::platform::db::{self, Tx};

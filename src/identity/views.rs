@@ -9,10 +9,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::access::grants;
+use crate::access::roles::{Grant, Role};
 use crate::entity::{district, member, school};
-use crate::identity::grants;
 use crate::identity::phone::mask_phone;
-use crate::identity::roles::{Grant, Role};
 use crate::organisation::lookup::OrgRef;
 use crate::platform::clock::to_china;
 use crate::platform::error::{ApiError, ApiResult};

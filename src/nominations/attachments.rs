@@ -9,8 +9,8 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
+use crate::access::principal::Principal;
 use crate::entity::{nomination, nomination_attachment as att};
-use crate::identity::principal::Principal;
 use crate::nominations::lookup::{
     check_open, find_attachment, locked_nomination, may_file, must_be_draft, nomination_to_file,
     nomination_to_read,

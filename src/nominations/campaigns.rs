@@ -9,9 +9,9 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::entity::{campaign, campaign_late_grant as grant, district};
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::nominations::lookup::{district_names, find_campaign, lock_campaign};
 use crate::nominations::model::{
     CampaignInput, CampaignPatch, CampaignQuery, CampaignView, LateGrantInput, LateGrantView,

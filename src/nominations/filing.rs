@@ -10,9 +10,9 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::entity::{campaign, nomination, nomination_quota_slot as slot};
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::nominations::lookup::{
     attachment_metas, check_open, district_names, find_campaign, grant_until, locked_nomination,
     may_file, must_be_draft, nomination_to_file, nomination_to_read, nomination_view,

@@ -4,8 +4,8 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+use crate::access::principal::Principal;
 use crate::entity::{campaign, nomination_attachment as att};
-use crate::identity::principal::Principal;
 use crate::nominations::lookup::{district_name, find_campaign, nomination_to_read};
 use crate::nominations::model::{Download, kind_of, parse_form, safe_name};
 use crate::nominations::registration_form::{self, FormDocument};

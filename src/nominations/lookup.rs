@@ -14,9 +14,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use crate::access::principal::Principal;
 use crate::entity::nomination_attachment as att;
 use crate::entity::{campaign, campaign_late_grant as grant, district, nomination};
-use crate::identity::principal::Principal;
 use crate::nominations::model::{AttachmentMeta, NominationView, kind_of, parse_form, status_of};
 use crate::nominations::rules::{self, NominationStatus};
 use crate::platform::clock::{format_china_deadline, to_china};

@@ -9,9 +9,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::entity::{campaign, nomination, nomination_attachment as att};
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::nominations::form::form_document;
 use crate::nominations::lookup::{district_names, find_campaign, lock_campaign};
 use crate::nominations::model::{

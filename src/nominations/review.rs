@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, Set};
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::entity::nomination;
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::nominations::lookup::{locked_nomination, nomination_view};
 use crate::nominations::model::{NominationView, ReviewDecision, ReviewInput, status_of};
 use crate::nominations::rules::NominationStatus;

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::entity::district;
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::organisation::names::name_conflict;
 use crate::platform::audit::{self, Entry};
 use crate::platform::db::Tx;

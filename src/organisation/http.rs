@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 
-use crate::identity::principal::Secretariat;
+use crate::access::principal::Secretariat;
 use crate::organisation::districts::{self, DistrictInput, DistrictView, ListQuery};
 use crate::organisation::schools::{
     self, ImportReport, SchoolInput, SchoolPatch, SchoolQuery, SchoolView,

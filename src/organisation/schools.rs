@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::access::principal::Principal;
+use crate::access::roles::Role;
 use crate::entity::{district, school};
-use crate::identity::principal::Principal;
-use crate::identity::roles::Role;
 use crate::organisation::lookup::require_district;
 use crate::organisation::names::name_conflict;
 use crate::organisation::school_import::{self, Row, RowReport};

@@ -10,7 +10,7 @@ use crate::entity::audit_log;
 use crate::platform::error::{ApiError, ApiResult};
 
 /// Who acted, as the log names them. Implemented by the authenticated
-/// caller (`identity::Principal`), so the log depends on no area.
+/// caller (`access::Principal`), so the log depends on no area.
 pub trait Actor {
     /// The role an action can be taken in.
     type Role;

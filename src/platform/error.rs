@@ -390,7 +390,7 @@ pub const DATABASE_RETRY_AFTER: &str = "5";
 /// retryable; anything else → 500.
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
-        use crate::platform::db::{Failure, classify};
+        use crate::platform::db_failure::{Failure, classify};
         match classify(&e) {
             Failure::Unavailable | Failure::Busy => Self::database_unavailable(e),
             Failure::Retryable => {

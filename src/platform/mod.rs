@@ -10,6 +10,7 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod db_failure;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

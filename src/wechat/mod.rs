@@ -277,7 +277,7 @@ impl WeChat {
         cache: Cache,
         options: WeChatOptions,
     ) -> Result<Self, WeChatError> {
-        crate::init_tls();
+        crate::platform::init_tls();
         let base = base_url.trim_end_matches('/').to_owned();
         url::Url::parse(&base)
             .map_err(|e| WeChatError::Setup(format!("invalid WeChat API base URL: {e}")))?;

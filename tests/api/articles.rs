@@ -3,8 +3,8 @@
 //! served by local mock servers of the two official sites (and the bonus
 //! outlets); nothing leaves the machine.
 
+use association::access::roles::Role;
 use association::articles::canonical_url::{CanonicalUrl, UrlError};
-use association::identity::roles::Role;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 

@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use association::identity::roles::Role;
+use association::access::roles::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{

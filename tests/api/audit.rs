@@ -1,7 +1,7 @@
 //! The audit log: every secretariat mutation is recorded with who, what,
 //! when, before/after and reason; the secretariat and the council read it.
 
-use association::identity::roles::Role;
+use association::access::roles::Role;
 use serde_json::json;
 
 use crate::helpers::{assert_problem, spawn_app};

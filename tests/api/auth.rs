@@ -1,6 +1,6 @@
 //! Login (development and WeChat), access tokens, refresh rotation, logout.
 
-use association::identity::tokens::{AUDIENCE, ISSUER};
+use association::access::tokens::{AUDIENCE, ISSUER};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::ExposeSecret;
 use serde_json::json;

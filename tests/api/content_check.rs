@@ -2,7 +2,7 @@
 //! a mock WeChat: `risky` is refused with 422 `CONTENT_RISKY` and nothing is
 //! stored; `review` is accepted and flagged.
 
-use association::identity::roles::Role;
+use association::access::roles::Role;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use association::identity::roles::{Grant, Role};
+use association::access::roles::{Grant, Role};
 use association::platform::clock::FixedClock;
 use association::platform::config::Settings;
 use association::startup::{Application, Overrides};

@@ -4,8 +4,8 @@
 //! Articles are put in place directly with their points (the points rules
 //! themselves are tested in `articles`), so each test states the standings it needs.
 
+use association::access::roles::Role;
 use association::honours::rules::{Candidate, auto_select, cutoff, honours_cap};
-use association::identity::roles::Role;
 use chrono::Duration;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};

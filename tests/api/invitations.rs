@@ -1,7 +1,7 @@
 //! Invitation codes: the secretariat issues a code for a role and a school
 //! or district; a member redeems it and holds the role.
 
-use association::identity::roles::Role;
+use association::access::roles::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{Session, TestApp, assert_problem, spawn_app, unique};

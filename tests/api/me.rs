@@ -1,7 +1,7 @@
 //! The member's own profile and phone, and the secretariat's view of members
 //! and their roles.
 
-use association::identity::roles::Role;
+use association::access::roles::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{Session, TestApp, assert_problem, spawn_app, unique};

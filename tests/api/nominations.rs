@@ -2,7 +2,7 @@
 //! quotas, own district only, the registration form, the exclusion list,
 //! ETag / If-Match, idempotency, review and forwarding.
 
-use association::identity::roles::Role;
+use association::access::roles::Role;
 use association::nominations::rules::{ETHNIC_GROUPS, POLITICAL_STATUSES};
 use serde_json::{Value, json};
 

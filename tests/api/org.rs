@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
+use association::access::roles::Role;
 use association::entity::school;
-use association::identity::roles::Role;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use association::identity::roles::Role;
+use association::access::roles::Role;
 use reqwest::Method;
 use serde_json::json;
 

@@ -130,7 +130,7 @@ impl World {
     async fn colleague(&self) -> Session {
         self.app
             .member_with(
-                association::identity::roles::Role::Correspondent,
+                association::access::roles::Role::Correspondent,
                 Some(self.school_id),
                 None,
             )

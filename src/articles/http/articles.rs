@@ -4,10 +4,10 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 
+use crate::access::principal::{ArticleReader, CorrespondentOrSecretariat, Secretariat};
 use crate::articles::model::{ArticleInput, ArticleQuery, ArticleView, MergeInput, ReviewInput};
 use crate::articles::verify::Verifier;
 use crate::articles::{listing, review, submission};
-use crate::identity::principal::{ArticleReader, CorrespondentOrSecretariat, Secretariat};
 use crate::platform::db;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::{IdempotencyKey, ValidJson};

@@ -4,9 +4,9 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 
+use crate::access::principal::Secretariat;
 use crate::articles::model::{SourceInput, SourcePatch, SourceQuery, SourceView};
 use crate::articles::sources;
-use crate::identity::principal::Secretariat;
 use crate::platform::db;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::ValidJson;

@@ -196,7 +196,7 @@ impl std::fmt::Debug for Fetcher {
 
 impl Fetcher {
     pub fn new(options: FetchOptions) -> anyhow::Result<Self> {
-        crate::init_tls();
+        crate::platform::init_tls();
         let pins = Arc::new(Pins::default());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

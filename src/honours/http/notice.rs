@@ -2,11 +2,11 @@
 
 use actix_web::{HttpResponse, get, post, web};
 
+use crate::access::principal::{Auth, Secretariat};
 use crate::honours::notice::{
     self, NoticeInput, NoticeQuery, NoticeView, ObjectionInput, ObjectionQuery, ObjectionView,
     ResolveInput,
 };
-use crate::identity::principal::{Auth, Secretariat};
 use crate::platform::db;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::ValidJson;

@@ -2,10 +2,10 @@
 
 use actix_web::{HttpResponse, get, patch, post, put, web};
 
+use crate::access::principal::{Council, Secretariat, SecretariatOrCouncil};
 use crate::honours::eligibility::{self, IndividualEligibility, SchoolEligibility};
 use crate::honours::model::HonoursView;
 use crate::honours::proposal::{self, Decision, ProposalPatch, ProposalView, ReturnInput};
-use crate::identity::principal::{Council, Secretariat, SecretariatOrCouncil};
 use crate::platform::db;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::ValidJson;

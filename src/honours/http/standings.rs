@@ -3,9 +3,9 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, put, web};
 
+use crate::access::principal::{Auth, Secretariat, SecretariatOrCouncil};
 use crate::honours::ranking::{self, StandingsPage, StandingsQuery, YearSettings};
 use crate::honours::workbook::XLSX_CONTENT_TYPE;
-use crate::identity::principal::{Auth, Secretariat, SecretariatOrCouncil};
 use crate::platform::db;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::ValidJson;

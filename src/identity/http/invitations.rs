@@ -3,10 +3,10 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 
+use crate::access::principal::{Auth, Secretariat};
 use crate::identity::invitations::{
     self, InvitationInput, InvitationQuery, InvitationView, RedeemRequest,
 };
-use crate::identity::principal::{Auth, Secretariat};
 use crate::identity::views::MeView;
 use crate::platform::db;
 use crate::platform::error::ApiResult;

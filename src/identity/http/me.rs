@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::code_exchange;
-use crate::identity::principal::Auth;
+use crate::access::principal::Auth;
 use crate::identity::profile::{self, PhoneRequest, UpdateMe};
 use crate::identity::views::MeView;
 use crate::platform::db;

@@ -2,8 +2,8 @@
 
 use actix_web::{HttpResponse, get, put, web};
 
+use crate::access::principal::Secretariat;
 use crate::identity::members::{self, MemberQuery, RolesInput};
-use crate::identity::principal::Secretariat;
 use crate::identity::views::MemberView;
 use crate::platform::db;
 use crate::platform::error::ApiResult;

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::responses::{Once, download, once_per_key};
-use crate::identity::principal::{Auth, DistrictLead, Secretariat};
+use crate::access::principal::{Auth, DistrictLead, Secretariat};
 use crate::nominations::model::{
     CampaignInput, CampaignPatch, CampaignQuery, CampaignView, FileBody, ForwardInput,
     ForwardResult, LateGrantInput, LateGrantView, NominationCreate, NominationQuery,

@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use super::multipart;
 use super::responses::{Once, download, once_per_key, with_etag};
-use crate::identity::principal::{Auth, DistrictLead, Secretariat};
+use crate::access::principal::{Auth, DistrictLead, Secretariat};
 use crate::nominations::model::{
     AttachmentUpload, AttachmentView, FileBody, NominationPatch, NominationView, ReviewInput,
 };

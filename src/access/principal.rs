@@ -10,9 +10,9 @@ use sea_orm::EntityTrait;
 use secrecy::ExposeSecret;
 
 use super::tokens::{TokenError, verify_access};
+use crate::access::grants;
+use crate::access::roles::{Grant, Role};
 use crate::entity::member;
-use crate::identity::grants;
-use crate::identity::roles::{Grant, Role};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
+use crate::access::roles::{Grant, Role};
 use crate::entity::member_role;
-use crate::identity::roles::{Grant, Role};
 use crate::platform::error::ApiResult;
 
 fn grant_of(r: &member_role::Model) -> Option<Grant> {
