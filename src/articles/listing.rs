@@ -313,10 +313,7 @@ pub async fn list(
         }
         None => {}
     }
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
+    let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let tokens = PageTokens::new(
         page_token_key,
         format!(

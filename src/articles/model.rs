@@ -181,7 +181,7 @@ pub struct ArticleQuery {
     /// `true`: only articles with an unresolved likely duplicate (secretariat only).
     pub likely_duplicate: Option<bool>,
     /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
     /// The `next_page_token` of the previous page.
     pub page_token: Option<String>,
@@ -273,7 +273,7 @@ pub struct SourceQuery {
     #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
     /// The `next_page_token` of the previous page.
     pub page_token: Option<String>,

@@ -28,10 +28,7 @@ pub async fn list(
     page_token_key: &[u8],
     q: &SourceQuery,
 ) -> ApiResult<Page<SourceView>> {
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
+    let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let tokens = PageTokens::new(page_token_key, format!("sources?y={:?}", q.year));
     let after: Option<i64> = tokens.cursor(&params)?;
     let mut query = source::Entity::find().order_by_asc(source::Column::Id);

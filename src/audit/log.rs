@@ -54,7 +54,7 @@ pub struct AuditQuery {
     pub entity_id: Option<String>,
     pub actor_id: Option<i64>,
     /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
     /// The `next_page_token` of the previous page.
     pub page_token: Option<String>,
@@ -67,10 +67,7 @@ pub async fn list(
     page_key: &[u8],
     q: &AuditQuery,
 ) -> ApiResult<Page<AuditEntry>> {
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
+    let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let tokens = PageTokens::new(
         page_key,
         format!(

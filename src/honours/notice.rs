@@ -116,7 +116,7 @@ pub struct NoticeQuery {
     /// `schools` (default) or `individuals`.
     pub scope: Option<Scope>,
     /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
     /// The `next_page_token` of the previous page.
     pub page_token: Option<String>,
@@ -300,10 +300,7 @@ pub async fn get(
 ) -> ApiResult<NoticeView> {
     let year = check_year(year)?;
     let n = latest_notice(db, year).await?.ok_or_else(not_published)?;
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
+    let params = PageParams::new(q.page_size, q.page_token.clone())?;
     notice_view(
         db,
         page_token_key,
@@ -452,7 +449,7 @@ pub struct ObjectionQuery {
     /// `open`, `upheld` or `dismissed`.
     pub status: Option<String>,
     /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
     /// The `next_page_token` of the previous page.
     pub page_token: Option<String>,
@@ -469,10 +466,7 @@ pub async fn list_objections(
 ) -> ApiResult<Page<ObjectionView>> {
     let year = check_year(year)?;
     let all = viewer.has(Role::Secretariat) || viewer.has(Role::Council);
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
+    let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let tokens = PageTokens::new(
         page_token_key,
         format!(

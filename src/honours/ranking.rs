@@ -42,7 +42,7 @@ pub struct StandingsQuery {
     /// `schools` (default) or `individuals` (first authors).
     pub scope: Option<Scope>,
     /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
     /// The `next_page_token` of the previous page.
     pub page_token: Option<String>,
@@ -101,10 +101,7 @@ pub async fn page(
     let year = check_year(year)?;
     let scope = q.scope.unwrap_or(Scope::Schools);
     let key = ranking_key(db, year).await?;
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
+    let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let tokens = PageTokens::new(
         page_token_key,
         format!("standings/{year}/{}/{}", scope.as_str(), key.as_str()),

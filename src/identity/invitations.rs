@@ -91,7 +91,7 @@ pub struct InvitationQuery {
     /// Only codes that can still be redeemed.
     pub active: Option<bool>,
     /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
     /// The `next_page_token` of the previous page.
     pub page_token: Option<String>,
@@ -194,10 +194,7 @@ pub async fn list(
     q: &InvitationQuery,
     now: DateTime<Utc>,
 ) -> ApiResult<Page<InvitationView>> {
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
+    let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let tokens = PageTokens::new(page_key, format!("invitations?active={:?}", q.active));
     let before: Option<i64> = tokens.cursor(&params)?;
     let mut query = invitation::Entity::find().order_by_desc(invitation::Column::Id);

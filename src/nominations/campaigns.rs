@@ -34,10 +34,7 @@ pub async fn list(
     q: &CampaignQuery,
     now: DateTime<Utc>,
 ) -> ApiResult<Page<CampaignView>> {
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
+    let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let tokens = PageTokens::new(page_token_key, format!("campaigns?y={:?}", q.year));
     let before: Option<i64> = tokens.cursor(&params)?;
     let mut query = campaign::Entity::find().order_by_desc(campaign::Column::Id);

@@ -69,10 +69,7 @@ pub async fn list(
         return Err(ApiError::forbidden().with_detail("仅秘书处和片区负责人可以查看推荐。"));
     };
     find_campaign(db, campaign_id).await?;
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
+    let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let tokens = PageTokens::new(
         page_token_key,
         format!(

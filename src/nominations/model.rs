@@ -128,7 +128,7 @@ pub struct CampaignQuery {
     /// Only campaigns of this year.
     pub year: Option<i32>,
     /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
     /// The `next_page_token` of the previous page.
     pub page_token: Option<String>,
@@ -195,7 +195,7 @@ pub struct NominationQuery {
     /// Only this district's (a district lead sees only their own districts').
     pub district_id: Option<i64>,
     /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
     /// The `next_page_token` of the previous page.
     pub page_token: Option<String>,

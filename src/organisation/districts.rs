@@ -48,7 +48,7 @@ pub struct DistrictInput {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
     /// The `next_page_token` of the previous page.
     pub page_token: Option<String>,
@@ -70,10 +70,7 @@ pub async fn list(
     page_key: &[u8],
     q: &ListQuery,
 ) -> ApiResult<Page<DistrictView>> {
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
+    let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let tokens = PageTokens::new(page_key, "districts");
     let after: Option<i64> = tokens.cursor(&params)?;
     let mut query = district::Entity::find().order_by_asc(district::Column::Id);

@@ -51,7 +51,7 @@ pub struct SchoolQuery {
     /// Name contains this text.
     pub q: Option<String>,
     /// Rows per page, 1–100 (default 20).
-    #[param(minimum = 0, maximum = 1000)]
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
     /// The `next_page_token` of the previous page.
     pub page_token: Option<String>,
@@ -116,10 +116,7 @@ pub async fn list(
     page_key: &[u8],
     q: &SchoolQuery,
 ) -> ApiResult<Page<SchoolView>> {
-    let params = PageParams {
-        page_size: q.page_size,
-        page_token: q.page_token.clone(),
-    };
+    let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let tokens = PageTokens::new(
         page_key,

@@ -8,32 +8,54 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::platform::error::{ApiError, ApiResult, ErrorCode};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
 
-#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
+/// The page a list request asks for. Built only by [`PageParams::new`], so
+/// every list refuses a `page_size` outside 1–[`MAX_PAGE_SIZE`] the same way.
+#[derive(Clone, Debug, Default)]
 pub struct PageParams {
-    /// Rows per page, 1–100 (default 20; larger values are treated as 100).
-    #[param(minimum = 0, maximum = 1000)]
-    pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
-    pub page_token: Option<String>,
+    page_size: Option<u32>,
+    page_token: Option<String>,
 }
 
 impl PageParams {
-    pub fn size(&self) -> u64 {
-        match self.page_size {
-            None | Some(0) => DEFAULT_PAGE_SIZE,
-            Some(n) => u64::from(n).min(MAX_PAGE_SIZE),
+    /// `page_size` outside 1–100 → 400 `INVALID_PARAMETER` naming the bound
+    /// (never silently clamped: a client asking for 1000 rows must learn it
+    /// gets at most 100).
+    pub fn new(page_size: Option<u32>, page_token: Option<String>) -> ApiResult<Self> {
+        if let Some(n) = page_size
+            && !(1..=MAX_PAGE_SIZE).contains(&u64::from(n))
+        {
+            return Err(ApiError::new(ErrorCode::InvalidParameter)
+                .with_detail(format!(
+                    "page_size 须在 1 到 {MAX_PAGE_SIZE} 之间（默认 {DEFAULT_PAGE_SIZE}）。"
+                ))
+                .with_extension("parameter", "page_size".into())
+                .with_extension("minimum", 1.into())
+                .with_extension("maximum", MAX_PAGE_SIZE.into()));
         }
+        Ok(Self {
+            page_size,
+            page_token,
+        })
+    }
+
+    /// Rows per page.
+    pub fn size(&self) -> u64 {
+        self.page_size.map_or(DEFAULT_PAGE_SIZE, u64::from)
+    }
+
+    /// The `next_page_token` of the previous page, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.page_token.as_deref()
     }
 }
 
@@ -100,8 +122,7 @@ impl<'a> PageTokens<'a> {
     /// The cursor of the request, if a token was given.
     pub fn cursor<C: DeserializeOwned>(&self, params: &PageParams) -> ApiResult<Option<C>> {
         params
-            .page_token
-            .as_deref()
+            .token()
             .filter(|t| !t.is_empty())
             .map(|t| self.decode(t))
             .transpose()

@@ -75,10 +75,7 @@ async fn a_token_of_another_list_or_filter_is_refused() {
 #[test]
 fn a_page_has_a_next_token_only_when_more_rows_exist() {
     let tokens = PageTokens::new(KEY, "numbers");
-    let params = PageParams {
-        page_size: Some(2),
-        page_token: None,
-    };
+    let params = PageParams::new(Some(2), None).unwrap();
     assert_eq!(params.size(), 2);
     let page = tokens.page(vec![1, 2, 3], params.size(), |n| *n).unwrap();
     assert_eq!(page.items, vec![1, 2]);
@@ -91,16 +88,39 @@ fn a_page_has_a_next_token_only_when_more_rows_exist() {
 }
 
 #[test]
-fn page_size_defaults_to_20_and_is_capped_at_100() {
-    let p = |n| {
-        PageParams {
-            page_size: n,
-            page_token: None,
+fn page_size_defaults_to_20_and_outside_1_to_100_is_refused() {
+    let p = |n| PageParams::new(n, None).map(|p| p.size());
+    assert_eq!(p(None).unwrap(), 20);
+    assert_eq!(p(Some(1)).unwrap(), 1);
+    assert_eq!(p(Some(100)).unwrap(), 100);
+    for bad in [0, 101, 5000, u32::MAX] {
+        let err = p(Some(bad)).unwrap_err();
+        assert_eq!(err.code.as_str(), "INVALID_PARAMETER", "{bad}");
+        assert!(err.detail.contains("1 到 100"), "{bad}: {}", err.detail);
+    }
+}
+
+#[tokio::test]
+async fn every_list_answers_400_naming_the_bound_for_a_page_size_outside_1_to_100() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.secretariat().await;
+    for list in [
+        "/api/v1/districts",
+        "/api/v1/schools",
+        "/api/v1/members",
+        "/api/v1/invitations",
+        "/api/v1/audit-log",
+        "/api/v1/sources",
+        "/api/v1/articles",
+        "/api/v1/campaigns",
+    ] {
+        for bad in ["0", "101", "1000000000"] {
+            let res = app.get_as(&format!("{list}?page_size={bad}"), &admin).await;
+            let body = crate::helpers::assert_problem(res, 400, "INVALID_PARAMETER").await;
+            assert_eq!(body["maximum"], 100, "{list}?page_size={bad}: {body}");
+            assert!(body["detail"].as_str().unwrap().contains("100"), "{body}");
         }
-        .size()
-    };
-    assert_eq!(p(None), 20);
-    assert_eq!(p(Some(0)), 20);
-    assert_eq!(p(Some(7)), 7);
-    assert_eq!(p(Some(5000)), 100);
+        let ok = app.get_as(&format!("{list}?page_size=100"), &admin).await;
+        assert_eq!(ok.status(), 200, "{list}?page_size=100");
+    }
 }
