@@ -12,6 +12,7 @@ mod cache;
 mod campaigns;
 mod cli;
 mod clock;
+mod concurrency;
 mod config;
 mod content_check;
 mod errors;
