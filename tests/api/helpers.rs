@@ -803,3 +803,21 @@ impl TestApp {
         panic!("article {id} still unverified after 5 s");
     }
 }
+
+// --------------------------------------------------------------- concurrency
+
+/// Starts the app on `database_url` (not the suite's fresh database: e.g. a
+/// private PostgreSQL cluster a test stops and starts) with `extra`
+/// environment. The suite's [`TestDb`] is still made and dropped, unused.
+pub async fn spawn_app_on(database_url: &str, extra: &[(&str, &str)]) -> TestApp {
+    let url = database_url.to_owned();
+    let extra: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    spawn_app_with(move |env| {
+        env.insert("DATABASE_URL".to_owned(), url);
+        env.extend(extra);
+    })
+    .await
+}

@@ -13,6 +13,7 @@ mod campaigns;
 mod cli;
 mod client;
 mod clock;
+mod concurrency;
 mod config;
 mod content_check;
 mod errors;
