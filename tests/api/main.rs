@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod address;
 mod articles;
 mod attachments;
 mod audit;

@@ -21,7 +21,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::articles::{STORY_CANTEEN, STORY_DORM, World, world};
 use crate::helpers::{PageSpec, Session, assert_problem, association_page, gbk, info_site_page};
 
-async fn submit(w: &World, who: &Session, url: &str) -> Value {
+pub(crate) async fn submit(w: &World, who: &Session, url: &str) -> Value {
     let res = w
         .submit_as(
             who,
@@ -33,7 +33,7 @@ async fn submit(w: &World, who: &Session, url: &str) -> Value {
     w.app.verified_article(who, a["id"].as_i64().unwrap()).await
 }
 
-fn reason(a: &Value) -> &str {
+pub(crate) fn reason(a: &Value) -> &str {
     a["verification"]["reason"].as_str().unwrap_or_default()
 }
 
