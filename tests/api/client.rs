@@ -205,3 +205,45 @@ async fn bidi_controls_and_zero_width_characters_are_refused_in_names() {
         "nothing stored: {list}"
     );
 }
+
+#[tokio::test]
+async fn malformed_headers_the_app_reads_are_answered_in_problem_json() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let raw = |v: &[u8]| reqwest::header::HeaderValue::from_bytes(v).unwrap();
+    let cases = [
+        (
+            app.client
+                .get(app.url("/api/v1/me"))
+                .header("authorization", raw(b"Bearer \xff\xfe")),
+            401,
+            "UNAUTHENTICATED",
+        ),
+        (
+            app.client
+                .post(app.url("/api/v1/auth/wechat/login"))
+                .header("content-type", ";;;")
+                .body("{}"),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            app.client
+                .post(app.url("/api/v1/articles"))
+                .bearer_auth(&admin.access_token)
+                .header("idempotency-key", raw(b"\xff\xfe"))
+                .json(&serde_json::json!({})),
+            400,
+            "IDEMPOTENCY_KEY_INVALID",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let res = request.send().await.unwrap();
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/problem+json",
+            "{code}"
+        );
+        assert_problem(res, status, code).await;
+    }
+}
