@@ -10,8 +10,8 @@ use sea_orm::EntityTrait;
 use secrecy::ExposeSecret;
 
 use super::tokens::{TokenError, verify_access};
-use crate::access::grants;
 use crate::access::roles::{Grant, Role};
+use crate::access::{grants, revoked};
 use crate::entity::member;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
@@ -95,6 +95,22 @@ fn unauthenticated(error: Option<&str>, detail: &'static str) -> ApiError {
     err
 }
 
+/// The token of a well-formed `Authorization: Bearer …` header, if any.
+pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(strip_bearer)
+}
+
+fn strip_bearer(header: &str) -> Option<&str> {
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 async fn authenticate(req: HttpRequest) -> ApiResult<Principal> {
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -104,13 +120,9 @@ async fn authenticate(req: HttpRequest) -> ApiResult<Principal> {
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| unauthenticated(None, "请先登录。"))?;
-    let token = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+    let token = strip_bearer(header)
         .ok_or_else(|| unauthenticated(Some("invalid_request"), "请先登录。"))?;
-    let member_id = verify_access(
+    let verified = verify_access(
         state.settings.jwt_secret.expose_secret().as_bytes(),
         token,
         state.now(),
@@ -119,6 +131,16 @@ async fn authenticate(req: HttpRequest) -> ApiResult<Principal> {
         TokenError::Expired => unauthenticated(Some("invalid_token"), "登录已过期，请刷新登录。"),
         TokenError::Invalid => unauthenticated(Some("invalid_token"), "登录凭证无效，请重新登录。"),
     })?;
+    // A logged-out token is refused at once, by every process (the shared
+    // cache). When the cache cannot answer, the request is 503: a token is
+    // never let through unchecked.
+    if revoked::is_revoked(&state.cache, &verified.jti).await? {
+        return Err(unauthenticated(
+            Some("invalid_token"),
+            "已退出登录，请重新登录。",
+        ));
+    }
+    let member_id = verified.member_id;
     let member = member::Entity::find_by_id(member_id)
         .one(&state.db)
         .await?

@@ -108,11 +108,20 @@ fn complete_errors(openapi: &mut OpenApi) {
                     "Invalid path or query parameter (`INVALID_PARAMETER`)",
                 );
             }
-            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+            // An operation whose requirements include the empty one (`{}`)
+            // takes a token but does not need one: no 401 for it.
+            let takes_token = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let needs_token = takes_token
+                && !op
+                    .security
+                    .iter()
+                    .flatten()
+                    .any(|r| *r == utoipa::openapi::security::SecurityRequirement::default());
+            if needs_token {
                 add_default(
                     op,
                     "401",
-                    "Missing, invalid or expired access token (`UNAUTHENTICATED`)",
+                    "Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`)",
                 );
             }
             if uses_database {
@@ -122,10 +131,15 @@ fn complete_errors(openapi: &mut OpenApi) {
                     .or_insert_with(|| {
                         RefOr::T(
                             Response::builder()
-                                .description(
+                                .description(if takes_token {
                                     "The database is unreachable or busy \
-                                     (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds",
-                                )
+                                     (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. \
+                                     `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, \
+                                     which holds the logged-out access tokens, is unreachable"
+                                } else {
+                                    "The database is unreachable or busy \
+                                     (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds"
+                                })
                                 .header(
                                     "Retry-After",
                                     utoipa::openapi::header::HeaderBuilder::new()

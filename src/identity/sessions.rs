@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::access::tokens::{self, ACCESS_TTL, REFRESH_TTL};
+use crate::access::revoked;
+use crate::access::tokens::{self, ACCESS_TTL, REFRESH_REUSE_GRACE, REFRESH_TTL, Successor};
 use crate::entity::{member, refresh_token};
 use crate::identity::codes::{Code, CodeExchange};
 use crate::identity::views::{MeView, me_view};
@@ -41,9 +42,11 @@ pub struct TokenResponse {
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: String,
-    /// Seconds until the access token expires (900).
+    /// Seconds until the access token expires (900; a few less when a refresh
+    /// retried within the grace answers the pair again).
     pub expires_in: i64,
-    /// Opaque; exchange at `POST /auth/refresh` (rotated on every use, 30 days).
+    /// Opaque; exchange at `POST /auth/refresh` (rotated on every use, 30 days;
+    /// the same one again for a retry within 30 s).
     pub refresh_token: String,
     /// Seconds until the refresh token expires.
     pub refresh_expires_in: i64,
@@ -90,7 +93,11 @@ pub async fn login(
     let (openid, unionid, name) = (openid.as_str(), unionid.as_deref(), name.as_str());
     db::write(db, |tx| async move {
         let m = find_or_create_member(&*tx, openid, unionid, name, now).await?;
-        issue_tokens(&*tx, jwt_secret, &m, None, now).await
+        let pair = Pair {
+            refresh_token: tokens::new_refresh_token(),
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        issue_tokens(&*tx, jwt_secret, &m, None, pair, now).await
     })
     .await
 }
@@ -137,21 +144,30 @@ pub async fn find_or_create_member(
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("member {openid:?} vanished")))
 }
 
+/// What a new pair of tokens is made of: the refresh token (random at
+/// login, derived from its predecessor on refresh) and the `jti` of the
+/// access token.
+struct Pair {
+    refresh_token: String,
+    jti: String,
+}
+
 /// A new access token and a new refresh token (of `family`, or of a new
-/// family for a fresh login).
+/// family for a fresh login), issued `now`.
 async fn issue_tokens(
     db: &impl ConnectionTrait,
     jwt_secret: &[u8],
     member: &member::Model,
     family: Option<String>,
+    pair: Pair,
     now: DateTime<Utc>,
 ) -> ApiResult<TokenResponse> {
-    let access = tokens::issue_access(jwt_secret, member.id, now).map_err(ApiError::internal)?;
-    let refresh_secret = tokens::new_refresh_token();
+    let access =
+        tokens::encode_access(jwt_secret, member.id, now, &pair.jti).map_err(ApiError::internal)?;
     refresh_token::ActiveModel {
         member_id: Set(member.id),
         family_id: Set(family.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
-        token_hash: Set(tokens::hash_refresh_token(&refresh_secret)),
+        token_hash: Set(tokens::hash_refresh_token(&pair.refresh_token)),
         created_at: Set(now),
         expires_at: Set(now + REFRESH_TTL),
         ..Default::default()
@@ -162,7 +178,7 @@ async fn issue_tokens(
         access_token: access,
         token_type: "Bearer".into(),
         expires_in: ACCESS_TTL.num_seconds(),
-        refresh_token: refresh_secret,
+        refresh_token: pair.refresh_token,
         refresh_expires_in: REFRESH_TTL.num_seconds(),
         member: me_view(db, member).await?,
     })
@@ -170,24 +186,37 @@ async fn issue_tokens(
 
 /// What presenting a refresh token came to.
 enum Rotation {
-    /// The token was good: it is used up and these replace it.
+    /// The token was good (or its exchange is being retried within the
+    /// grace): these replace it.
     Issued(Box<TokenResponse>),
-    /// The token had been used before: its family is revoked (and that
-    /// revocation must be committed, though the caller is refused).
+    /// The token had been used before, past the grace: its family is
+    /// revoked (and that revocation must be committed, though the caller is
+    /// refused).
     Reused { member_id: i64 },
 }
 
 /// Exchanges a refresh token for new tokens. The token is rotated: the old
-/// one stops working. Presenting a rotated token again (a stolen copy)
+/// one stops working. Presenting it again within [`REFRESH_REUSE_GRACE`]
+/// of its exchange, while its successor is unused (a phone retrying a
+/// refresh whose answer was lost, or sending it several times at once),
+/// answers the same new pair again. Presenting it later (a stolen copy)
 /// revokes its whole family.
+///
+/// The same pair is answered without storing it: the successor refresh
+/// token and the access token's `jti` are derived from the presented token
+/// ([`tokens::successor_of`]), and the access token is issued at the
+/// instant the token was exchanged, so every retry, on any process, signs
+/// the very same token. Only hashes are stored, as before.
 pub async fn refresh(
     db: &DatabaseConnection,
     jwt_secret: &[u8],
     input: &RefreshRequest,
     now: DateTime<Utc>,
 ) -> ApiResult<TokenResponse> {
-    let hash = tokens::hash_refresh_token(input.refresh_token.trim());
-    match db::write(db, |tx| rotate(tx, &hash, jwt_secret, now)).await? {
+    let presented = input.refresh_token.trim();
+    let hash = tokens::hash_refresh_token(presented);
+    let next = tokens::successor_of(jwt_secret, presented).map_err(ApiError::internal)?;
+    match db::write(db, |tx| rotate(tx, &hash, &next, jwt_secret, now)).await? {
         Rotation::Issued(tokens) => Ok(*tokens),
         Rotation::Reused { member_id } => {
             tracing::warn!(member_id, "refresh token reused; family revoked");
@@ -196,37 +225,106 @@ pub async fn refresh(
     }
 }
 
-async fn rotate(tx: Tx, hash: &str, jwt_secret: &[u8], now: DateTime<Utc>) -> ApiResult<Rotation> {
-    let txn = &*tx;
-    let Some(row) = refresh_token::Entity::find()
+async fn find_by_hash(
+    db: &impl ConnectionTrait,
+    hash: &str,
+) -> ApiResult<Option<refresh_token::Model>> {
+    Ok(refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash))
-        .one(txn)
-        .await?
-    else {
+        .one(db)
+        .await?)
+}
+
+async fn rotate(
+    tx: Tx,
+    hash: &str,
+    next: &Successor,
+    jwt_secret: &[u8],
+    now: DateTime<Utc>,
+) -> ApiResult<Rotation> {
+    let txn = &*tx;
+    let Some(row) = find_by_hash(txn, hash).await? else {
         return Err(ApiError::new(ErrorCode::RefreshTokenInvalid));
     };
     if row.revoked_at.is_some() || row.expires_at <= now {
         return Err(ApiError::new(ErrorCode::RefreshTokenInvalid));
     }
-    // Mark it used, only if nobody else did first (two phones racing with one token).
+    // Mark it used, only if nobody else did first. On PostgreSQL a
+    // concurrent presentation waits here for the first one's transaction,
+    // then finds the row used; on SQLite the write lock is taken up front,
+    // so it reads the row used to begin with.
     let used = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
         .filter(refresh_token::Column::Id.eq(row.id))
         .filter(refresh_token::Column::UsedAt.is_null())
         .exec(txn)
         .await?;
-    if used.rows_affected != 1 {
-        revoke_family(txn, &row.family_id, now).await?;
-        return Ok(Rotation::Reused {
-            member_id: row.member_id,
-        });
+    if used.rows_affected == 1 {
+        let member = member::Entity::find_by_id(row.member_id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| ApiError::new(ErrorCode::RefreshTokenInvalid))?;
+        let pair = Pair {
+            refresh_token: next.refresh_token.clone(),
+            jti: next.jti.clone(),
+        };
+        let tokens = issue_tokens(txn, jwt_secret, &member, Some(row.family_id), pair, now).await?;
+        return Ok(Rotation::Issued(Box::new(tokens)));
     }
-    let member = member::Entity::find_by_id(row.member_id)
+    // Used before. Read it again: a statement sees what the first
+    // presentation committed.
+    let row = refresh_token::Entity::find_by_id(row.id)
         .one(txn)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::RefreshTokenInvalid))?;
-    let tokens = issue_tokens(txn, jwt_secret, &member, Some(row.family_id), now).await?;
-    Ok(Rotation::Issued(Box::new(tokens)))
+    if row.revoked_at.is_some() {
+        return Err(ApiError::new(ErrorCode::RefreshTokenInvalid));
+    }
+    if let Some(again) = within_grace(txn, &row, next, jwt_secret, now).await? {
+        return Ok(Rotation::Issued(Box::new(again)));
+    }
+    revoke_family(txn, &row.family_id, now).await?;
+    Ok(Rotation::Reused {
+        member_id: row.member_id,
+    })
+}
+
+/// The pair `row`'s exchange answered, again — if `row` was exchanged at
+/// most [`REFRESH_REUSE_GRACE`] ago and its successor is still unused and
+/// of the same family (a successor used means its holder got the answer:
+/// the old token presented again is a copy). `None` otherwise.
+async fn within_grace(
+    db: &impl ConnectionTrait,
+    row: &refresh_token::Model,
+    next: &Successor,
+    jwt_secret: &[u8],
+    now: DateTime<Utc>,
+) -> ApiResult<Option<TokenResponse>> {
+    let Some(exchanged) = row.used_at else {
+        return Ok(None);
+    };
+    if now - exchanged > REFRESH_REUSE_GRACE {
+        return Ok(None);
+    }
+    let successor = find_by_hash(db, &tokens::hash_refresh_token(&next.refresh_token)).await?;
+    let Some(successor) = successor
+        .filter(|s| s.family_id == row.family_id && s.used_at.is_none() && s.revoked_at.is_none())
+    else {
+        return Ok(None);
+    };
+    let Some(member) = member::Entity::find_by_id(row.member_id).one(db).await? else {
+        return Ok(None);
+    };
+    let access = tokens::encode_access(jwt_secret, member.id, exchanged, &next.jti)
+        .map_err(ApiError::internal)?;
+    Ok(Some(TokenResponse {
+        access_token: access,
+        token_type: "Bearer".into(),
+        expires_in: (exchanged + ACCESS_TTL - now).num_seconds().max(0),
+        refresh_token: next.refresh_token.clone(),
+        refresh_expires_in: (successor.expires_at - now).num_seconds().max(0),
+        member: me_view(db, &member).await?,
+    }))
 }
 
 async fn revoke_family(
@@ -243,16 +341,33 @@ async fn revoke_family(
     Ok(())
 }
 
-/// Logs out: the refresh token and its whole family stop working. An
-/// unknown token is no error, so a retry is harmless.
-pub async fn logout(tx: Tx, input: &RefreshRequest, now: DateTime<Utc>) -> ApiResult<()> {
-    let txn = &*tx;
-    let hash = tokens::hash_refresh_token(input.refresh_token.trim());
-    if let Some(row) = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(hash))
-        .one(txn)
-        .await?
+/// Logs out: the refresh token and its whole family stop working, and the
+/// access token presented with the request (`access_token`, if valid) is
+/// refused from now until it expires, by every process (the shared cache).
+/// The access token is revoked even when the refresh token is unknown,
+/// expired or already revoked. Neither an unknown refresh token nor a
+/// missing, invalid or expired access token is an error, so a retry is
+/// harmless.
+pub async fn logout(
+    db: &DatabaseConnection,
+    cache: &Cache,
+    jwt_secret: &[u8],
+    access_token: Option<&str>,
+    input: &RefreshRequest,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    if let Some(verified) =
+        access_token.and_then(|t| tokens::verify_access(jwt_secret, t, now).ok())
     {
+        revoked::revoke(cache, &verified, now).await?;
+    }
+    let hash = tokens::hash_refresh_token(input.refresh_token.trim());
+    db::write(db, |tx| revoke_login(tx, &hash, now)).await
+}
+
+async fn revoke_login(tx: Tx, hash: &str, now: DateTime<Utc>) -> ApiResult<()> {
+    let txn = &*tx;
+    if let Some(row) = find_by_hash(txn, hash).await? {
         revoke_family(txn, &row.family_id, now).await?;
     }
     Ok(())

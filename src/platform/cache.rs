@@ -76,6 +76,12 @@ impl Cache {
         })
     }
 
+    /// The prefix of every key (so another process of the same deployment
+    /// can be given the same one).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     pub fn kind(&self) -> &'static str {
         match self.backend {
             Backend::Memory(_) => "memory",

@@ -821,3 +821,26 @@ pub async fn spawn_app_on(database_url: &str, extra: &[(&str, &str)]) -> TestApp
     })
     .await
 }
+
+// ------------------------------------------------------------------ processes
+
+impl TestApp {
+    /// Another process of the same deployment, started beside this one: the
+    /// same database, secrets and (pinned) clock, and the same cache when it
+    /// is Redis (the in-process cache is per process by nature). Answers its
+    /// base URL.
+    pub async fn replica(&self) -> String {
+        let settings = (*self.state.settings).clone();
+        let overrides = Overrides {
+            clock: Arc::new(self.clock.clone()),
+            cache_prefix: self.state.cache.prefix().to_owned(),
+            workers: 1,
+        };
+        let app = Application::build(settings, overrides)
+            .await
+            .expect("replica starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+}

@@ -31,6 +31,7 @@ mod pagination;
 mod permissions;
 mod rate_limit;
 mod replicas;
+mod sessions;
 mod sources;
 mod verification;
 mod wechat;

@@ -3,8 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{code_exchange, jwt_secret};
+use crate::access::principal::bearer_token;
 use crate::identity::sessions::{self, LoginRequest, RefreshRequest, TokenResponse};
-use crate::platform::db;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::ValidJson;
 use crate::state::AppState;
@@ -49,15 +49,20 @@ pub async fn login(
 
 /// Exchange a refresh token for new tokens.
 ///
-/// The refresh token is rotated: the old one stops working. Presenting a
-/// rotated token again (a stolen copy) revokes its whole family: every
-/// session that descends from the same login must log in again.
+/// The refresh token is rotated: the old one stops working. A phone on a bad
+/// connection may send the same refresh again (or several at once): within
+/// 30 seconds of the first exchange, and while the new refresh token has not
+/// been used, the old one answers the very same new pair (the same
+/// `access_token` and `refresh_token`; `expires_in` and `refresh_expires_in`
+/// count from now). Presenting it later, or after the new one was used (a
+/// stolen copy), revokes its whole family: every session that descends from
+/// the same login must log in again.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
     responses(
-        (status = 200, body = TokenResponse),
-        (status = 401, description = "`REFRESH_TOKEN_INVALID` (unknown, expired or revoked) or `REFRESH_TOKEN_REUSED` (family revoked)"),
+        (status = 200, body = TokenResponse, description = "New tokens (the same pair again for a retry within 30 s)"),
+        (status = 401, description = "`REFRESH_TOKEN_INVALID` (unknown, expired or revoked) or `REFRESH_TOKEN_REUSED` (presented again after the 30-second grace, or after its successor was used: family revoked)"),
     )
 )]
 #[post("/auth/refresh")]
@@ -69,17 +74,36 @@ pub async fn refresh(
     Ok(HttpResponse::Ok().json(tokens))
 }
 
-/// Log out: the refresh token and its whole family stop working.
+/// Log out: the refresh token and its whole family stop working, and so
+/// does the access token sent with the request, at once.
 ///
-/// Answers 204 even for an unknown token, so a retry is harmless. The access
-/// token stays valid until it expires (at most 15 minutes); the app drops it.
-#[utoipa::path(tag = "auth", request_body = RefreshRequest, responses((status = 204, description = "Logged out")))]
+/// Send the access token as `Authorization: Bearer …` (optional, but without
+/// it the access token keeps working until it expires, at most 15 minutes):
+/// from this answer on, every server refuses it with 401 `UNAUTHENTICATED`,
+/// even when the refresh token was already unknown, expired or revoked.
+/// Other logins of the same member are untouched. Answers 204 even for an
+/// unknown refresh token or an expired, invalid or already logged-out access
+/// token, so a retry is harmless.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    security((), ("bearer_auth" = [])),
+    responses((status = 204, description = "Logged out"))
+)]
 #[post("/auth/logout")]
 pub async fn logout(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: ValidJson<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let now = state.now();
-    db::write(&state.db, |tx| sessions::logout(tx, &body, now)).await?;
+    sessions::logout(
+        &state.db,
+        &state.cache,
+        jwt_secret(&state),
+        bearer_token(&req),
+        &body,
+        state.now(),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
