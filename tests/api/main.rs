@@ -30,5 +30,6 @@ mod permissions;
 mod rate_limit;
 mod replicas;
 mod sources;
+mod stale_decisions;
 mod verification;
 mod wechat;
