@@ -211,6 +211,14 @@ pub struct ReviewInput {
         custom(function = "crate::platform::text::single_line")
     )]
     pub title: Option<String>,
+    /// Changes an earlier decision deliberately (改判): the status the article
+    /// has as you saw it — `approved`, `rejected` or `repost`. Requires a
+    /// `reason` (kept in the audit log and shown as the review's reason).
+    /// Without it only a `pending` article is reviewed: a reviewed one
+    /// answers 409 `STALE_DECISION` naming who decided what; so does a
+    /// `revises` that is no longer the article's status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revises: Option<ArticleStatus>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -221,6 +229,35 @@ pub struct MergeInput {
     /// Why (kept in the audit log).
     #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
     pub reason: Option<String>,
+    /// State precondition: this article's `duplicate_group_id` as you read it
+    /// (`null`: not merged). When given and the article's group changed
+    /// since, the merge answers 409 `STALE_DECISION` naming the last merge,
+    /// and changes nothing.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<i64>)]
+    pub expected_group_id: Option<Option<i64>>,
+    /// The same for the article named by `into_id`.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<i64>)]
+    pub expected_into_group_id: Option<Option<i64>>,
+}
+
+/// A field that is present (even as `null`) is `Some`; an absent one stays
+/// `None` (with `#[serde(default)]`).
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 // ---------------------------------------------------------------- sources

@@ -18,9 +18,11 @@ use crate::articles::listing::{find_article, no_such_article, one_view};
 use crate::articles::model::{ArticleView, MergeInput, ReviewInput};
 use crate::articles::rules::{self, ArticleStatus, Decision, SourceRules};
 use crate::entity::{article, source};
+use crate::identity::lookup::decided_by;
 use crate::platform::audit::{self, Entry};
 use crate::platform::clock::{china_date, to_china};
 use crate::platform::db::Tx;
+use crate::platform::decision::{StaleDecision, revision_reason};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 
 /// A snapshot of what review, merge and withdrawal change, for the audit log.
@@ -35,6 +37,19 @@ struct Snapshot {
     duplicate_group_id: Option<i64>,
     site_points: i32,
     bonus_points: i32,
+    reviewed_by: Option<i64>,
+    reviewed_at: Option<DateTime<FixedOffset>>,
+    /// Set on a deliberate change of an earlier decision (改判): the decision it replaced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revision: Option<Revision>,
+}
+
+/// The earlier decision a review changed on purpose, as the audit log keeps it.
+#[derive(Debug, Serialize)]
+struct Revision {
+    revises: &'static str,
+    decided_by: Option<i64>,
+    decided_at: Option<DateTime<FixedOffset>>,
 }
 
 impl From<&article::Model> for Snapshot {
@@ -49,8 +64,38 @@ impl From<&article::Model> for Snapshot {
             duplicate_group_id: a.duplicate_group_id,
             site_points: a.site_points,
             bonus_points: a.bonus_points,
+            reviewed_by: a.reviewed_by,
+            reviewed_at: a.reviewed_at.map(to_china),
+            revision: None,
         }
     }
+}
+
+/// The decision an article's status records, in the vocabulary of the
+/// review request, and in Chinese.
+fn decision_of(status: ArticleStatus) -> (&'static str, &'static str) {
+    match status {
+        ArticleStatus::Approved => (Decision::Approve.as_str(), "将该稿件审核为“批准”"),
+        ArticleStatus::Rejected => (Decision::Reject.as_str(), "将该稿件退回"),
+        ArticleStatus::Repost => (Decision::Repost.as_str(), "将该稿件认定为转载"),
+        ArticleStatus::Pending => ("none", "尚未审核该稿件"),
+        ArticleStatus::Withdrawn => ("withdraw", "撤回了该稿件"),
+    }
+}
+
+/// 409 `STALE_DECISION` naming the review in force on `a`.
+async fn stale_review(db: &impl ConnectionTrait, a: &article::Model) -> ApiResult<ApiError> {
+    let status = ArticleStatus::parse(&a.status).unwrap_or(ArticleStatus::Pending);
+    let (decision, label) = decision_of(status);
+    Ok(StaleDecision::new(
+        decided_by(db, a.reviewed_by).await?,
+        decision,
+        a.reviewed_at,
+        status.as_str(),
+        label,
+    )
+    .reason(a.review_reason.clone())
+    .into_error())
 }
 
 /// The submitter or a correspondent of the article's school may withdraw it while pending.
@@ -133,6 +178,12 @@ pub async fn withdraw(tx: Tx, p: &Principal, id: i64, now: DateTime<Utc>) -> Api
 /// The secretariat's review of an article: approve, reject with a reason, or
 /// mark as a repost with a reason, correcting title, column and publication
 /// date. Audited; the points of the article's group are recomputed.
+///
+/// No silent overwrites: a review decides a `pending` article; once it is
+/// reviewed, another review answers 409 `STALE_DECISION` naming who decided
+/// what — unless it deliberately `revises` the status the article has (with
+/// a reason, audited as a revision). Two members reviewing at once: the row
+/// lock orders them, the first decides, the second is told.
 pub async fn review(
     tx: Tx,
     p: &Principal,
@@ -153,6 +204,20 @@ pub async fn review(
             "退回或认定为转载时须说明原因。",
         )]));
     }
+    let revises = match input.revises {
+        None => None,
+        Some(ArticleStatus::Pending | ArticleStatus::Withdrawn) => {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "/revises",
+                "one_of",
+                "只能改判已批准、已退回或已认定为转载的稿件（approved、rejected、repost）。",
+            )]));
+        }
+        Some(seen) => {
+            revision_reason(input.reason.as_deref(), "/reason")?;
+            Some(seen)
+        }
+    };
     if input
         .published_on
         .is_some_and(|d| d > china_date(now) || d.year() < 2000)
@@ -166,6 +231,19 @@ pub async fn review(
     let before = lock_article(txn, id).await?;
     if before.status == ArticleStatus::Withdrawn.as_str() {
         return Err(ApiError::new(ErrorCode::ArticleWithdrawn));
+    }
+    let current = ArticleStatus::parse(&before.status).unwrap_or(ArticleStatus::Pending);
+    match (revises, current) {
+        (None, ArticleStatus::Pending) => {}
+        (Some(_), ArticleStatus::Pending) => {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "/revises",
+                "not_reviewed",
+                "该稿件尚未审核，请直接审核（不带 revises）。",
+            )]));
+        }
+        (Some(seen), now_status) if seen == now_status => {}
+        _ => return Err(stale_review(txn, &before).await?),
     }
     let source_model = source::Entity::find_by_id(before.source_id)
         .one(txn)
@@ -236,12 +314,20 @@ pub async fn review(
     }
     rules::recompute_points(txn, updated.id).await?;
     let after = find_article(txn, updated.id).await?;
+    let mut after_snapshot = Snapshot::from(&after);
+    if revises.is_some() {
+        after_snapshot.revision = Some(Revision {
+            revises: current.as_str(),
+            decided_by: before.reviewed_by,
+            decided_at: before.reviewed_at.map(to_china),
+        });
+    }
     audit::record(
         txn,
         now,
         Entry::by(p, Role::Secretariat, "article.review", "article", after.id).reason(reason),
         Some(&Snapshot::from(&before)),
-        Some(&Snapshot::from(&after)),
+        Some(&after_snapshot),
     )
     .await?;
     one_view(txn, &after, p).await
@@ -249,10 +335,44 @@ pub async fn review(
 
 // ---------------------------------------------------------------- merge
 
+/// 409 `STALE_DECISION` naming the last merge of the group `a` is in now
+/// (its latest `article.merge` in the audit log), with its `duplicate_group_id`.
+async fn stale_merge(db: &impl ConnectionTrait, a: &article::Model) -> ApiResult<ApiError> {
+    let members: Vec<String> = match a.duplicate_group_id {
+        Some(group) => article::Entity::find()
+            .select_only()
+            .column(article::Column::Id)
+            .filter(article::Column::DuplicateGroupId.eq(group))
+            .into_tuple::<i64>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|id| id.to_string())
+            .collect(),
+        None => vec![a.id.to_string()],
+    };
+    let last = audit::latest(db, "article", &members, &["article.merge"]).await?;
+    let status = ArticleStatus::parse(&a.status).unwrap_or(ArticleStatus::Pending);
+    let error = StaleDecision::new(
+        decided_by(db, last.as_ref().and_then(|e| e.actor_id)).await?,
+        "merge",
+        last.as_ref().map(|e| e.created_at),
+        status.as_str(),
+        format!("将稿件 {} 与其他稿件合并为同一篇报道", a.id),
+    )
+    .reason(last.and_then(|e| e.reason))
+    .into_error()
+    .with_extension("article_id", a.id.into())
+    .with_extension("duplicate_group_id", a.duplicate_group_id.into());
+    Ok(error)
+}
+
 /// The secretariat's merge of article `id` with `input.into_id` as one story:
 /// both (and the groups they are in) end up in one duplicate group. Audited.
 /// Safe to run again after a rollback: it reads everything it changes inside
-/// its unit of work, after locking both articles.
+/// its unit of work, after locking both articles. With `expected_group_id` /
+/// `expected_into_group_id` (the groups as the client read them), a merge
+/// made on a stale view answers 409 `STALE_DECISION` and changes nothing.
 pub async fn merge(
     tx: Tx,
     p: &Principal,
@@ -283,6 +403,18 @@ pub async fn merge(
         return Err(
             ApiError::new(ErrorCode::ArticleWithdrawn).with_detail("已撤回的稿件不能合并。")
         );
+    }
+    if input
+        .expected_group_id
+        .is_some_and(|seen| seen != a.duplicate_group_id)
+    {
+        return Err(stale_merge(txn, &a).await?);
+    }
+    if input
+        .expected_into_group_id
+        .is_some_and(|seen| seen != into.duplicate_group_id)
+    {
+        return Err(stale_merge(txn, &into).await?);
     }
     let group = into.duplicate_group_id.unwrap_or(into.id);
     if into.duplicate_group_id.is_none() {

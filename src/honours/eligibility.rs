@@ -1,11 +1,21 @@
 //! Use cases of eligibility: the secretariat ticks the conditions of a school
 //! (seed 000 §五(一)) and confirms a person as logistics staff of a member
 //! school (seed 000 §四(二)); the proposal takes only eligible rows.
+//!
+//! No silent overwrites: the first record of a school's checklist (or of a
+//! person) is made without a precondition; changing a recorded one needs
+//! `If-Match` with the ETag of the record as read and a `reason` (audited).
+//! A change made on a stale view — no `If-Match` while someone else already
+//! recorded it, or an old ETag — answers 409 `STALE_DECISION` naming who
+//! recorded what, and changes nothing.
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    TryInsertResult,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -15,9 +25,14 @@ use crate::access::roles::Role;
 use crate::entity::{individual_eligibility, school_eligibility};
 use crate::honours::model::check_year;
 use crate::honours::rules::Scope;
+use crate::identity::lookup::decided_by;
 use crate::organisation::lookup::require_school;
 use crate::platform::audit::{self, Entry};
+use crate::platform::clock::to_china;
 use crate::platform::db::Tx;
+use crate::platform::decision::{
+    DecidedBy, StaleDecision, content_etag, if_match_satisfied, revision_reason,
+};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode};
 
 /// The conditions of seed 000 §五(一) for a school, ticked by the secretariat.
@@ -35,6 +50,11 @@ pub struct SchoolEligibility {
     /// The secretariat's note (at most 500 characters).
     #[validate(length(max = 500, message = "备注不能超过 500 个字。"))]
     pub note: Option<String>,
+    /// Why a recorded checklist changes: required with `If-Match` (at most
+    /// 500 characters, kept in the audit log); not needed for the first record.
+    #[validate(length(max = 500, message = "理由不能超过 500 个字。"))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl SchoolEligibility {
@@ -52,8 +72,28 @@ impl From<&school_eligibility::Model> for SchoolEligibility {
             archive: e.archive,
             dedicated_staff: e.dedicated_staff,
             note: e.note.clone(),
+            reason: None,
         }
     }
+}
+
+/// A school's recorded checklist for a year, with who recorded it and its ETag.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SchoolEligibilityView {
+    pub year: i32,
+    pub school_id: i64,
+    pub mechanism: bool,
+    pub process: bool,
+    pub archive: bool,
+    pub dedicated_staff: bool,
+    pub note: Option<String>,
+    /// All four conditions hold.
+    pub eligible: bool,
+    /// Who recorded it last.
+    pub decided_by: Option<DecidedBy>,
+    pub decided_at: DateTime<FixedOffset>,
+    /// Pass as `If-Match` to change it (also the `ETag` header).
+    pub etag: String,
 }
 
 /// Whether a person is logistics staff of a member school (seed 000 §四(二)).
@@ -64,26 +104,199 @@ pub struct IndividualEligibility {
     pub logistics_staff: bool,
     #[validate(length(max = 500, message = "备注不能超过 500 个字。"))]
     pub note: Option<String>,
+    /// Why a recorded confirmation changes: required with `If-Match` (kept
+    /// in the audit log); not needed for the first record.
+    #[validate(length(max = 500, message = "理由不能超过 500 个字。"))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
-/// Records the eligibility checklist of a school for a year (secretariat).
+/// A person's recorded confirmation for a year, with who recorded it and its ETag.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct IndividualEligibilityView {
+    pub year: i32,
+    /// The row key of the individuals' standings (`<school_id>/<author_key>`).
+    pub key: String,
+    pub logistics_staff: bool,
+    pub note: Option<String>,
+    /// Who recorded it last.
+    pub decided_by: Option<DecidedBy>,
+    pub decided_at: DateTime<FixedOffset>,
+    /// Pass as `If-Match` to change it (also the `ETag` header).
+    pub etag: String,
+}
+
+/// The ETag of a school's record: over everything it shows.
+fn school_etag(e: &school_eligibility::Model) -> ApiResult<String> {
+    content_etag(
+        "se",
+        &(
+            e.year,
+            e.school_id,
+            SchoolEligibility::from(e),
+            e.updated_by,
+            e.updated_at.timestamp_micros(),
+        ),
+    )
+}
+
+/// The ETag of a person's record.
+fn individual_etag(e: &individual_eligibility::Model) -> ApiResult<String> {
+    content_etag(
+        "ie",
+        &(
+            e.year,
+            &e.row_key,
+            e.logistics_staff,
+            &e.note,
+            e.updated_by,
+            e.updated_at.timestamp_micros(),
+        ),
+    )
+}
+
+async fn school_view(
+    db: &impl ConnectionTrait,
+    e: &school_eligibility::Model,
+) -> ApiResult<SchoolEligibilityView> {
+    let checklist = SchoolEligibility::from(e);
+    Ok(SchoolEligibilityView {
+        year: e.year,
+        school_id: e.school_id,
+        eligible: checklist.eligible(),
+        mechanism: e.mechanism,
+        process: e.process,
+        archive: e.archive,
+        dedicated_staff: e.dedicated_staff,
+        note: e.note.clone(),
+        decided_by: decided_by(db, e.updated_by).await?,
+        decided_at: to_china(e.updated_at),
+        etag: school_etag(e)?,
+    })
+}
+
+async fn individual_view(
+    db: &impl ConnectionTrait,
+    e: &individual_eligibility::Model,
+) -> ApiResult<IndividualEligibilityView> {
+    Ok(IndividualEligibilityView {
+        year: e.year,
+        key: e.row_key.clone(),
+        logistics_staff: e.logistics_staff,
+        note: e.note.clone(),
+        decided_by: decided_by(db, e.updated_by).await?,
+        decided_at: to_china(e.updated_at),
+        etag: individual_etag(e)?,
+    })
+}
+
+/// 409 `STALE_DECISION` naming a school's recorded checklist.
+async fn stale_school(
+    db: &impl ConnectionTrait,
+    e: &school_eligibility::Model,
+) -> ApiResult<ApiError> {
+    let (decision, label) = if SchoolEligibility::from(e).eligible() {
+        ("eligible", "登记该学校符合推荐条件")
+    } else {
+        ("not_eligible", "登记该学校不完全符合推荐条件")
+    };
+    Ok(StaleDecision::new(
+        decided_by(db, e.updated_by).await?,
+        decision,
+        Some(e.updated_at),
+        decision,
+        label,
+    )
+    .reason(e.note.clone())
+    .etag(school_etag(e)?)
+    .into_error())
+}
+
+/// 409 `STALE_DECISION` naming a person's recorded confirmation.
+async fn stale_individual(
+    db: &impl ConnectionTrait,
+    e: &individual_eligibility::Model,
+) -> ApiResult<ApiError> {
+    let (decision, label) = if e.logistics_staff {
+        ("logistics_staff", "确认此人为会员单位后勤职工")
+    } else {
+        ("not_logistics_staff", "登记此人不是会员单位后勤职工")
+    };
+    Ok(StaleDecision::new(
+        decided_by(db, e.updated_by).await?,
+        decision,
+        Some(e.updated_at),
+        decision,
+        label,
+    )
+    .reason(e.note.clone())
+    .etag(individual_etag(e)?)
+    .into_error())
+}
+
+/// `If-Match` on a record that does not exist: 412 (there is no decision to name).
+fn nothing_recorded() -> ApiError {
+    ApiError::new(ErrorCode::PreconditionFailed)
+        .with_detail("尚未登记，无从修改：首次登记请不带 If-Match 提交。")
+}
+
+fn check_key(key: &str) -> ApiResult<()> {
+    if key.is_empty() || key.chars().count() > 120 {
+        return Err(ApiError::new(ErrorCode::InvalidParameter).with_detail("人员标识无效。"));
+    }
+    Ok(())
+}
+
+/// A school's recorded checklist for a year (secretariat); 404 before the first record.
+pub async fn get_school(
+    db: &impl ConnectionTrait,
+    year: i32,
+    school_id: i64,
+) -> ApiResult<SchoolEligibilityView> {
+    let year = check_year(year)?;
+    let e = school_eligibility::Entity::find_by_id((year, school_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found().with_detail("尚未登记该学校本年度的推荐条件。"))?;
+    school_view(db, &e).await
+}
+
+/// A person's recorded confirmation for a year (secretariat); 404 before the first record.
+pub async fn get_individual(
+    db: &impl ConnectionTrait,
+    year: i32,
+    key: &str,
+) -> ApiResult<IndividualEligibilityView> {
+    let year = check_year(year)?;
+    check_key(key)?;
+    let e = individual_eligibility::Entity::find_by_id((year, key.to_owned()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found().with_detail("尚未登记此人本年度的后勤职工身份。"))?;
+    individual_view(db, &e).await
+}
+
+/// Records the eligibility checklist of a school for a year (secretariat):
+/// the first record without a precondition; a change with `If-Match` (the
+/// record's ETag) and a reason. Stale → 409 `STALE_DECISION`. Audited.
 pub async fn set_school(
     tx: Tx,
     actor: &Principal,
     year: i32,
     school_id: i64,
+    if_match: Option<&str>,
     input: &SchoolEligibility,
     now: DateTime<Utc>,
-) -> ApiResult<SchoolEligibility> {
+) -> ApiResult<SchoolEligibilityView> {
     let year = check_year(year)?;
     let txn = &*tx;
     require_school(txn, school_id, "/school_id")
         .await
         .map_err(|_| ApiError::not_found().with_detail("学校不存在。"))?;
     let existing = school_eligibility::Entity::find_by_id((year, school_id))
+        .lock_exclusive()
         .one(txn)
         .await?;
-    let before = existing.as_ref().map(SchoolEligibility::from);
     let am = school_eligibility::ActiveModel {
         year: Set(year),
         school_id: Set(school_id),
@@ -95,11 +308,38 @@ pub async fn set_school(
         updated_by: Set(Some(actor.id())),
         updated_at: Set(now),
     };
-    if existing.is_some() {
-        am.update(txn).await?;
-    } else {
-        am.insert(txn).await?;
-    }
+    let (before, reason) = match (existing, if_match) {
+        (None, Some(_)) => return Err(nothing_recorded()),
+        (None, None) => {
+            // Two first records at once: the second waits for the first
+            // (PostgreSQL) and inserts nothing; it is then told who recorded.
+            let inserted = school_eligibility::Entity::insert(am)
+                .on_conflict_do_nothing()
+                .exec_without_returning(txn)
+                .await?;
+            if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+                let winner = school_eligibility::Entity::find_by_id((year, school_id))
+                    .one(txn)
+                    .await?
+                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("eligibility vanished")))?;
+                return Err(stale_school(txn, &winner).await?);
+            }
+            (None, None)
+        }
+        (Some(e), None) => return Err(stale_school(txn, &e).await?),
+        (Some(e), Some(expected)) => {
+            if !if_match_satisfied(expected, &school_etag(&e)?) {
+                return Err(stale_school(txn, &e).await?);
+            }
+            let reason = revision_reason(input.reason.as_deref(), "/reason")?;
+            am.update(txn).await?;
+            (Some(SchoolEligibility::from(&e)), Some(reason))
+        }
+    };
+    let after = school_eligibility::Entity::find_by_id((year, school_id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("eligibility vanished")))?;
     audit::record(
         txn,
         now,
@@ -109,36 +349,36 @@ pub async fn set_school(
             "eligibility.school",
             "school",
             school_id,
-        ),
+        )
+        .reason(reason),
         before.as_ref(),
-        Some(input),
+        Some(&SchoolEligibility::from(&after)),
     )
     .await?;
-    Ok(input.clone())
+    school_view(txn, &after).await
 }
 
 /// Confirms (or not) a person of the standings, by row key, as logistics
-/// staff of a member school (secretariat).
+/// staff of a member school (secretariat): the first record without a
+/// precondition; a change with `If-Match` and a reason. Stale → 409
+/// `STALE_DECISION`. Audited.
 pub async fn set_individual(
     tx: Tx,
     actor: &Principal,
     year: i32,
     key: &str,
+    if_match: Option<&str>,
     input: &IndividualEligibility,
     now: DateTime<Utc>,
-) -> ApiResult<IndividualEligibility> {
+) -> ApiResult<IndividualEligibilityView> {
     let year = check_year(year)?;
-    if key.is_empty() || key.chars().count() > 120 {
-        return Err(ApiError::new(ErrorCode::InvalidParameter).with_detail("人员标识无效。"));
-    }
+    check_key(key)?;
     let txn = &*tx;
-    let existing = individual_eligibility::Entity::find_by_id((year, key.to_owned()))
+    let id = (year, key.to_owned());
+    let existing = individual_eligibility::Entity::find_by_id(id.clone())
+        .lock_exclusive()
         .one(txn)
         .await?;
-    let before = existing.as_ref().map(|e| IndividualEligibility {
-        logistics_staff: e.logistics_staff,
-        note: e.note.clone(),
-    });
     let am = individual_eligibility::ActiveModel {
         year: Set(year),
         row_key: Set(key.to_owned()),
@@ -147,11 +387,41 @@ pub async fn set_individual(
         updated_by: Set(Some(actor.id())),
         updated_at: Set(now),
     };
-    if existing.is_some() {
-        am.update(txn).await?;
-    } else {
-        am.insert(txn).await?;
-    }
+    let snapshot = |e: &individual_eligibility::Model| IndividualEligibility {
+        logistics_staff: e.logistics_staff,
+        note: e.note.clone(),
+        reason: None,
+    };
+    let (before, reason) = match (existing, if_match) {
+        (None, Some(_)) => return Err(nothing_recorded()),
+        (None, None) => {
+            let inserted = individual_eligibility::Entity::insert(am)
+                .on_conflict_do_nothing()
+                .exec_without_returning(txn)
+                .await?;
+            if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+                let winner = individual_eligibility::Entity::find_by_id(id.clone())
+                    .one(txn)
+                    .await?
+                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("eligibility vanished")))?;
+                return Err(stale_individual(txn, &winner).await?);
+            }
+            (None, None)
+        }
+        (Some(e), None) => return Err(stale_individual(txn, &e).await?),
+        (Some(e), Some(expected)) => {
+            if !if_match_satisfied(expected, &individual_etag(&e)?) {
+                return Err(stale_individual(txn, &e).await?);
+            }
+            let reason = revision_reason(input.reason.as_deref(), "/reason")?;
+            am.update(txn).await?;
+            (Some(snapshot(&e)), Some(reason))
+        }
+    };
+    let after = individual_eligibility::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("eligibility vanished")))?;
     audit::record(
         txn,
         now,
@@ -161,12 +431,13 @@ pub async fn set_individual(
             "eligibility.individual",
             "individual",
             key,
-        ),
+        )
+        .reason(reason),
         before.as_ref(),
-        Some(input),
+        Some(&snapshot(&after)),
     )
     .await?;
-    Ok(input.clone())
+    individual_view(txn, &after).await
 }
 
 /// The row keys of the year's eligible schools (every condition ticked) or

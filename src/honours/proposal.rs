@@ -1,12 +1,21 @@
 //! Use cases of the honours proposal (推荐名单) and the council's decision
 //! (审定): build it from the latest notice, read it, adjust it with reasons,
 //! submit it, approve or return it, and read the approved honours list.
+//!
+//! No silent overwrites: every change locks the proposal's row first, so two
+//! changes at once are ordered and the second sees the first. Every change
+//! honours `If-Match` with the proposal's ETag (`"proposal-<year>-v<version>"`):
+//! a change made on a stale view answers 409 `STALE_DECISION` naming the
+//! last change (who, what, when — from the audit log) and changes nothing.
+//! Rebuilding discards the manual changes, so a proposal changed by hand
+//! since it was built is only rebuilt with `If-Match`.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,9 +28,11 @@ use crate::honours::eligibility::eligible_keys;
 use crate::honours::lookup::{current_proposal, latest_notice, not_published};
 use crate::honours::model::{HonoursView, ProposalEntryView, check_year};
 use crate::honours::rules::{Candidate, Scope, auto_select};
+use crate::identity::lookup::decided_by;
 use crate::platform::audit::{self, Entry};
 use crate::platform::clock::to_china;
 use crate::platform::db::Tx;
+use crate::platform::decision::{StaleDecision, if_match_satisfied};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 
 /// Proposal states: a draft (or a returned one) is edited by the
@@ -80,6 +91,8 @@ pub struct ProposalView {
     pub individuals: ProposalList,
     pub submitted_at: Option<DateTime<FixedOffset>>,
     pub decided_at: Option<DateTime<FixedOffset>>,
+    /// Pass as `If-Match` to change the proposal (also the `ETag` header).
+    pub etag: String,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -115,9 +128,83 @@ pub struct ReturnInput {
 
 /// The year's proposal, or 404 when none was built yet.
 async fn require_proposal(db: &impl ConnectionTrait, year: i32) -> ApiResult<proposal::Model> {
-    current_proposal(db, year)
-        .await?
-        .ok_or_else(|| ApiError::not_found().with_detail("本年度尚未生成推荐名单。"))
+    current_proposal(db, year).await?.ok_or_else(no_proposal)
+}
+
+fn no_proposal() -> ApiError {
+    ApiError::not_found().with_detail("本年度尚未生成推荐名单。")
+}
+
+/// The year's proposal with its row locked until the unit of work ends
+/// (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's write lock is already held).
+async fn lock_proposal(db: &impl ConnectionTrait, year: i32) -> ApiResult<Option<proposal::Model>> {
+    Ok(proposal::Entity::find()
+        .filter(proposal::Column::Year.eq(year))
+        .lock_exclusive()
+        .one(db)
+        .await?)
+}
+
+/// The ETag of a proposal's representation: its year and version (every
+/// change bumps the version).
+pub fn etag(year: i32, version: i32) -> String {
+    format!("\"proposal-{year}-v{version}\"")
+}
+
+/// What an audit action of the proposal decided, in the vocabulary of the
+/// requests, and in Chinese.
+fn decision_of(action: &str) -> (&'static str, &'static str) {
+    match action {
+        "proposal.build" => ("build", "生成了推荐名单"),
+        "proposal.edit" => ("edit", "调整了推荐名单"),
+        "proposal.submit" => ("submit", "将推荐名单报理事会审定"),
+        "proposal.approve" => ("approve", "审定通过了推荐名单"),
+        "proposal.return" => ("return", "退回了推荐名单"),
+        _ => ("change", "修改了推荐名单"),
+    }
+}
+
+const ACTIONS: &[&str] = &[
+    "proposal.build",
+    "proposal.edit",
+    "proposal.submit",
+    "proposal.approve",
+    "proposal.return",
+];
+
+/// 409 `STALE_DECISION` naming the last change of the proposal (`among`
+/// the audit actions given).
+async fn stale_proposal(
+    db: &impl ConnectionTrait,
+    p: &proposal::Model,
+    among: &[&str],
+) -> ApiResult<ApiError> {
+    let last = audit::latest(db, "proposal", &[p.year.to_string()], among).await?;
+    let (decision, label) = decision_of(last.as_ref().map_or("", |e| e.action.as_str()));
+    Ok(StaleDecision::new(
+        decided_by(db, last.as_ref().and_then(|e| e.actor_id)).await?,
+        decision,
+        last.as_ref().map(|e| e.created_at),
+        p.status.clone(),
+        label,
+    )
+    .reason(last.and_then(|e| e.reason))
+    .etag(etag(p.year, p.version))
+    .into_error())
+}
+
+/// `If-Match`, when given, must name the proposal as it is now.
+async fn check_if_match(
+    db: &impl ConnectionTrait,
+    p: &proposal::Model,
+    if_match: Option<&str>,
+) -> ApiResult<()> {
+    match if_match {
+        Some(expected) if !if_match_satisfied(expected, &etag(p.year, p.version)) => {
+            Err(stale_proposal(db, p, ACTIONS).await?)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The notice a proposal was built from.
@@ -156,6 +243,7 @@ async fn proposal_view(db: &impl ConnectionTrait, p: proposal::Model) -> ApiResu
         },
         submitted_at: p.submitted_at.map(to_china),
         decided_at: p.decided_at.map(to_china),
+        etag: etag(p.year, p.version),
     })
 }
 
@@ -213,20 +301,37 @@ fn refuse_unless_editable(p: &proposal::Model) -> ApiResult<()> {
 /// Builds the proposal from the latest notice (secretariat): the top
 /// eligible rows within each cap, a tied group straddling the cap left out.
 /// Rebuilding replaces a draft or a returned proposal (manual changes are
-/// lost); a submitted or approved one cannot be rebuilt.
+/// lost: a proposal changed by hand since it was built is rebuilt only with
+/// `If-Match`); a submitted or approved one cannot be rebuilt.
 pub async fn build(
     tx: Tx,
     actor: &Principal,
     year: i32,
+    if_match: Option<&str>,
     now: DateTime<Utc>,
 ) -> ApiResult<ProposalView> {
     let year = check_year(year)?;
     let txn = &*tx;
     let n = latest_notice(txn, year).await?.ok_or_else(not_published)?;
-    let existing = current_proposal(txn, year).await?;
+    let existing = lock_proposal(txn, year).await?;
     let model = match existing {
         Some(old) => {
+            check_if_match(txn, &old, if_match).await?;
             refuse_unless_editable(&old)?;
+            if if_match.is_none() {
+                let last = audit::latest(
+                    txn,
+                    "proposal",
+                    &[year.to_string()],
+                    &["proposal.build", "proposal.edit"],
+                )
+                .await?;
+                if last.is_some_and(|e| e.action == "proposal.edit") {
+                    return Err(
+                        stale_proposal(txn, &old, &["proposal.build", "proposal.edit"]).await?,
+                    );
+                }
+            }
             proposal_entry::Entity::delete_many()
                 .filter(proposal_entry::Column::ProposalId.eq(old.id))
                 .exec(txn)
@@ -239,8 +344,14 @@ pub async fn build(
             am.updated_at = Set(now);
             am.update(txn).await?
         }
+        None if if_match.is_some() => {
+            return Err(ApiError::new(ErrorCode::PreconditionFailed)
+                .with_detail("本年度尚未生成推荐名单，首次生成请不带 If-Match。"));
+        }
         None => {
-            proposal::ActiveModel {
+            // Two first builds at once: the second waits for the first
+            // (PostgreSQL) and inserts nothing; it is then told who built it.
+            let inserted = proposal::Entity::insert(proposal::ActiveModel {
                 year: Set(year),
                 notice_id: Set(n.id),
                 status: Set(ProposalStatus::Draft.as_str().into()),
@@ -248,9 +359,15 @@ pub async fn build(
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
+            })
+            .on_conflict_do_nothing_on([proposal::Column::Year])
+            .exec_without_returning(txn)
+            .await?;
+            let model = require_proposal(txn, year).await?;
+            if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+                return Err(stale_proposal(txn, &model, ACTIONS).await?);
             }
-            .insert(txn)
-            .await?
+            model
         }
     };
     for (scope, cap) in [
@@ -305,12 +422,14 @@ pub async fn patch(
     tx: Tx,
     actor: &Principal,
     year: i32,
+    if_match: Option<&str>,
     change: &ProposalPatch,
     now: DateTime<Utc>,
 ) -> ApiResult<ProposalView> {
     let year = check_year(year)?;
     let txn = &*tx;
-    let prop = require_proposal(txn, year).await?;
+    let prop = lock_proposal(txn, year).await?.ok_or_else(no_proposal)?;
+    check_if_match(txn, &prop, if_match).await?;
     refuse_unless_editable(&prop)?;
     let n = notice_of(txn, &prop).await?;
     let before = proposal_view(txn, prop.clone()).await?;
@@ -343,19 +462,21 @@ pub async fn patch(
                     "公示中没有这一行。",
                 )])
             })?;
-        let inserted = proposal_entry::Entity::insert(entry_from_row(
+        // Already in the list: nothing to add (ON CONFLICT DO NOTHING, so
+        // that PostgreSQL's transaction is not aborted by the duplicate).
+        proposal_entry::Entity::insert(entry_from_row(
             prop.id,
             &row,
             true,
             Some(change.reason.trim().to_owned()),
         ))
-        .exec(txn)
-        .await;
-        if let Err(e) = inserted
-            && !crate::platform::db::is_unique_violation(&e)
-        {
-            return Err(e.into());
-        }
+        .on_conflict_do_nothing_on([
+            proposal_entry::Column::ProposalId,
+            proposal_entry::Column::Scope,
+            proposal_entry::Column::RowKey,
+        ])
+        .exec_without_returning(txn)
+        .await?;
     }
     // Never above a cap.
     for (scope, cap) in [
@@ -454,11 +575,13 @@ impl<'a> Decision<'a> {
 
 /// Moves the proposal on by a decision: refused once approved, from a
 /// state the decision does not start from, and (to submit) while an
-/// objection of the year is open. Audited with the status before.
+/// objection of the year is open; with a stale `If-Match`, 409
+/// `STALE_DECISION`. Audited with the status before.
 pub async fn decide(
     tx: Tx,
     actor: &Principal,
     year: i32,
+    if_match: Option<&str>,
     decision: Decision<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<ProposalView> {
@@ -471,7 +594,8 @@ pub async fn decide(
     } = decision.step();
     let year = check_year(year)?;
     let txn = &*tx;
-    let prop = require_proposal(txn, year).await?;
+    let prop = lock_proposal(txn, year).await?.ok_or_else(no_proposal)?;
+    check_if_match(txn, &prop, if_match).await?;
     let status = ProposalStatus::parse(&prop.status);
     if status == ProposalStatus::Approved {
         return Err(ApiError::new(ErrorCode::ProposalFinal));

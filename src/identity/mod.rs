@@ -9,10 +9,12 @@
 //!   codes: WeChat or `dev:`) and the rule [`phone`].
 //! - Who is calling (the principal, its extractors, roles, grants and
 //!   tokens) lives below every area in [`crate::access`].
+//! - [`lookup`] names a member for other areas (who decided).
 
 pub mod codes;
 pub mod http;
 pub mod invitations;
+pub mod lookup;
 pub mod members;
 pub mod phone;
 pub mod profile;

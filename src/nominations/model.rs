@@ -310,13 +310,23 @@ pub enum ReviewDecision {
     Disqualify,
 }
 
+/// The secretariat's review of a nomination (named apart from the articles' review in the spec).
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NominationReviewInput)]
 pub struct ReviewInput {
     pub decision: ReviewDecision,
     /// Required to reject or disqualify (at most 500 characters).
     #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
     pub reason: Option<String>,
+    /// Changes an earlier decision deliberately (改判): the status the
+    /// nomination has as you saw it — `shortlisted` or `rejected`. Requires a
+    /// `reason` (kept in the audit log). Without it only a `submitted`
+    /// nomination is reviewed: a reviewed one answers 409 `STALE_DECISION`
+    /// naming who decided what; so does a `revises` that is no longer the
+    /// nomination's status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revises: Option<NominationStatus>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]

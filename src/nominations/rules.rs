@@ -968,8 +968,5 @@ pub fn etag(id: i64, version: i32) -> String {
 /// `If-Match` (RFC 9110 §13.1.1): matches when it lists the current ETag
 /// (strong comparison) or is `*`.
 pub fn if_match_satisfied(header: &str, current: &str) -> bool {
-    header
-        .split(',')
-        .map(str::trim)
-        .any(|t| t == "*" || t == current)
+    crate::platform::decision::if_match_satisfied(header, current)
 }

@@ -83,3 +83,24 @@ impl<'a> Entry<'a> {
         self
     }
 }
+
+/// The latest entry of the log about one of `entity_ids` (of `entity_type`)
+/// with one of `actions`: who last changed a thing, and how.
+pub async fn latest(
+    db: &impl ConnectionTrait,
+    entity_type: &str,
+    entity_ids: &[String],
+    actions: &[&str],
+) -> ApiResult<Option<audit_log::Model>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    if entity_ids.is_empty() || actions.is_empty() {
+        return Ok(None);
+    }
+    Ok(audit_log::Entity::find()
+        .filter(audit_log::Column::EntityType.eq(entity_type))
+        .filter(audit_log::Column::EntityId.is_in(entity_ids.iter().map(String::as_str)))
+        .filter(audit_log::Column::Action.is_in(actions.iter().copied()))
+        .order_by_desc(audit_log::Column::Id)
+        .one(db)
+        .await?)
+}

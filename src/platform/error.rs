@@ -66,6 +66,7 @@ error_codes! {
     IdempotencyKeyInProgress = (CONFLICT, "IDEMPOTENCY_KEY_IN_PROGRESS", "Request with this Idempotency-Key in progress", "相同的请求正在处理中，请稍后再试。"),
     RateLimited = (TOO_MANY_REQUESTS, "RATE_LIMITED", "Too many requests", "操作过于频繁，请稍后再试。"),
     Conflict = (CONFLICT, "CONFLICT", "Conflict", "操作与当前状态冲突。"),
+    StaleDecision = (CONFLICT, "STALE_DECISION", "Decision made on a stale view", "该事项已由他人作出决定，您看到的内容已过期，本次操作未生效，请刷新后再操作。"),
     DatabaseUnavailable = (SERVICE_UNAVAILABLE, "DATABASE_UNAVAILABLE", "Database unavailable", "数据库暂时不可用，请稍后重试。"),
     ServiceUnavailable = (SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", "Service unavailable", "服务暂时不可用，请稍后再试。"),
     Internal = (INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Internal server error", "服务器内部错误，请稍后再试。"),

@@ -287,3 +287,25 @@ impl<const LIMIT: usize> FromRequest for RawBody<LIMIT> {
         })
     }
 }
+
+/// The `If-Match` header, when given: the ETag of the view a change was
+/// decided on (see [`crate::platform::decision`]). A value that is not
+/// visible ASCII answers 400 `INVALID_PARAMETER`.
+#[derive(Clone, Debug, Default)]
+pub struct IfMatch(pub Option<String>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(match req.headers().get(header::IF_MATCH) {
+            None => Ok(Self(None)),
+            Some(v) => match v.to_str() {
+                Ok(s) if !s.trim().is_empty() => Ok(Self(Some(s.trim().to_owned()))),
+                _ => Err(ApiError::new(ErrorCode::InvalidParameter)
+                    .with_detail("If-Match 请求头格式无效，请填写读取时得到的 ETag。")),
+            },
+        })
+    }
+}

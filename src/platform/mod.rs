@@ -1,7 +1,8 @@
 //! Shared mechanisms every area uses and nothing area-specific: the error
 //! table (problem+json), storage (connect, migrate, the unit of work), cache,
-//! clock, settings, idempotency, pagination, rate limits, request ids,
-//! metrics, telemetry, request extractors and free-text field rules.
+//! clock, settings, decisions on stale views (`STALE_DECISION`, `If-Match`),
+//! idempotency, pagination, rate limits, request ids, metrics, telemetry,
+//! request extractors and free-text field rules.
 //! Nothing here imports an area.
 
 pub mod audit;
@@ -11,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod db_failure;
+pub mod decision;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

@@ -735,10 +735,20 @@ async fn a_repost_counts_nothing() {
     assert_eq!(a["points"], json!({"site": 0, "bonus": 0}));
     assert_eq!(w.school_points(2021).await, (0, 0));
     // The secretariat may change its decision: approved it counts, marked a repost again it does not.
-    w.approve(id).await;
-    assert_eq!(w.points(id).await, (1, 0));
-    w.review(id, json!({"decision": "repost", "reason": "经核实为转载"}))
+    // (A change of an earlier decision is explicit: `revises` names the status it changes, with a reason.)
+    let res = w
+        .review(
+            id,
+            json!({"decision": "approve", "revises": "repost", "reason": "经核实为原创"}),
+        )
         .await;
+    assert_eq!(res.status(), 200, "approved: {}", res.text().await.unwrap());
+    assert_eq!(w.points(id).await, (1, 0));
+    w.review(
+        id,
+        json!({"decision": "repost", "revises": "approved", "reason": "经核实为转载"}),
+    )
+    .await;
     assert_eq!(w.points(id).await, (0, 0));
     let audit = w.app.audit_of("article", &id.to_string()).await;
     assert_eq!(audit.len(), 3);
@@ -869,8 +879,12 @@ async fn an_uncounted_column_earns_nothing() {
     w.approve(b).await;
     assert_eq!(w.points(b).await, (0, 0));
     // The secretariat corrects the column at review: then it counts.
+    // (The article is approved already: the correction is an explicit revision with a reason.)
     let res = w
-        .review(b, json!({"decision": "approve", "column": "学校后勤动态"}))
+        .review(
+            b,
+            json!({"decision": "approve", "column": "学校后勤动态", "revises": "approved", "reason": "栏目更正"}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(w.points(b).await, (1, 0));
@@ -1261,8 +1275,12 @@ async fn approving_needs_a_publication_date_and_the_secretariat_may_supply_it() 
         .review(id, json!({"decision": "reject", "reason": "  "}))
         .await;
     assert_problem(res, 422, "VALIDATION_FAILED").await;
+    // Changing the approval is an explicit revision (`revises`, with a reason).
     let res = w
-        .review(id, json!({"decision": "reject", "reason": "非本校稿件"}))
+        .review(
+            id,
+            json!({"decision": "reject", "revises": "approved", "reason": "非本校稿件"}),
+        )
         .await;
     let a: Value = res.json().await.unwrap();
     assert_eq!(a["status"], "rejected");

@@ -33,5 +33,6 @@ mod rate_limit;
 mod replicas;
 mod sessions;
 mod sources;
+mod stale_decisions;
 mod verification;
 mod wechat;

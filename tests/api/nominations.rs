@@ -778,8 +778,15 @@ async fn reject_and_disqualify_need_a_reason_and_disqualification_is_final() {
     assert_eq!(body["errors"][0]["pointer"], "/reason");
     app.review_nomination(&admin, id, "reject", Some("事迹不够突出"))
         .await;
-    app.review_nomination(&admin, id, "disqualify", Some("证书弄虚作假"))
+    // Changing the rejection is an explicit revision (`revises`, with a reason).
+    let res = app
+        .post_as(
+            &format!("/api/v1/nominations/{id}/review"),
+            &admin,
+            &json!({"decision": "disqualify", "revises": "rejected", "reason": "证书弄虚作假"}),
+        )
         .await;
+    assert_eq!(res.status(), 200, "review: {}", res.text().await.unwrap());
     let res = app
         .post_as(
             &format!("/api/v1/nominations/{id}/review"),

@@ -109,8 +109,18 @@ fn table() -> Vec<Row> {
         r(M::GET, "/api/v1/credit-years/{year}/objections", LOGGED_IN),
         r(M::POST, "/api/v1/objections/{id}/resolve", SECRETARIAT),
         r(
+            M::GET,
+            "/api/v1/credit-years/{year}/eligibility/{school_id}",
+            SECRETARIAT,
+        ),
+        r(
             M::PUT,
             "/api/v1/credit-years/{year}/eligibility/{school_id}",
+            SECRETARIAT,
+        ),
+        r(
+            M::GET,
+            "/api/v1/credit-years/{year}/individual-eligibility/{key}",
             SECRETARIAT,
         ),
         r(

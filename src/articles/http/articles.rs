@@ -130,8 +130,19 @@ pub async fn withdraw_article(
 
 /// Review an article (secretariat): approve, reject with a reason, or mark as
 /// a repost (转载) with a reason. May correct title, column and publication
-/// date. A reviewed article can be reviewed again. Audited; points are
-/// recomputed for the article's duplicate group.
+/// date. Audited; points are recomputed for the article's duplicate group.
+///
+/// No silent overwrites. A review decides a `pending` article. Once it is
+/// reviewed — say two members of the secretariat review it at the same
+/// moment, one approving, one rejecting — the later review answers 409
+/// `STALE_DECISION` naming the decision in force: `decided_by` {`id`,
+/// `display_name`}, `decision` (`approve`, `reject`, `repost`),
+/// `decided_at`, `current_status` and `reason`; nothing changes. To change an
+/// earlier decision on purpose (改判), send `revises` — the status you saw
+/// (`approved`, `rejected` or `repost`) — and a `reason` (422 without one):
+/// it is audited as a revision (`after.revision` in the audit log, with the
+/// decision it replaced). A `revises` that is no longer the article's
+/// status is stale too (409).
 #[utoipa::path(
     tag = "articles",
     security(("bearer_auth" = [])),
@@ -141,8 +152,8 @@ pub async fn withdraw_article(
         (status = 200, body = ArticleView),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
-        (status = 409, description = "`ARTICLE_WITHDRAWN`"),
-        (status = 422, description = "`VALIDATION_FAILED`: a reason is required, or approving needs a publication date / confirmed level"),
+        (status = 409, description = "`ARTICLE_WITHDRAWN`; `STALE_DECISION`: already reviewed (or `revises` no longer current) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`; nothing changed"),
+        (status = 422, description = "`VALIDATION_FAILED`: a reason is required (to reject, mark as a repost, or revise), approving needs a publication date / confirmed level, or `/revises` names a status that cannot be revised"),
     )
 )]
 #[post("/articles/{id}/review")]
@@ -160,6 +171,13 @@ pub async fn review_article(
 /// Merge an article with another as one story (secretariat): both (and the
 /// groups they are already in) end up in one duplicate group, which counts
 /// once. Audited.
+///
+/// State precondition: send `expected_group_id` and `expected_into_group_id`
+/// — the two articles' `duplicate_group_id` as you read them (`null`: not
+/// merged). When a colleague merged either article elsewhere since, the
+/// merge answers 409 `STALE_DECISION` naming the last merge (`decided_by`,
+/// `decision: "merge"`, `decided_at`, `reason`, with `article_id` and its
+/// current `duplicate_group_id`) and changes nothing.
 #[utoipa::path(
     tag = "articles",
     security(("bearer_auth" = [])),
@@ -169,7 +187,7 @@ pub async fn review_article(
         (status = 200, body = ArticleView),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
-        (status = 409, description = "`ARTICLE_WITHDRAWN`"),
+        (status = 409, description = "`ARTICLE_WITHDRAWN`; `STALE_DECISION`: an article's group is no longer the expected one — names the last merge (`decided_by`, `decision`, `decided_at`, `reason`, `article_id`, `duplicate_group_id`); nothing changed"),
     )
 )]
 #[post("/articles/{id}/merge")]

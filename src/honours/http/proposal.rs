@@ -1,64 +1,159 @@
-//! Eligibility, the honours proposal (推荐名单) and the council's decision (审定).
+//! Eligibility, the honours proposal (推荐名单) and the council's decision
+//! (审定). Every change reads `If-Match` (the ETag of the view it was
+//! decided on) and answers the new `ETag`; see `platform::decision`.
 
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ETAG, HeaderValue};
 use actix_web::{HttpResponse, get, patch, post, put, web};
+use serde::Serialize;
 
 use crate::access::principal::{Council, Secretariat, SecretariatOrCouncil};
-use crate::honours::eligibility::{self, IndividualEligibility, SchoolEligibility};
+use crate::honours::eligibility::{
+    self, IndividualEligibility, IndividualEligibilityView, SchoolEligibility,
+    SchoolEligibilityView,
+};
 use crate::honours::model::HonoursView;
 use crate::honours::proposal::{self, Decision, ProposalPatch, ProposalView, ReturnInput};
 use crate::platform::db;
 use crate::platform::error::ApiResult;
-use crate::platform::extract::ValidJson;
+use crate::platform::extract::{IfMatch, ValidJson};
 use crate::state::AppState;
 
-/// Record the eligibility checklist of a school for a year (secretariat).
+/// Answers `body` with its `ETag`.
+fn tagged<T: Serialize>(status: StatusCode, etag: &str, body: &T) -> HttpResponse {
+    let mut b = HttpResponse::build(status);
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        b.insert_header((ETAG, v));
+    }
+    b.json(body)
+}
+
+/// A school's recorded eligibility checklist for a year, with its `ETag` (secretariat).
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
     params(("year" = i32, Path, description = "Credit year"), ("school_id" = i64, Path, description = "School id")),
+    responses(
+        (status = 200, body = SchoolEligibilityView, headers(("ETag" = String, description = "Pass as If-Match to change it"))),
+        (status = 403, description = "`FORBIDDEN`"),
+        (status = 404, description = "`NOT_FOUND`: not recorded yet"),
+    )
+)]
+#[get("/credit-years/{year}/eligibility/{school_id}")]
+pub async fn get_school_eligibility(
+    state: web::Data<AppState>,
+    Secretariat(_p): Secretariat,
+    path: web::Path<(i32, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (year, school_id) = *path;
+    let view = eligibility::get_school(&state.db, year, school_id).await?;
+    Ok(tagged(StatusCode::OK, &view.etag, &view))
+}
+
+/// Record the eligibility checklist of a school for a year (secretariat).
+///
+/// The first record needs no precondition. Changing a recorded checklist
+/// needs `If-Match` with its ETag (from `GET` or the last answer) and a
+/// `reason` (audited). Without `If-Match` on a recorded checklist — e.g. a
+/// colleague recorded it a moment ago — or with an old ETag: 409
+/// `STALE_DECISION` naming `decided_by` {`id`, `display_name`}, `decision`
+/// (`eligible` / `not_eligible`), `decided_at` and the current `etag`;
+/// nothing changes.
+#[utoipa::path(
+    tag = "honours",
+    security(("bearer_auth" = [])),
+    params(
+        ("year" = i32, Path, description = "Credit year"),
+        ("school_id" = i64, Path, description = "School id"),
+        ("If-Match" = Option<String>, Header, description = "To change a recorded checklist: its ETag"),
+    ),
     request_body = SchoolEligibility,
-    responses((status = 200, body = SchoolEligibility), (status = 403, description = "`FORBIDDEN`"))
+    responses(
+        (status = 200, body = SchoolEligibilityView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 403, description = "`FORBIDDEN`"),
+        (status = 404, description = "`NOT_FOUND`: no such school"),
+        (status = 409, description = "`STALE_DECISION`: already recorded (no `If-Match`) or changed since (old ETag) — names `decided_by`, `decision`, `decided_at`, `etag`; nothing changed"),
+        (status = 412, description = "`PRECONDITION_FAILED`: `If-Match` on a checklist never recorded"),
+        (status = 422, description = "`VALIDATION_FAILED`: a change needs a `reason` (`/reason`)"),
+    )
 )]
 #[put("/credit-years/{year}/eligibility/{school_id}")]
 pub async fn put_school_eligibility(
     state: web::Data<AppState>,
     Secretariat(p): Secretariat,
     path: web::Path<(i32, i64)>,
+    if_match: IfMatch,
     body: ValidJson<SchoolEligibility>,
 ) -> ApiResult<HttpResponse> {
     let (year, school_id) = *path;
     let now = state.now();
     let view = db::write(&state.db, |tx| {
-        eligibility::set_school(tx, &p, year, school_id, &body, now)
+        eligibility::set_school(tx, &p, year, school_id, if_match.0.as_deref(), &body, now)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(tagged(StatusCode::OK, &view.etag, &view))
+}
+
+/// A person's recorded confirmation as logistics staff for a year, with its `ETag` (secretariat).
+#[utoipa::path(
+    tag = "honours",
+    security(("bearer_auth" = [])),
+    params(("year" = i32, Path, description = "Credit year"), ("key" = String, Path, description = "Row key of the person")),
+    responses(
+        (status = 200, body = IndividualEligibilityView, headers(("ETag" = String, description = "Pass as If-Match to change it"))),
+        (status = 403, description = "`FORBIDDEN`"),
+        (status = 404, description = "`NOT_FOUND`: not recorded yet"),
+    )
+)]
+#[get("/credit-years/{year}/individual-eligibility/{key}")]
+pub async fn get_individual_eligibility(
+    state: web::Data<AppState>,
+    Secretariat(_p): Secretariat,
+    path: web::Path<(i32, String)>,
+) -> ApiResult<HttpResponse> {
+    let (year, key) = path.into_inner();
+    let view = eligibility::get_individual(&state.db, year, &key).await?;
+    Ok(tagged(StatusCode::OK, &view.etag, &view))
 }
 
 /// Confirm (or not) a person of the standings as logistics staff of a member school (secretariat).
 ///
 /// `key` is the row key of the individuals' standings (`<school_id>/<author_key>`, URL-encoded).
+/// As for a school's checklist: the first record needs no precondition; a
+/// change needs `If-Match` and a `reason`; stale → 409 `STALE_DECISION`
+/// (`decision`: `logistics_staff` / `not_logistics_staff`).
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year"), ("key" = String, Path, description = "Row key of the person")),
+    params(
+        ("year" = i32, Path, description = "Credit year"),
+        ("key" = String, Path, description = "Row key of the person"),
+        ("If-Match" = Option<String>, Header, description = "To change a recorded confirmation: its ETag"),
+    ),
     request_body = IndividualEligibility,
-    responses((status = 200, body = IndividualEligibility), (status = 403, description = "`FORBIDDEN`"))
+    responses(
+        (status = 200, body = IndividualEligibilityView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 403, description = "`FORBIDDEN`"),
+        (status = 409, description = "`STALE_DECISION`: already recorded (no `If-Match`) or changed since (old ETag) — names `decided_by`, `decision`, `decided_at`, `etag`; nothing changed"),
+        (status = 412, description = "`PRECONDITION_FAILED`: `If-Match` on a confirmation never recorded"),
+        (status = 422, description = "`VALIDATION_FAILED`: a change needs a `reason` (`/reason`)"),
+    )
 )]
 #[put("/credit-years/{year}/individual-eligibility/{key}")]
 pub async fn put_individual_eligibility(
     state: web::Data<AppState>,
     Secretariat(p): Secretariat,
     path: web::Path<(i32, String)>,
+    if_match: IfMatch,
     body: ValidJson<IndividualEligibility>,
 ) -> ApiResult<HttpResponse> {
     let (year, key) = path.into_inner();
     let now = state.now();
     let view = db::write(&state.db, |tx| {
-        eligibility::set_individual(tx, &p, year, &key, &body, now)
+        eligibility::set_individual(tx, &p, year, &key, if_match.0.as_deref(), &body, now)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(tagged(StatusCode::OK, &view.etag, &view))
 }
 
 /// Build the proposal from the latest notice (secretariat).
@@ -66,16 +161,22 @@ pub async fn put_individual_eligibility(
 /// The top eligible rows within each cap; a tied group straddling the cap is
 /// left out for the secretariat to decide. Rebuilding replaces a draft or a
 /// returned proposal (manual changes are lost); a submitted or approved one
-/// cannot be rebuilt.
+/// cannot be rebuilt. A proposal changed by hand since it was built is
+/// rebuilt only with `If-Match` (its ETag): otherwise 409 `STALE_DECISION`
+/// names the last manual change, and nothing changes.
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year")),
+    params(
+        ("year" = i32, Path, description = "Credit year"),
+        ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it (required to rebuild a proposal changed by hand)"),
+    ),
     responses(
-        (status = 201, body = ProposalView),
+        (status = 201, body = ProposalView, headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOTICE_NOT_PUBLISHED`"),
-        (status = 409, description = "`PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL`"),
+        (status = 409, description = "`PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`), changed by hand and no `If-Match`, or built by a colleague a moment ago — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
+        (status = 412, description = "`PRECONDITION_FAILED`: `If-Match` while no proposal exists"),
     )
 )]
 #[post("/credit-years/{year}/proposal")]
@@ -83,18 +184,26 @@ pub async fn build_proposal(
     state: web::Data<AppState>,
     Secretariat(p): Secretariat,
     path: web::Path<i32>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
-    let view = db::write(&state.db, |tx| proposal::build(tx, &p, *path, now)).await?;
-    Ok(HttpResponse::Created().json(view))
+    let view = db::write(&state.db, |tx| {
+        proposal::build(tx, &p, *path, if_match.0.as_deref(), now)
+    })
+    .await?;
+    Ok(tagged(StatusCode::CREATED, &view.etag, &view))
 }
 
-/// The proposal of a year (secretariat, council).
+/// The proposal of a year, with its `ETag` (secretariat, council).
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
     params(("year" = i32, Path, description = "Credit year")),
-    responses((status = 200, body = ProposalView), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`: no proposal yet"))
+    responses(
+        (status = 200, body = ProposalView, headers(("ETag" = String, description = "Pass as If-Match to change it"))),
+        (status = 403, description = "`FORBIDDEN`"),
+        (status = 404, description = "`NOT_FOUND`: no proposal yet"),
+    )
 )]
 #[get("/credit-years/{year}/proposal")]
 pub async fn get_proposal(
@@ -103,20 +212,26 @@ pub async fn get_proposal(
     path: web::Path<i32>,
 ) -> ApiResult<HttpResponse> {
     let view = proposal::get(&state.db, *path).await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(tagged(StatusCode::OK, &view.etag, &view))
 }
 
 /// Add or remove rows with a reason (secretariat), never above a cap.
+///
+/// With `If-Match` (the proposal's ETag as you read it), a change made on a
+/// stale view answers 409 `STALE_DECISION` naming the last change; nothing changes.
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year")),
+    params(
+        ("year" = i32, Path, description = "Credit year"),
+        ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it"),
+    ),
     request_body = ProposalPatch,
     responses(
-        (status = 200, body = ProposalView),
+        (status = 200, body = ProposalView, headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
-        (status = 409, description = "`QUOTA_EXCEEDED`, `PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL`"),
+        (status = 409, description = "`QUOTA_EXCEEDED`, `PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
     )
 )]
 #[patch("/credit-years/{year}/proposal")]
@@ -124,23 +239,30 @@ pub async fn patch_proposal(
     state: web::Data<AppState>,
     Secretariat(p): Secretariat,
     path: web::Path<i32>,
+    if_match: IfMatch,
     body: ValidJson<ProposalPatch>,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
-    let view = db::write(&state.db, |tx| proposal::patch(tx, &p, *path, &body, now)).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let view = db::write(&state.db, |tx| {
+        proposal::patch(tx, &p, *path, if_match.0.as_deref(), &body, now)
+    })
+    .await?;
+    Ok(tagged(StatusCode::OK, &view.etag, &view))
 }
 
 /// Submit the proposal to the council (secretariat). Every objection must be resolved first.
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year")),
+    params(
+        ("year" = i32, Path, description = "Credit year"),
+        ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it"),
+    ),
     responses(
-        (status = 200, body = ProposalView),
+        (status = 200, body = ProposalView, headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
-        (status = 409, description = "`PROPOSAL_WRONG_STATE`, `PROPOSAL_FINAL` or `OBJECTIONS_PENDING`"),
+        (status = 409, description = "`PROPOSAL_WRONG_STATE`, `PROPOSAL_FINAL` or `OBJECTIONS_PENDING`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
     )
 )]
 #[post("/credit-years/{year}/proposal/submit")]
@@ -148,25 +270,32 @@ pub async fn submit_proposal(
     state: web::Data<AppState>,
     Secretariat(p): Secretariat,
     path: web::Path<i32>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
     let view = db::write(&state.db, |tx| {
-        proposal::decide(tx, &p, *path, Decision::Submit, now)
+        proposal::decide(tx, &p, *path, if_match.0.as_deref(), Decision::Submit, now)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(tagged(StatusCode::OK, &view.etag, &view))
 }
 
 /// Approve the submitted proposal (council, 审定). Final: it cannot change afterwards.
+///
+/// Two council members deciding at once are ordered; with `If-Match` the
+/// second is answered 409 `STALE_DECISION` naming the first decision.
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year")),
+    params(
+        ("year" = i32, Path, description = "Credit year"),
+        ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it"),
+    ),
     responses(
-        (status = 200, body = ProposalView),
+        (status = 200, body = ProposalView, headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`: only the council approves"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
-        (status = 409, description = "`PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`"),
+        (status = 409, description = "`PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
     )
 )]
 #[post("/credit-years/{year}/proposal/approve")]
@@ -174,26 +303,30 @@ pub async fn approve_proposal(
     state: web::Data<AppState>,
     Council(p): Council,
     path: web::Path<i32>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
     let view = db::write(&state.db, |tx| {
-        proposal::decide(tx, &p, *path, Decision::Approve, now)
+        proposal::decide(tx, &p, *path, if_match.0.as_deref(), Decision::Approve, now)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(tagged(StatusCode::OK, &view.etag, &view))
 }
 
 /// Return the submitted proposal to the secretariat with a note (council).
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year")),
+    params(
+        ("year" = i32, Path, description = "Credit year"),
+        ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it"),
+    ),
     request_body = ReturnInput,
     responses(
-        (status = 200, body = ProposalView),
+        (status = 200, body = ProposalView, headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`: only the council returns"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
-        (status = 409, description = "`PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`"),
+        (status = 409, description = "`PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
     )
 )]
 #[post("/credit-years/{year}/proposal/return")]
@@ -201,14 +334,22 @@ pub async fn return_proposal(
     state: web::Data<AppState>,
     Council(p): Council,
     path: web::Path<i32>,
+    if_match: IfMatch,
     body: ValidJson<ReturnInput>,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
     let view = db::write(&state.db, |tx| {
-        proposal::decide(tx, &p, *path, Decision::Return(&body), now)
+        proposal::decide(
+            tx,
+            &p,
+            *path,
+            if_match.0.as_deref(),
+            Decision::Return(&body),
+            now,
+        )
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(tagged(StatusCode::OK, &view.etag, &view))
 }
 
 /// The honoured schools and individuals of a year (public once the council approved them).

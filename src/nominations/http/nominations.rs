@@ -19,7 +19,7 @@ use crate::nominations::review::decide;
 use crate::nominations::{attachments, filing, form};
 use crate::platform::db;
 use crate::platform::error::ApiResult;
-use crate::platform::extract::{IdempotencyKey, ValidJson};
+use crate::platform::extract::{IdempotencyKey, IfMatch, ValidJson};
 use crate::platform::idempotency;
 use crate::state::AppState;
 
@@ -294,16 +294,33 @@ pub async fn form_docx(
 /// Review a submitted nomination (secretariat): shortlist, reject with a
 /// reason, or disqualify for fraud with a reason — "对推荐过程中弄虚作假、徇私
 /// 舞弊的，一经查实，取消参与资格" (final). Audited.
+///
+/// No silent overwrites. A review decides a `submitted` nomination; once it
+/// is reviewed (say, by a colleague a moment ago), a review answers 409
+/// `STALE_DECISION` with `decided_by` {`id`, `display_name`}, `decision`
+/// (`shortlist`, `reject`, `disqualify`), `decided_at`, `current_status`, `reason`
+/// and the current `etag`, and changes nothing. To change an earlier
+/// decision on purpose (改判), send `revises` — the status you saw
+/// (`shortlisted` or `rejected`) — and a `reason` (422 without one): it is
+/// audited as a revision (`after.revision` in the audit log). `If-Match`
+/// with the ETag of the view you read is honoured as well: stale → 409
+/// `STALE_DECISION` (412 `PRECONDITION_FAILED` when the change since was the
+/// district's, not a review).
 #[utoipa::path(
     tag = "nominations",
     security(("bearer_auth" = [])),
-    params(("id" = i64, Path, description = "Nomination id")),
+    params(
+        ("id" = i64, Path, description = "Nomination id"),
+        ("If-Match" = Option<String>, Header, description = "Optional: the ETag of the nomination as you read it"),
+    ),
     request_body = ReviewInput,
     responses(
-        (status = 200, body = NominationView),
+        (status = 200, body = NominationView, headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
-        (status = 409, description = "`CONFLICT`: a draft, forwarded, or disqualified"),
+        (status = 409, description = "`CONFLICT`: a draft, forwarded, or disqualified; `STALE_DECISION`: already reviewed (or `revises` / `If-Match` no longer current) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
+        (status = 412, description = "`PRECONDITION_FAILED`: stale `If-Match` after a change by the district"),
+        (status = 422, description = "`VALIDATION_FAILED`: a reason is required to reject, disqualify or revise (`/reason`); `/revises` names a status that cannot be revised"),
     )
 )]
 #[post("/nominations/{id}/review")]
@@ -311,9 +328,13 @@ pub async fn review(
     state: web::Data<AppState>,
     Secretariat(p): Secretariat,
     path: web::Path<i64>,
+    if_match: IfMatch,
     body: ValidJson<ReviewInput>,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
-    let view = db::write(&state.db, |tx| decide(tx, &p, *path, &body, now)).await?;
+    let view = db::write(&state.db, |tx| {
+        decide(tx, &p, *path, if_match.0.as_deref(), &body, now)
+    })
+    .await?;
     Ok(with_etag(StatusCode::OK, &view))
 }
