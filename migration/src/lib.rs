@@ -8,6 +8,7 @@ mod m20261121_000002_identity;
 mod m20261121_000003_articles;
 mod m20261121_000004_honours;
 mod m20261121_000005_nominations;
+mod m20261122_000001_attachment_form_copy;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_articles::Migration),
             Box::new(m20261121_000004_honours::Migration),
             Box::new(m20261121_000005_nominations::Migration),
+            Box::new(m20261122_000001_attachment_form_copy::Migration),
         ]
     }
 }

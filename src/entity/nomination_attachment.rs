@@ -15,6 +15,11 @@ pub struct Model {
     pub sha256: String,
     #[sea_orm(column_type = "Blob")]
     pub data: Vec<u8>,
+    /// A photo's copy as the registration form embeds it (PNG, at most
+    /// 413 × 579 pixels), made at upload; `None` for other attachments and
+    /// for photos uploaded before the copy was kept.
+    #[sea_orm(column_type = "Blob", nullable)]
+    pub form_copy: Option<Vec<u8>>,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
 }

@@ -1,11 +1,13 @@
 //! The filled registration form (附件二) as a Word document, to print,
-//! stamp and scan, with the photo embedded when uploaded. The layout itself
-//! is in `registration_form`.
+//! stamp and scan, with the photo embedded when uploaded — its form-sized
+//! copy, so a form costs the memory of the form, not of the original. The
+//! layout itself is in `registration_form`.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::access::principal::Principal;
 use crate::entity::{campaign, nomination_attachment as att};
+use crate::nominations::images::{self, FormPhoto};
 use crate::nominations::lookup::{district_name, find_campaign, nomination_to_read};
 use crate::nominations::model::{Download, kind_of, parse_form, safe_name};
 use crate::nominations::registration_form::{self, FormDocument};
@@ -20,19 +22,9 @@ pub async fn docx(db: &impl ConnectionTrait, p: &Principal, id: i64) -> ApiResul
     let n = nomination_to_read(db, p, id).await?;
     let c = find_campaign(db, n.campaign_id).await?;
     let district_name = district_name(db, n.district_id).await?;
-    let photo = att::Entity::find()
-        .filter(att::Column::NominationId.eq(n.id))
-        .filter(att::Column::Kind.eq(AttachmentKind::Photo.as_str()))
-        .one(db)
-        .await?;
+    let photo = form_photo(db, n.id).await?;
     let form = parse_form(&n)?;
-    let bytes = form_document(
-        &c,
-        &district_name,
-        kind_of(&n),
-        &form,
-        photo.as_ref().map(|a| a.data.as_slice()),
-    )?;
+    let bytes = form_document(&c, &district_name, kind_of(&n), &form, photo.as_ref())?;
     let nominee = n
         .nominee_name
         .clone()
@@ -45,13 +37,45 @@ pub async fn docx(db: &impl ConnectionTrait, p: &Principal, id: i64) -> ApiResul
     })
 }
 
+/// The photo of nomination `nomination_id` as the form embeds it: the copy
+/// made at upload — the original is not even read — or, for a photo stored
+/// before copies were kept, the original decoded under the same limits.
+async fn form_photo(db: &impl ConnectionTrait, nomination_id: i64) -> ApiResult<Option<FormPhoto>> {
+    let photo = || {
+        att::Entity::find()
+            .filter(att::Column::NominationId.eq(nomination_id))
+            .filter(att::Column::Kind.eq(AttachmentKind::Photo.as_str()))
+            .select_only()
+    };
+    let copy: Option<Option<Vec<u8>>> = photo()
+        .column(att::Column::FormCopy)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let copy = match copy {
+        None => return Ok(None),
+        Some(Some(copy)) => Some(copy),
+        Some(None) => None,
+    };
+    let original: Option<Vec<u8>> = if copy.is_none() {
+        photo()
+            .column(att::Column::Data)
+            .into_tuple()
+            .one(db)
+            .await?
+    } else {
+        None
+    };
+    images::photo_for_form(copy, original).await
+}
+
 /// The `.docx` of a registration form filed in campaign `c` by a district.
 pub(crate) fn form_document(
     c: &campaign::Model,
     district_name: &str,
     kind: NomineeKind,
     form: &RegistrationForm,
-    photo: Option<&[u8]>,
+    photo: Option<&FormPhoto>,
 ) -> ApiResult<Vec<u8>> {
     registration_form::render(&FormDocument {
         campaign_title: &c.title,

@@ -10,13 +10,15 @@
 //!   to the national association, the export zip).
 //! - Below them: `lookup` (rows, row locks, access and state checks shared by
 //!   the use cases), `model` (inputs and views), `rules` (the seed's rules),
-//!   `registration_form` (the .docx layout).
+//!   `registration_form` (the .docx layout), `images` (pictures read under
+//!   limits; the photo's form-sized copy).
 
 pub mod attachments;
 pub mod campaigns;
 pub mod filing;
 pub mod form;
 pub mod http;
+pub mod images;
 mod lookup;
 pub mod model;
 pub mod package;

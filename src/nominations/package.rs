@@ -13,6 +13,7 @@ use crate::access::principal::Principal;
 use crate::access::roles::Role;
 use crate::entity::{campaign, nomination, nomination_attachment as att};
 use crate::nominations::form::form_document;
+use crate::nominations::images;
 use crate::nominations::lookup::{district_names, find_campaign, lock_campaign};
 use crate::nominations::model::{
     Download, ForwardInput, ForwardResult, fail_if, kind_of, parse_form, safe_name, summary,
@@ -197,11 +198,16 @@ pub async fn export(db: &impl ConnectionTrait, campaign_id: i64) -> ApiResult<Do
             .all(db)
             .await?;
         let form = parse_form(n)?;
-        let photo = files
-            .iter()
-            .find(|f| f.kind == "photo")
-            .map(|f| f.data.as_slice());
-        let docx = form_document(&c, &district_name, kind_of(n), &form, photo)?;
+        let photo = match files.iter().find(|f| f.kind == "photo") {
+            // The form-sized copy; the original is decoded only for a photo
+            // stored before copies were kept.
+            Some(f) => {
+                let original = f.form_copy.is_none().then(|| f.data.clone());
+                images::photo_for_form(f.form_copy.clone(), original).await?
+            }
+            None => None,
+        };
+        let docx = form_document(&c, &district_name, kind_of(n), &form, photo.as_ref())?;
         zip.start_file(
             format!("{folder}/{}-报名表.docx", safe_name(&nominee)),
             options,

@@ -12,6 +12,7 @@ use docx_rs::{
     TableRow, VAlignType, VMergeType, WidthType,
 };
 
+use crate::nominations::images::FormPhoto;
 use crate::nominations::rules::{NomineeKind, RegistrationForm};
 
 /// What the form shows besides the registration form itself.
@@ -22,16 +23,15 @@ pub struct FormDocument<'a> {
     pub district_name: &'a str,
     pub kind: NomineeKind,
     pub form: &'a RegistrationForm,
-    /// The uploaded one-inch photo (JPEG or PNG bytes), if any.
-    pub photo: Option<&'a [u8]>,
+    /// The one-inch photo as the form embeds it, if any: its form-sized
+    /// copy, never the original (see `images`).
+    pub photo: Option<&'a FormPhoto>,
 }
 
 /// Column widths in twentieths of a point (A4 less 2.5 cm margins).
 const GRID: [usize; 5] = [1600, 2300, 1500, 1900, 1772];
 /// The photo box: 2.5 cm wide (one inch photo, 一寸), in EMU.
 const PHOTO_WIDTH_EMU: u32 = 900_000;
-/// Largest photo kept in the document, in pixels (a one-inch photo at 300 dpi is 295 × 413).
-const PHOTO_MAX_PX: (u32, u32) = (413, 579);
 
 #[derive(Debug, thiserror::Error)]
 pub enum FormError {
@@ -74,32 +74,20 @@ fn row(cells: Vec<TableCell>) -> TableRow {
         .height_rule(HeightRule::AtLeast)
 }
 
-/// The photo re-encoded as a PNG of at most [`PHOTO_MAX_PX`] (Word's package
-/// keeps PNG), with its size in EMU; `None` if it cannot be decoded.
-fn photo_pic(bytes: &[u8]) -> Option<Pic> {
-    let mut reader = image::ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(8000);
-    limits.max_image_height = Some(8000);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
-    let img = reader.decode().ok()?;
-    let img = img.thumbnail(PHOTO_MAX_PX.0, PHOTO_MAX_PX.1);
-    let (w, h) = (img.width().max(1), img.height().max(1));
-    let mut png = Cursor::new(Vec::new());
-    img.write_to(&mut png, image::ImageFormat::Png).ok()?;
-    let height_emu = u64::from(PHOTO_WIDTH_EMU) * u64::from(h) / u64::from(w);
-    Some(Pic::new_with_dimensions(png.into_inner(), w, h).size(
+/// The photo as a picture of the package, 2.5 cm wide, with its size in
+/// EMU. Nothing is decoded here: the copy is embedded as it is.
+fn photo_pic(photo: &FormPhoto) -> Pic {
+    let (w, h) = (photo.width, photo.height);
+    let height_emu = u64::from(PHOTO_WIDTH_EMU) * u64::from(h) / u64::from(w.max(1));
+    Pic::new_with_dimensions(photo.png.clone(), w, h).size(
         PHOTO_WIDTH_EMU,
         u32::try_from(height_emu).unwrap_or(u32::MAX),
-    ))
+    )
 }
 
-fn photo_cell(photo: Option<&[u8]>) -> TableCell {
+fn photo_cell(photo: Option<&FormPhoto>) -> TableCell {
     let p = Paragraph::new().align(AlignmentType::Center);
-    let p = match photo.and_then(photo_pic) {
+    let p = match photo.map(photo_pic) {
         Some(pic) => p.add_run(Run::new().add_image(pic)),
         None => p.add_run(Run::new().add_text("一寸免冠照")),
     };
@@ -137,7 +125,7 @@ fn opinion_cell(f: &RegistrationForm) -> TableCell {
     )
 }
 
-fn person_rows(f: &RegistrationForm, photo: Option<&[u8]>) -> Vec<TableRow> {
+fn person_rows(f: &RegistrationForm, photo: Option<&FormPhoto>) -> Vec<TableRow> {
     let age = f.age.map(|a| a.to_string()).unwrap_or_default();
     vec![
         row(vec![

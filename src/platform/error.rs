@@ -111,6 +111,7 @@ error_codes! {
     PreconditionFailed = (PRECONDITION_FAILED, "PRECONDITION_FAILED", "Stale If-Match", "推荐内容已被修改，请刷新后再编辑。"),
     PreconditionRequired = (PRECONDITION_REQUIRED, "PRECONDITION_REQUIRED", "If-Match required", "修改前请先读取推荐内容，并在 If-Match 请求头中带上其 ETag。"),
     MalformedMultipart = (BAD_REQUEST, "MALFORMED_MULTIPART", "Malformed multipart body", "上传内容格式不正确，请以 multipart/form-data 上传 kind 和 file 两个字段。"),
+    ImageTooLarge = (UNPROCESSABLE_ENTITY, "IMAGE_TOO_LARGE", "Image too large", "图片尺寸过大，请缩小后重新上传。"),
 
 }
 

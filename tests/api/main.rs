@@ -20,6 +20,7 @@ mod content_check;
 mod errors;
 mod honours;
 mod idempotency;
+mod images;
 mod invitations;
 mod me;
 mod migrations;

@@ -164,8 +164,10 @@ pub async fn withdraw(
 /// Upload an attachment (the lead of its district; a draft, before the
 /// deadline): multipart fields `kind` (photo | certificate |
 /// registration_scan) and `file`. The type is read from the content, never
-/// the name (415 otherwise); photo at most 2 MB, scans 10 MB (413). A new
-/// photo or scan replaces the old one; at most 2 certificates.
+/// the name (415 otherwise); photo at most 2 MB, scans 10 MB (413); a JPEG
+/// or PNG at most 16 megapixels, no side over 8192 pixels (422
+/// `IMAGE_TOO_LARGE`). A new photo or scan replaces the old one; at most 2
+/// certificates.
 #[utoipa::path(
     tag = "nominations",
     security(("bearer_auth" = [])),
@@ -178,6 +180,7 @@ pub async fn withdraw(
         (status = 409, description = "`DEADLINE_PASSED`, or `CONFLICT` (not a draft, or 2 certificates already)"),
         (status = 413, description = "`PAYLOAD_TOO_LARGE`"),
         (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`: not multipart, or a file of the wrong type"),
+        (status = 422, description = "`IMAGE_TOO_LARGE` (`errors[0].pointer` = `/file`): a picture over 16 megapixels or with a side over 8192 pixels; `VALIDATION_FAILED`: `kind` missing or unknown, no file, or a photo for a team"),
         (status = 400, description = "`MALFORMED_MULTIPART`"),
     )
 )]
@@ -196,6 +199,7 @@ pub async fn upload_attachment(
     attachments::may_upload(&state.db, &p, id).await?;
     multipart::refuse_declared_oversize(&req)?;
     let upload = multipart::read_upload(payload).await?;
+    let upload = attachments::check_picture(upload).await?;
     let view = db::write(&state.db, |tx| {
         attachments::upload(tx, &p, id, &upload, now)
     })
