@@ -164,6 +164,9 @@ const PDF = Buffer.from(
 
 type AttachmentKind = Schemas["AttachmentKind"];
 
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
 /**
  * Uploads one attachment: a multipart body through openapi-fetch (the file
  * goes in a FormData built by the body serializer), or `wx.uploadFile` in a
@@ -461,14 +464,13 @@ async function main(): Promise<void> {
     await step("secretariat downloads standings.xlsx", async () => {
         const res = await admin.api.GET("/api/v1/credit-years/{year}/standings.xlsx", {
             params: { path: { year } },
+            // Accept tells the wx.request transport to ask for an ArrayBuffer.
+            headers: { Accept: XLSX },
             parseAs: "arrayBuffer",
         });
         const bytes = expectStatus(res, 200);
-        check(bytes.byteLength > 0, "empty workbook");
-        check(
-            header(res, "content-type").startsWith("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            `content type ${res.response.headers.get("content-type")}`,
-        );
+        check(new Uint8Array(bytes.slice(0, 2)).join() === "80,75", "not a zip (xlsx) file");
+        check(header(res, "content-type").startsWith(XLSX), `content type ${res.response.headers.get("content-type")}`);
     });
 
     // --- a campaign
@@ -555,11 +557,22 @@ async function main(): Promise<void> {
         );
     });
 
-    await step("district lead uploads the photo, a certificate and the stamped scan (multipart)", async () => {
+    const photo = await step("district lead uploads the photo, a certificate and the stamped scan (multipart)", async () => {
         const photo = await upload(lead, draft.id, "photo", "照片.png", "image/png", PNG);
         check(photo.content_type === "image/png", `photo ${JSON.stringify(photo)}`);
         await upload(lead, draft.id, "certificate", "证书.pdf", "application/pdf", PDF);
         await upload(lead, draft.id, "registration_scan", "报名表.jpg", "image/jpeg", JPEG);
+        return photo;
+    });
+
+    await step("district lead reads the photo back, byte for byte", async () => {
+        const res = await lead.api.GET("/api/v1/nominations/{id}/attachments/{attachment_id}", {
+            params: { path: { id: draft.id, attachment_id: photo.id } },
+            headers: { Accept: "image/png" },
+            parseAs: "arrayBuffer",
+        });
+        const bytes = new Uint8Array(expectStatus(res, 200));
+        check(Buffer.from(bytes).equals(PNG), `the photo came back different (${bytes.byteLength} bytes)`);
     });
 
     await step("district lead submits the nomination (Idempotency-Key)", async () => {
@@ -576,9 +589,11 @@ async function main(): Promise<void> {
     await step("district lead downloads the filled form (form.docx)", async () => {
         const res = await lead.api.GET("/api/v1/nominations/{id}/form.docx", {
             params: { path: { id: draft.id } },
+            headers: { Accept: DOCX },
             parseAs: "arrayBuffer",
         });
-        check(expectStatus(res, 200).byteLength > 0, "empty form");
+        check(new Uint8Array(expectStatus(res, 200).slice(0, 2)).join() === "80,75", "not a zip (docx) file");
+        check(header(res, "content-type").startsWith(DOCX), `content type ${res.response.headers.get("content-type")}`);
     });
 
     // --- the secretariat reviews the nomination
