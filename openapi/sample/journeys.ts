@@ -249,7 +249,9 @@ function chinaTime(days: number): string {
 
 async function main(): Promise<void> {
     console.log(`journeys against ${BASE} over ${MODE === "wx" ? "wx.request" : "fetch"} (run ${RUN})`);
-    const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
+    // The article appeared yesterday (China time); its year is the credit year.
+    const yesterday = new Date(Date.now() + 8 * 3_600_000 - 86_400_000);
+    const year = yesterday.getUTCFullYear();
 
     // --- the secretariat sets up the organisation
     const admin = await step(`secretariat logs in (dev:${SECRETARIAT})`, async () => {
@@ -273,7 +275,7 @@ async function main(): Promise<void> {
         ),
     );
 
-    const published = `${year}-${String(new Date().getUTCMonth() + 1).padStart(2, "0")}-01 09:30`;
+    const published = `${yesterday.toISOString().slice(0, 10)} 09:30`;
     const title = `样例大学开展冬季食品安全专项检查${RUN}`;
     const site = await articleSite(title, published, "学校后勤动态");
     const source = await step("secretariat configures a source (official site)", async () =>
