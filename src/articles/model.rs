@@ -158,6 +158,7 @@ pub struct ArticleInput {
 /// Whose articles a list shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ArticleScope)]
 pub enum Scope {
     /// Articles I submitted or am first author of.
     Mine,
@@ -171,6 +172,7 @@ pub enum Scope {
 #[into_params(parameter_in = Query)]
 pub struct ArticleQuery {
     /// Default: `all` for the secretariat and the council, `mine` for others.
+    #[param(inline)]
     pub scope: Option<Scope>,
     /// Credit year (publication year in China time).
     #[param(minimum = 2000, maximum = 2100)]
