@@ -6,6 +6,7 @@ pub mod fallback;
 pub mod meta;
 pub mod openapi;
 pub mod ops;
+pub mod problem;
 
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::Paths;

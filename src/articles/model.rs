@@ -401,3 +401,19 @@ pub struct SourcePatch {
     #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
     pub reason: Option<String>,
 }
+
+/// A site a link may be submitted from: the `accepted_sources` of a 422
+/// `UNKNOWN_SOURCE` problem.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AcceptedSource {
+    pub id: i64,
+    /// e.g. 四川省高校后勤协会网站
+    pub name: String,
+    pub kind: SourceKind,
+    /// The site's host entries (e.g. `www.schqxh.org.cn`); empty for a source
+    /// that needs confirmation (provincial-or-higher media, any site).
+    pub hosts: Vec<String>,
+    /// Whether the secretariat confirms the outlet's level (choose the source
+    /// with `source_id`).
+    pub needs_confirmation: bool,
+}

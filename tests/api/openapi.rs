@@ -109,3 +109,53 @@ fn no_two_rust_types_publish_one_schema_name() {
         unpublished_refs.join("\n")
     );
 }
+
+/// A generated client reads every extension member the server sends as a
+/// typed property of `Problem` (no `Record<string, never>`), and the server
+/// sends no member the spec does not name.
+#[test]
+fn the_problem_schema_names_every_extension_member() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&association::api::openapi::document_json().unwrap()).unwrap();
+    let problem = &doc["components"]["schemas"]["Problem"];
+    assert_eq!(problem["type"], "object", "{problem}");
+    assert_eq!(problem["additionalProperties"], true);
+    assert!(problem.get("allOf").is_none(), "{problem}");
+    let properties: std::collections::BTreeSet<&str> = problem["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let fixed = [
+        "type",
+        "title",
+        "status",
+        "detail",
+        "code",
+        "instance",
+        "request_id",
+        "errors",
+    ];
+    let expected: std::collections::BTreeSet<&str> = fixed
+        .iter()
+        .chain(association::platform::error::EXTENSION_MEMBERS)
+        .copied()
+        .collect();
+    assert_eq!(properties, expected);
+    let required: Vec<&str> = problem["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["type", "title", "status", "detail", "code"]);
+    assert_eq!(
+        problem["properties"]["existing_article_id"]["type"],
+        "integer"
+    );
+    assert_eq!(
+        problem["properties"]["rows"]["items"]["$ref"],
+        "#/components/schemas/RowReport"
+    );
+}
