@@ -2,8 +2,13 @@
 //!
 //! Refresh the committed copy with `cargo run -- export-openapi`.
 
+use utoipa::openapi::extensions::Extensions;
+use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::schema::{AdditionalProperties, Schema};
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi as _};
@@ -23,9 +28,21 @@ pub const BEARER: &str = "bearer_auth";
     ),
     components(schemas(ProblemSchema, FieldError, ErrorCode, DecidedBy)),
     modifiers(&Conventions),
+    servers((url = "/", description = "The server this document is served from")),
     tags(
-        (name = "operations", description = "Health, readiness, metrics and the spec itself"),
+        (name = "auth", description = "WeChat login, token refresh and logout"),
+        (name = "me", description = "The caller's own profile, phone and invitations"),
+        (name = "invitations", description = "Invitation codes that grant a role (secretariat)"),
+        (name = "members", description = "Members and their roles (secretariat)"),
+        (name = "organisation", description = "Districts (片区) and member schools"),
+        (name = "sources", description = "The sites and media whose articles earn points, per year and column"),
+        (name = "articles", description = "Correspondents' article links: submission, verification, review, duplicates"),
+        (name = "honours", description = "The honours round: standings, caps, notice, objections, eligibility, proposal, council approval"),
+        (name = "campaigns", description = "Nomination campaigns (e.g. 最美后勤人): deadlines, quotas, late grants, forwarding"),
+        (name = "nominations", description = "District leads' nominations: the form, attachments, submission, review"),
+        (name = "audit", description = "The append-only audit log (secretariat)"),
         (name = "meta", description = "Facts about the server the app needs (its clock)"),
+        (name = "operations", description = "Health, readiness, metrics and the spec itself"),
     )
 )]
 pub struct ApiDoc;
@@ -188,6 +205,150 @@ fn complete_errors(openapi: &mut OpenApi) {
     }
 }
 
+fn header(kind: Type, description: &str, required: bool) -> RefOr<Header> {
+    let mut h = HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(kind)))
+        .description(Some(description))
+        .build();
+    if required {
+        // `Header` has no `required` field in utoipa; the member is spelled
+        // out (OpenAPI 3.1 §4.8.21.1: headers follow the parameter object).
+        let mut extensions = Extensions::default();
+        extensions.insert("required".to_owned(), serde_json::Value::Bool(true));
+        h.extensions = Some(extensions);
+    }
+    RefOr::T(h)
+}
+
+/// Whether `media_type` is a file (not JSON, not text).
+fn is_binary(media_type: &str) -> bool {
+    media_type.starts_with("application/vnd.")
+        || media_type.starts_with("image/")
+        || matches!(
+            media_type,
+            "application/zip" | "application/pdf" | "application/octet-stream"
+        )
+}
+
+/// Public operations say so (`security: []`); the headers the server sends
+/// are declared on each response: `X-Request-Id` on every one,
+/// `Retry-After` and `RateLimit-*` on 429, `Idempotent-Replayed` on the
+/// answers of operations taking an `Idempotency-Key`, and
+/// `Content-Disposition` on downloads, whose bodies are `format: binary`.
+fn complete_headers(openapi: &mut OpenApi) {
+    for item in openapi.paths.paths.values_mut() {
+        if let Some(op) = item.patch.as_mut() {
+            let note = "From `wx.request`, which cannot send PATCH: send `POST` with the \
+                        header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; \
+                        any other override answers 400 `INVALID_PARAMETER`).";
+            op.description = Some(match op.description.take() {
+                Some(d) if !d.is_empty() => format!("{d}\n\n{note}"),
+                _ => note.to_owned(),
+            });
+        }
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            op.security.get_or_insert_with(Vec::new);
+            let idempotent = op.parameters.iter().flatten().any(|p| {
+                matches!(p, RefOr::T(p)
+                    if p.name == "Idempotency-Key" && p.parameter_in == ParameterIn::Header)
+            });
+            for (status, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(r) = response else { continue };
+                let headers = &mut r.headers;
+                headers.entry("X-Request-Id".to_owned()).or_insert_with(|| {
+                    header(
+                        Type::String,
+                        "The request's id: the caller's own `X-Request-Id` when it is 1–128 \
+                         characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it \
+                         as `request_id`; the logs carry it",
+                        true,
+                    )
+                });
+                if status == "429" {
+                    let rate = [
+                        (
+                            "Retry-After",
+                            Type::Integer,
+                            "Seconds until a retry may succeed",
+                        ),
+                        (
+                            "RateLimit-Limit",
+                            Type::Integer,
+                            "Requests allowed in the window",
+                        ),
+                        (
+                            "RateLimit-Remaining",
+                            Type::Integer,
+                            "Requests left in the window (0)",
+                        ),
+                        (
+                            "RateLimit-Reset",
+                            Type::Integer,
+                            "Seconds until the window resets",
+                        ),
+                        (
+                            "RateLimit-Policy",
+                            Type::String,
+                            "The limit and its window, e.g. `10;w=60`",
+                        ),
+                    ];
+                    for (name, kind, description) in rate {
+                        headers.insert(name.to_owned(), header(kind, description, true));
+                    }
+                }
+                if idempotent && status.starts_with('2') {
+                    headers
+                        .entry("Idempotent-Replayed".to_owned())
+                        .or_insert_with(|| {
+                            header(
+                                Type::Boolean,
+                                "`true` when this is the stored first answer to the request's \
+                             `Idempotency-Key` (the effect happened once, earlier)",
+                                false,
+                            )
+                        });
+                }
+                let mut binary = false;
+                for (media_type, content) in r.content.iter_mut() {
+                    if let RefOr::T(c) = content
+                        && is_binary(media_type)
+                    {
+                        binary = true;
+                        c.schema = Some(RefOr::T(Schema::Object(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                                .content_media_type(media_type.as_str())
+                                .build(),
+                        )));
+                    }
+                }
+                if binary {
+                    headers
+                        .entry("Content-Disposition".to_owned())
+                        .or_insert_with(|| {
+                            header(
+                                Type::String,
+                                "`attachment`, with the file name to save it under (`filename*`, \
+                             UTF-8) and a plain ASCII `filename` for older clients",
+                                true,
+                            )
+                        });
+                }
+            }
+        }
+    }
+}
+
 /// The whole document: the routes' paths merged into [`ApiDoc`].
 pub fn document() -> OpenApi {
     use utoipa_actix_web::AppExt;
@@ -197,6 +358,7 @@ pub fn document() -> OpenApi {
         .configure(crate::api::configure)
         .split_for_parts();
     complete_errors(&mut api);
+    complete_headers(&mut api);
     api
 }
 
@@ -235,6 +397,17 @@ impl RouteTable {
             routes.push((segments, methods));
         }
         Self(routes)
+    }
+
+    /// The methods of the route spelled exactly `path` (no parameter), if any:
+    /// `PATCH /schools/import` matches `PATCH /schools/{id}` in the router,
+    /// but is a call of another method on the import.
+    pub fn literal(&self, path: &str) -> Option<&[&'static str]> {
+        let parts: Vec<&str> = path.split('/').collect();
+        self.0.iter().find_map(|(segments, methods)| {
+            (segments.len() == parts.len() && segments.iter().zip(&parts).all(|(s, p)| s == p))
+                .then_some(methods.as_slice())
+        })
     }
 
     /// The methods allowed on `path`, if it is a known path.
