@@ -907,7 +907,7 @@ export interface paths {
          *     `STALE_DECISION` (412 `PRECONDITION_FAILED` when the change since was the
          *     district's, not a review).
          */
-        post: operations["review"];
+        post: operations["review_nomination"];
         delete?: never;
         options?: never;
         head?: never;
@@ -930,7 +930,7 @@ export interface paths {
          *     (409 `PREVIOUSLY_HONOURED`); within the district's quota (409
          *     `QUOTA_EXCEEDED`). `Idempotency-Key` honoured.
          */
-        post: operations["submit"];
+        post: operations["submit_nomination"];
         delete?: never;
         options?: never;
         head?: never;
@@ -950,7 +950,7 @@ export interface paths {
          * Withdraw a submitted nomination back to draft (the lead of its district),
          *     before the deadline; its quota slot is freed.
          */
-        post: operations["withdraw"];
+        post: operations["withdraw_nomination"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1303,26 +1303,6 @@ export interface components {
              */
             size: number;
         };
-        AuditEntry: {
-            /** @description e.g. `school.update`, `member.roles`. */
-            action: string;
-            /**
-             * Format: int64
-             * @description The member who acted; absent for the command line.
-             */
-            actor_id?: number | null;
-            /** @description The role they acted in (`secretariat`, `council`, `member`, `command-line`). */
-            actor_role?: string | null;
-            after?: Record<string, never> | null;
-            before?: Record<string, never> | null;
-            /** Format: date-time */
-            created_at: string;
-            entity_id: string;
-            entity_type: string;
-            /** Format: int64 */
-            id: number;
-            reason?: string | null;
-        };
         AuthorView: {
             /**
              * Format: int64
@@ -1544,11 +1524,6 @@ export interface components {
             /** @description JSON Pointer (RFC 6901) to the field in the request body, e.g. `/phone`. */
             pointer: string;
         };
-        /**
-         * Format: binary
-         * @description The file's bytes
-         */
-        FileBody: string;
         ForwardInput: {
             /**
              * @description Shortlisted nominations of this campaign to forward (with those
@@ -2064,8 +2039,14 @@ export interface components {
                 actor_id?: number | null;
                 /** @description The role they acted in (`secretariat`, `council`, `member`, `command-line`). */
                 actor_role?: string | null;
-                after?: Record<string, never> | null;
-                before?: Record<string, never> | null;
+                /** @description The entity's fields after the change. */
+                after?: {
+                    [key: string]: unknown;
+                } | null;
+                /** @description The entity's fields before the change (absent or null for a creation). */
+                before?: {
+                    [key: string]: unknown;
+                } | null;
                 /** Format: date-time */
                 created_at: string;
                 entity_id: string;
@@ -9113,7 +9094,7 @@ export interface operations {
             };
         };
     };
-    review: {
+    review_nomination: {
         parameters: {
             query?: never;
             header?: {
@@ -9270,7 +9251,7 @@ export interface operations {
             };
         };
     };
-    submit: {
+    submit_nomination: {
         parameters: {
             query?: never;
             header?: {
@@ -9390,7 +9371,7 @@ export interface operations {
             };
         };
     };
-    withdraw: {
+    withdraw_nomination: {
         parameters: {
             query?: never;
             header?: never;
@@ -10542,7 +10523,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */

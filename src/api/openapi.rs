@@ -4,6 +4,7 @@
 
 use utoipa::openapi::extensions::Extensions;
 use utoipa::openapi::header::{Header, HeaderBuilder};
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::schema::{
@@ -349,6 +350,256 @@ fn complete_headers(openapi: &mut OpenApi) {
     }
 }
 
+/// OpenAPI links from each create to the operations on what it created, so
+/// a client (and schemathesis's stateful phase) can chain the calls:
+/// (operation, status, link name, target operation, target parameters as
+/// runtime expressions).
+const LINKS: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[
+    (
+        "create_district",
+        "201",
+        "update",
+        "update_district",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_school",
+        "201",
+        "update",
+        "update_school",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_source",
+        "201",
+        "update",
+        "update_source",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_invitation",
+        "201",
+        "revoke",
+        "revoke_invitation",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "submit_article",
+        "201",
+        "read",
+        "get_article",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "submit_article",
+        "201",
+        "review",
+        "review_article",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "submit_article",
+        "201",
+        "withdraw",
+        "withdraw_article",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_campaign",
+        "201",
+        "read",
+        "get_campaign",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_campaign",
+        "201",
+        "update",
+        "update_campaign",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_campaign",
+        "201",
+        "nominate",
+        "create_nomination",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_campaign",
+        "201",
+        "nominations",
+        "list_nominations",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_campaign",
+        "201",
+        "late_grant",
+        "create_late_grant",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_campaign",
+        "201",
+        "export",
+        "export_zip",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_nomination",
+        "201",
+        "read",
+        "get_nomination",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_nomination",
+        "201",
+        "update",
+        "patch_nomination",
+        &[
+            ("id", "$response.body#/id"),
+            ("If-Match", "$response.header.ETag"),
+        ],
+    ),
+    (
+        "create_nomination",
+        "201",
+        "upload",
+        "upload_attachment",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_nomination",
+        "201",
+        "submit",
+        "submit_nomination",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_nomination",
+        "201",
+        "form",
+        "form_docx",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "upload_attachment",
+        "201",
+        "read",
+        "get_attachment",
+        &[
+            ("id", "$request.path.id"),
+            ("attachment_id", "$response.body#/id"),
+        ],
+    ),
+    (
+        "upload_attachment",
+        "201",
+        "delete",
+        "delete_attachment",
+        &[
+            ("id", "$request.path.id"),
+            ("attachment_id", "$response.body#/id"),
+        ],
+    ),
+    (
+        "file_objection",
+        "201",
+        "resolve",
+        "resolve_objection",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "publish_notice",
+        "201",
+        "read",
+        "get_notice",
+        &[("year", "$request.path.year")],
+    ),
+    (
+        "build_proposal",
+        "201",
+        "read",
+        "get_proposal",
+        &[("year", "$request.path.year")],
+    ),
+    (
+        "build_proposal",
+        "201",
+        "update",
+        "patch_proposal",
+        &[("year", "$request.path.year")],
+    ),
+    (
+        "build_proposal",
+        "201",
+        "submit",
+        "submit_proposal",
+        &[("year", "$request.path.year")],
+    ),
+];
+
+fn add_links(openapi: &mut OpenApi) {
+    for item in openapi.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let Some(id) = op.operation_id.clone() else {
+                continue;
+            };
+            for (source, status, name, target, parameters) in LINKS {
+                if *source != id {
+                    continue;
+                }
+                let Some(RefOr::T(response)) = op.responses.responses.get_mut(*status) else {
+                    continue;
+                };
+                let mut link = LinkBuilder::new().operation_id(*target);
+                for (parameter, expression) in *parameters {
+                    link = link.parameter(*parameter, *expression);
+                }
+                response
+                    .links
+                    .insert((*name).to_owned(), RefOr::T(link.build()));
+            }
+        }
+    }
+}
+
+/// Schemas nothing refers to any more (e.g. `FileBody` once downloads are
+/// `format: binary`, a type utoipa inlined into its page) leave the document.
+fn drop_unused_schemas(openapi: &mut OpenApi) {
+    loop {
+        let Ok(json) = serde_json::to_string(&*openapi) else {
+            return;
+        };
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let unused: Vec<String> = components
+            .schemas
+            .keys()
+            .filter(|name| !json.contains(&format!("\"#/components/schemas/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            components.schemas.remove(&name);
+        }
+    }
+}
+
 /// The whole document: the routes' paths merged into [`ApiDoc`].
 pub fn document() -> OpenApi {
     use utoipa_actix_web::AppExt;
@@ -359,6 +610,8 @@ pub fn document() -> OpenApi {
         .split_for_parts();
     complete_errors(&mut api);
     complete_headers(&mut api);
+    add_links(&mut api);
+    drop_unused_schemas(&mut api);
     api
 }
 

@@ -97,6 +97,7 @@ pub async fn patch_nomination(
 /// (409 `PREVIOUSLY_HONOURED`); within the district's quota (409
 /// `QUOTA_EXCEEDED`). `Idempotency-Key` honoured.
 #[utoipa::path(
+    operation_id = "submit_nomination",
     tag = "nominations",
     security(("bearer_auth" = [])),
     params(
@@ -140,6 +141,7 @@ pub async fn submit(
 /// Withdraw a submitted nomination back to draft (the lead of its district),
 /// before the deadline; its quota slot is freed.
 #[utoipa::path(
+    operation_id = "withdraw_nomination",
     tag = "nominations",
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "Nomination id")),
@@ -311,6 +313,7 @@ pub async fn form_docx(
 /// `STALE_DECISION` (412 `PRECONDITION_FAILED` when the change since was the
 /// district's, not a review).
 #[utoipa::path(
+    operation_id = "review_nomination",
     tag = "nominations",
     security(("bearer_auth" = [])),
     params(
