@@ -354,7 +354,16 @@ fn complete_headers(openapi: &mut OpenApi) {
 /// a client (and schemathesis's stateful phase) can chain the calls:
 /// (operation, status, link name, target operation, target parameters as
 /// runtime expressions).
-const LINKS: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[
+/// (operation id, status, link name, target operation id, target parameters).
+type LinkRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+const LINKS: &[LinkRow] = &[
     (
         "create_district",
         "201",
