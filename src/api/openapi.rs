@@ -125,6 +125,15 @@ fn complete_errors(openapi: &mut OpenApi) {
                     "422",
                     "Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`)",
                 );
+                let refers = "`NOT_FOUND`: something the body refers to does not exist \
+                              (`errors[].pointer` names the field)";
+                match op.responses.responses.get_mut("404") {
+                    Some(RefOr::T(r)) if !r.description.contains("refers to") => {
+                        r.description = format!("{}; or {refers}", r.description);
+                    }
+                    Some(_) => {}
+                    None => add_default(op, "404", refers),
+                }
             }
             if has_path_params || has_query {
                 add_default(
