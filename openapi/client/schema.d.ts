@@ -1599,7 +1599,10 @@ export interface components {
          * @enum {string}
          */
         ImportRowStatus: "ok" | "error" | "created" | "updated" | "unchanged";
-        /** @description The schools CSV as a form upload. */
+        /**
+         * @description The schools CSV as a form upload (other parts are ignored; the spec
+         *     declares none so that a generated form sends only the file).
+         */
         ImportUpload: {
             /**
              * Format: binary
@@ -2954,7 +2957,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Makes retries safe: the same key answers the first result (1–255 visible ASCII characters, e.g. a UUID) */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3002,6 +3005,17 @@ export interface operations {
             };
             /** @description `FORBIDDEN`: not a correspondent of the school */
             403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
                     "X-Request-Id": string;
@@ -3355,7 +3369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -3496,7 +3510,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -3697,6 +3711,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -3802,6 +3827,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -3898,6 +3934,17 @@ export interface operations {
             };
             /** @description `INVALID_LOGIN_CODE` or `LOGIN_CODE_USED`: call `wx.login()` again */
             401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
                     "X-Request-Id": string;
@@ -4106,6 +4153,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -4296,7 +4354,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -4532,7 +4590,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -4673,7 +4731,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -4850,7 +4908,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Retry-safe key (a UUID) */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Campaign id */
@@ -4912,7 +4970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -5095,7 +5153,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description To change a recorded checklist: its ETag */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 /** @description Credit year */
@@ -5157,7 +5215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND`: no such school */
+            /** @description `NOT_FOUND`: no such school; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -5422,7 +5480,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description To change a recorded confirmation: its ETag */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 /** @description Credit year */
@@ -5475,6 +5533,17 @@ export interface operations {
             };
             /** @description `FORBIDDEN` */
             403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
                     "X-Request-Id": string;
@@ -5703,6 +5772,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -5900,7 +5980,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOTICE_NOT_PUBLISHED` */
+            /** @description `NOTICE_NOT_PUBLISHED`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -6100,7 +6180,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The proposal's ETag as you read it (required to rebuild a proposal changed by hand) */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 /** @description Credit year */
@@ -6220,7 +6300,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The proposal's ETag as you read it */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 /** @description Credit year */
@@ -6280,7 +6360,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND`: no proposal yet */
+            /** @description `NOT_FOUND`: no proposal yet; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -6366,7 +6446,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The proposal's ETag as you read it */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 /** @description Credit year */
@@ -6475,7 +6555,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The proposal's ETag as you read it */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 /** @description Credit year */
@@ -6535,7 +6615,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND`: no proposal yet */
+            /** @description `NOT_FOUND`: no proposal yet; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -6621,7 +6701,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The proposal's ETag as you read it */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 /** @description Credit year */
@@ -6776,6 +6856,17 @@ export interface operations {
             };
             /** @description `FORBIDDEN` */
             403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
                     "X-Request-Id": string;
@@ -7136,6 +7227,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `CONFLICT`: the name is taken */
             409: {
                 headers: {
@@ -7266,7 +7368,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -7481,6 +7583,17 @@ export interface operations {
             };
             /** @description `FORBIDDEN` */
             403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
                     "X-Request-Id": string;
@@ -7743,6 +7856,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -7848,7 +7972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `INVITATION_NOT_FOUND` */
+            /** @description `INVITATION_NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -7998,6 +8122,17 @@ export interface operations {
             };
             /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
                     "X-Request-Id": string;
@@ -8309,7 +8444,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -8550,7 +8685,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -8713,7 +8848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -9099,7 +9234,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional: the ETag of the nomination as you read it */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 /** @description Nomination id */
@@ -9159,7 +9294,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -9256,7 +9391,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Retry-safe key (a UUID) */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Nomination id */
@@ -9537,7 +9672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -9741,6 +9876,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `CONFLICT`: the name is taken */
             409: {
                 headers: {
@@ -9875,6 +10021,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `PAYLOAD_TOO_LARGE` (over 2 MB) */
             413: {
                 headers: {
@@ -9994,7 +10151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -10229,6 +10386,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `CONFLICT` (the name is taken) or `SOURCE_HOST_TAKEN` (a host belongs to another source) */
             409: {
                 headers: {
@@ -10359,7 +10527,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND` */
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */

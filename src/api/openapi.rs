@@ -230,6 +230,33 @@ fn header(kind: Type, description: &str, required: bool) -> RefOr<Header> {
     RefOr::T(h)
 }
 
+/// The header parameters the server checks, with its rules: `Idempotency-Key`
+/// is 1–255 visible ASCII characters (`platform::extract::IdempotencyKey`),
+/// `If-Match` an ETag — visible ASCII, not blank (`platform::extract::IfMatch`).
+fn constrain_header_parameters(op: &mut Operation) {
+    for parameter in op.parameters.iter_mut().flatten() {
+        let RefOr::T(parameter) = parameter else {
+            continue;
+        };
+        if parameter.parameter_in != ParameterIn::Header {
+            continue;
+        }
+        let (pattern, max_length) = match parameter.name.as_str() {
+            "Idempotency-Key" => ("^[\\x21-\\x7E]{1,255}$", Some(255)),
+            "If-Match" => ("^[\\t\\x20-\\x7E]*[\\x21-\\x7E][\\t\\x20-\\x7E]*$", None),
+            _ => continue,
+        };
+        parameter.schema = Some(RefOr::T(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(max_length)
+                .pattern(Some(pattern))
+                .build(),
+        )));
+    }
+}
+
 /// Whether `media_type` is a file (not JSON, not text).
 fn is_binary(media_type: &str) -> bool {
     media_type.starts_with("application/vnd.")
@@ -267,6 +294,7 @@ fn complete_headers(openapi: &mut OpenApi) {
         .flatten()
         {
             op.security.get_or_insert_with(Vec::new);
+            constrain_header_parameters(op);
             let idempotent = op.parameters.iter().flatten().any(|p| {
                 matches!(p, RefOr::T(p)
                     if p.name == "Idempotency-Key" && p.parameter_in == ParameterIn::Header)

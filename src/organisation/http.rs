@@ -114,8 +114,10 @@ pub async fn update_school(
 
 const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
 
-/// The schools CSV as a form upload.
-#[derive(ToSchema)]
+/// The schools CSV as a form upload (other parts are ignored; the spec
+/// declares none so that a generated form sends only the file).
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ImportUpload {
     /// The CSV file (UTF-8 with or without BOM, or GB18030), at most 2 MB.

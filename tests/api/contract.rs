@@ -198,3 +198,51 @@ async fn every_answer_carries_its_request_id() {
         assert!(res.headers().contains_key("x-request-id"), "{path}");
     }
 }
+
+/// The role decides the scope a grant needs (a rule no schema states; the
+/// schemathesis config names this test): a correspondent needs a school, a
+/// district lead a district, the council neither — refused with a pointer,
+/// and the member's roles stay as they were.
+#[tokio::test]
+async fn a_roles_scope_follows_the_role() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let (district_id, school_id) = app.district_and_school(&admin).await;
+    let who = app.login("范围测试").await;
+    let path = format!("/api/v1/members/{}/roles", who.member_id);
+    let before: Value = app
+        .get_as(&format!("/api/v1/members/{}", who.member_id), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    for (roles, pointer) in [
+        (json!([{ "role": "correspondent" }]), "/roles/0/school_id"),
+        (json!([{ "role": "district_lead" }]), "/roles/0/district_id"),
+        (
+            json!([{ "role": "council" }, { "role": "council", "school_id": school_id }]),
+            "/roles/1/school_id",
+        ),
+        (
+            json!([{ "role": "secretariat", "district_id": district_id }]),
+            "/roles/0/school_id",
+        ),
+    ] {
+        let res = app
+            .put_as(&path, &admin, &json!({ "roles": roles, "reason": "测试" }))
+            .await;
+        let problem = assert_problem(res, 422, "VALIDATION_FAILED").await;
+        assert_eq!(
+            problem["errors"][0]["pointer"], pointer,
+            "{roles}: {problem}"
+        );
+        assert_eq!(problem["errors"][0]["code"], "role_scope", "{problem}");
+    }
+    let member: Value = app
+        .get_as(&format!("/api/v1/members/{}", who.member_id), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(member["roles"], before["roles"], "nothing changed");
+}
