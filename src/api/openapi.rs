@@ -2,6 +2,7 @@
 //!
 //! Refresh the committed copy with `cargo run -- export-openapi`.
 
+use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::extensions::Extensions;
 use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::link::LinkBuilder;
@@ -646,6 +647,98 @@ fn drop_unused_schemas(openapi: &mut OpenApi) {
     }
 }
 
+/// The codes a response's description names (in backticks) that answer
+/// with its status.
+fn codes_named(description: &str, status: &str) -> Vec<ErrorCode> {
+    let mut codes = Vec::new();
+    for token in description.split('`').skip(1).step_by(2) {
+        if let Some(code) = ErrorCode::ALL.iter().find(|c| c.as_str() == token)
+            && code.status().as_str() == status
+            && !codes.contains(code)
+        {
+            codes.push(*code);
+        }
+    }
+    codes
+}
+
+/// An example problem of `code` on `path`, as the server would answer it.
+fn example_problem(code: ErrorCode, path: &str) -> serde_json::Value {
+    let mut problem = serde_json::json!({
+        "type": code.type_uri(),
+        "title": code.title(),
+        "status": code.status().as_u16(),
+        "detail": code.default_detail(),
+        "code": code.as_str(),
+        "instance": path,
+        "request_id": "0193a1b2-7c4d-7e5f-8a6b-9c0d1e2f3a4b",
+    });
+    let extra = match code {
+        ErrorCode::ValidationFailed => serde_json::json!({"errors": [{
+            "pointer": "/name", "field": "name", "code": "length", "message": "名称须为 1–32 个字。"
+        }]}),
+        ErrorCode::DuplicateArticle => serde_json::json!({
+            "detail": "这篇文章已经提交过（稿件编号 1），请勿重复提交。",
+            "existing_article_id": 1
+        }),
+        ErrorCode::DeadlinePassed => serde_json::json!({
+            "detail": "推荐截止时间为2026年11月3日 24:00（北京时间），已截止。",
+            "deadline": "2026-11-04T00:00:00+08:00"
+        }),
+        ErrorCode::StaleDecision => serde_json::json!({
+            "detail": "秘书处已于2026年12月1日 10:00审核为“批准”，您看到的内容已过期，本次操作未生效。请刷新后查看；如确需改变该决定，请说明理由后再改。",
+            "decided_by": {"id": 1, "display_name": "秘书处"},
+            "decision": "approve",
+            "decided_at": "2026-12-01T10:00:00+08:00",
+            "current_status": "approved",
+            "reason": null
+        }),
+        _ => serde_json::json!({}),
+    };
+    if let (Some(p), serde_json::Value::Object(extra)) = (problem.as_object_mut(), extra) {
+        p.extend(extra);
+    }
+    problem
+}
+
+/// Each error response carries an example problem for every code its
+/// description names (the codes the operation can answer with that status).
+fn add_problem_examples(openapi: &mut OpenApi) {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for (status, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(r) = response else { continue };
+                let codes = codes_named(&r.description, status);
+                let Some(RefOr::T(content)) =
+                    r.content.get_mut(crate::platform::error::PROBLEM_JSON)
+                else {
+                    continue;
+                };
+                for code in codes {
+                    content.examples.insert(
+                        code.as_str().to_owned(),
+                        RefOr::T(
+                            ExampleBuilder::new()
+                                .summary(code.title())
+                                .value(Some(example_problem(code, path)))
+                                .build(),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The whole document: the routes' paths merged into [`ApiDoc`].
 pub fn document() -> OpenApi {
     use utoipa_actix_web::AppExt;
@@ -657,6 +750,7 @@ pub fn document() -> OpenApi {
     complete_errors(&mut api);
     complete_headers(&mut api);
     add_links(&mut api);
+    add_problem_examples(&mut api);
     drop_unused_schemas(&mut api);
     api
 }

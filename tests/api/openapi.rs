@@ -200,3 +200,33 @@ fn every_link_targets_an_operation_and_its_parameters() {
     }
     assert!(links >= 20, "{links} links");
 }
+
+/// Each error response names the codes it can answer (in its description)
+/// and shows an example problem of each, of that status.
+#[test]
+fn every_error_response_names_its_codes_with_an_example_of_each() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&association::api::openapi::document_json().unwrap()).unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                if !(status.starts_with('4') || status.starts_with('5')) {
+                    continue;
+                }
+                let examples = response["content"]["application/problem+json"]["examples"]
+                    .as_object()
+                    .unwrap_or_else(|| panic!("{method} {path} {status}: no example"));
+                assert!(!examples.is_empty(), "{method} {path} {status}");
+                for (code, example) in examples {
+                    assert_eq!(example["value"]["code"], code.as_str());
+                    assert_eq!(example["value"]["status"].to_string(), *status);
+                    let description = response["description"].as_str().unwrap();
+                    assert!(description.contains(&format!("`{code}`")), "{description}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 300, "{checked}");
+}
