@@ -622,6 +622,48 @@ fn add_links(openapi: &mut OpenApi) {
     }
 }
 
+/// Characters Rust's `char::is_whitespace` counts: a reason the server trims
+/// to nothing is no reason.
+const NOT_ALL_WHITESPACE: &str =
+    "[^\\t\\n\\x0B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+
+/// Rules between two fields of a body, as JSON Schema `if`/`then`: (schema,
+/// field, the values that make `required` mandatory, the required field).
+const REQUIRED_WHEN: &[(&str, &str, &[&str], &str)] = &[
+    // 退回或认定为转载时须说明原因 (articles::review).
+    ("ReviewInput", "decision", &["reject", "repost"], "reason"),
+    // 不入围或取消资格须填写原因 (nominations::review).
+    (
+        "NominationReviewInput",
+        "decision",
+        &["reject", "disqualify"],
+        "reason",
+    ),
+];
+
+fn add_conditional_requirements(openapi: &mut OpenApi) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    for (schema, field, values, required) in REQUIRED_WHEN {
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*schema) else {
+            continue;
+        };
+        let extensions = object.extensions.get_or_insert_with(Extensions::default);
+        extensions.insert(
+            "if".to_owned(),
+            serde_json::json!({"properties": {*field: {"enum": values}}, "required": [field]}),
+        );
+        extensions.insert(
+            "then".to_owned(),
+            serde_json::json!({
+                "properties": {*required: {"type": "string", "pattern": NOT_ALL_WHITESPACE}},
+                "required": [required]
+            }),
+        );
+    }
+}
+
 /// Schemas nothing refers to any more (e.g. `FileBody` once downloads are
 /// `format: binary`, a type utoipa inlined into its page) leave the document.
 fn drop_unused_schemas(openapi: &mut OpenApi) {
@@ -751,6 +793,7 @@ pub fn document() -> OpenApi {
     complete_headers(&mut api);
     add_links(&mut api);
     add_problem_examples(&mut api);
+    add_conditional_requirements(&mut api);
     drop_unused_schemas(&mut api);
     api
 }
