@@ -51,6 +51,7 @@ pub struct StandingsQuery {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"ranking_key": "total"}))]
 pub struct YearSettings {
     /// What the standings of the year are ranked by.
     pub ranking_key: RankingKey,
