@@ -132,21 +132,33 @@ pub struct ArticleInput {
     /// characters). The pattern says only the scheme; the rest must parse as
     /// a URL with a host and no credentials (422 `format` otherwise).
     #[validate(length(min = 1, max = 2048, message = "链接须为 1–2048 个字符。"))]
-    #[schema(min_length = 1, max_length = 2048, pattern = r"^[\u0000-\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[Hh][Tt][Tt][Pp][Ss]?:")]
+    #[schema(
+        min_length = 1,
+        max_length = 2048,
+        pattern = r"^[\u0000-\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[Hh][Tt][Tt][Pp][Ss]?:"
+    )]
     pub url: String,
     /// The title as published (the server fills it in from the page where it can).
     #[validate(
         length(min = 1, max = 200, message = "标题须为 1–200 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub title: Option<String>,
     /// The column (栏目), e.g. 学校后勤动态.
     #[validate(
         length(min = 1, max = 64, message = "栏目须为 1–64 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
-    #[schema(min_length = 1, max_length = 64, pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub column: Option<String>,
     /// The publication date on the site (China time): from the year 2000,
     /// not after today.
@@ -159,7 +171,11 @@ pub struct ArticleInput {
         length(min = 1, max = 32, message = "作者姓名须为 1–32 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
-    #[schema(min_length = 1, max_length = 32, pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub first_author_name: Option<String>,
     /// The submitter declares the article original (reposts from other media earn nothing). Must be `true`.
     #[schema(schema_with = must_be_true)]
@@ -229,14 +245,22 @@ pub struct ReviewInput {
         length(min = 1, max = 64, message = "栏目须为 1–64 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
-    #[schema(min_length = 1, max_length = 64, pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub column: Option<String>,
     /// Corrects the title.
     #[validate(
         length(min = 1, max = 200, message = "标题须为 1–200 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub title: Option<String>,
     /// Changes an earlier decision deliberately (改判): the status the article
     /// has as you saw it — `approved`, `rejected` or `repost`. Requires a
@@ -410,7 +434,11 @@ pub struct SourceInput {
         length(min = 1, max = 64, message = "来源名称须为 1–64 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
-    #[schema(min_length = 1, max_length = 64, pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub name: String,
     pub kind: SourceKind,
     /// Host names (`www.schqxh.org.cn`, optionally `host:port`), at most 20;
@@ -419,7 +447,12 @@ pub struct SourceInput {
     /// a host (422 `format` otherwise). Duplicates are merged.
     #[validate(length(max = 20, message = "网站地址最多 20 个。"))]
     #[serde(default)]
-    #[schema(max_items = 20, min_length = 1, max_length = 255, pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/@?#\\]+[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$")]
+    #[schema(
+        max_items = 20,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/@?#\\]+[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub hosts: Vec<String>,
     /// Counted columns; empty (the default) = every column counts.
     /// Duplicates are merged.
@@ -428,7 +461,12 @@ pub struct SourceInput {
         custom(function = "columns_rules")
     )]
     #[serde(default)]
-    #[schema(max_items = 50, min_length = 1, max_length = 64, pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        max_items = 50,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub columns: Vec<String>,
     /// Years in which the source counts; empty (the default) = every year.
     /// Duplicates are merged.
@@ -456,19 +494,33 @@ pub struct SourcePatch {
         length(min = 1, max = 64, message = "来源名称须为 1–64 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
-    #[schema(min_length = 1, max_length = 64, pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub name: Option<String>,
     pub kind: Option<SourceKind>,
     /// As in `SourceInput`; replaces the list.
     #[validate(length(max = 20, message = "网站地址最多 20 个。"))]
-    #[schema(max_items = 20, min_length = 1, max_length = 255, pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/@?#\\]+[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$")]
+    #[schema(
+        max_items = 20,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/@?#\\]+[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub hosts: Option<Vec<String>>,
     /// As in `SourceInput`; replaces the list.
     #[validate(
         length(max = 50, message = "栏目最多 50 个。"),
         custom(function = "columns_rules")
     )]
-    #[schema(max_items = 50, min_length = 1, max_length = 64, pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        max_items = 50,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub columns: Option<Vec<String>>,
     /// As in `SourceInput`; replaces the list.
     #[validate(

@@ -335,7 +335,11 @@ pub struct ObjectionInput {
         length(min = 5, max = 1000, message = "异议内容须为 5–1000 个字。"),
         custom(function = "crate::platform::text::paragraph")
     )]
-    #[schema(min_length = 5, max_length = 1000, pattern = r"^[^\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        min_length = 5,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub text: String,
 }
 

@@ -31,28 +31,41 @@ pub struct UpdateMe {
         length(min = 1, max = 32, message = "昵称须为 1–32 个字。"),
         custom(function = "crate::platform::text::optional_line")
     )]
-    #[schema(min_length = 1, max_length = 32, pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub display_name: Option<String>,
     /// 真实姓名 (up to 32 characters).
     #[validate(
         length(max = 32, message = "姓名不能超过 32 个字。"),
         custom(function = "crate::platform::text::optional_line")
     )]
-    #[schema(max_length = 32, pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        max_length = 32,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub real_name: Option<String>,
     /// 部门 (up to 64 characters).
     #[validate(
         length(max = 64, message = "部门不能超过 64 个字。"),
         custom(function = "crate::platform::text::optional_line")
     )]
-    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub department: Option<String>,
     /// 职务/职称 (up to 32 characters).
     #[validate(
         length(max = 32, message = "职务不能超过 32 个字。"),
         custom(function = "crate::platform::text::optional_line")
     )]
-    #[schema(max_length = 32, pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        max_length = 32,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub position: Option<String>,
 }
 

@@ -86,7 +86,11 @@ pub struct CampaignInput {
         length(min = 2, max = 64, message = "标题须为 2–64 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
-    #[schema(min_length = 2, max_length = 64, pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        min_length = 2,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub title: String,
     #[validate(range(min = 2000, max = 2100, message = "年度须为 2000–2100。"))]
     #[schema(minimum = 2000, maximum = 2100)]
@@ -127,7 +131,11 @@ pub struct CampaignPatch {
         length(min = 2, max = 64, message = "标题须为 2–64 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
-    #[schema(min_length = 2, max_length = 64, pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$")]
+    #[schema(
+        min_length = 2,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub title: Option<String>,
     #[validate(range(min = 2000, max = 2100, message = "年度须为 2000–2100。"))]
     #[schema(minimum = 2000, maximum = 2100)]
@@ -179,7 +187,11 @@ pub struct LateGrantInput {
     /// Why (kept in the audit log and shown in the campaign): 1–500
     /// characters, not blank.
     #[validate(length(min = 1, max = 500, message = "请填写原因（不超过 500 个字）。"))]
-    #[schema(min_length = 1, max_length = 500, pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub reason: String,
 }
 

@@ -33,7 +33,8 @@ pub fn is_invisible_format(c: char) -> bool {
 /// ([`is_invisible_format`]). Spelled with `\uXXXX` ranges only, so ECMA-262,
 /// Python `re` and the Rust `regex` crate read it alike (a negated class
 /// also admits characters beyond the BMP, whichever the engine's unit).
-pub const OPTIONAL_LINE_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$";
+pub const OPTIONAL_LINE_PATTERN: &str =
+    r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$";
 
 /// What [`paragraph`] accepts: as [`OPTIONAL_LINE_PATTERN`], plus line
 /// feeds (U+000A).
@@ -48,7 +49,8 @@ pub const SINGLE_LINE_PATTERN: &str = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\
 /// What "not blank" means where a field takes any other text (e.g. a late
 /// grant's reason): at least one character that is not White_Space
 /// (`!s.trim().is_empty()`). A search, not anchored.
-pub const NOT_BLANK_PATTERN: &str = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+pub const NOT_BLANK_PATTERN: &str =
+    r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
 
 const INVISIBLE: &str = "不能包含不可见的格式字符（如文字方向控制符或零宽字符）。";
 

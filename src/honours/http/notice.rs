@@ -20,7 +20,7 @@ use crate::state::AppState;
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year")),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     request_body = NoticeInput,
     responses((status = 201, body = NoticeView), (status = 403, description = "`FORBIDDEN`"))
 )]
@@ -42,7 +42,7 @@ pub async fn publish_notice(
 /// The published notice of a year (public, no login): the frozen standings.
 #[utoipa::path(
     tag = "honours",
-    params(("year" = i32, Path, description = "Credit year"), NoticeQuery),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"), NoticeQuery),
     responses((status = 200, body = NoticeView), (status = 404, description = "`NOTICE_NOT_PUBLISHED`"))
 )]
 #[get("/credit-years/{year}/notice")]
@@ -63,7 +63,7 @@ pub async fn get_notice(
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year")),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     request_body = ObjectionInput,
     responses(
         (status = 201, body = ObjectionView),
@@ -98,7 +98,7 @@ pub async fn file_objection(
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year"), ObjectionQuery),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"), ObjectionQuery),
     responses((status = 200, body = Page<ObjectionView>))
 )]
 #[get("/credit-years/{year}/objections")]
