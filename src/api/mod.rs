@@ -6,85 +6,132 @@ pub mod fallback;
 pub mod meta;
 pub mod openapi;
 pub mod ops;
+pub mod problem;
 
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::Paths;
+use utoipa::openapi::schema::Schema;
+use utoipa_actix_web::OpenApiFactory;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// All routes: operations at the root, the API under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(ops::healthz)
-        .service(ops::readyz)
-        .service(ops::metrics)
-        .service(ops::openapi_json)
-        .service(utoipa_actix_web::scope("/api/v1").configure(api_v1));
+    root(cfg);
+    cfg.service(utoipa_actix_web::scope("/api/v1").configure(api_v1));
 }
 
-fn api_v1(cfg: &mut ServiceConfig) {
-    cfg.service(meta::server_info)
-        .service(crate::identity::http::auth::login)
-        .service(crate::identity::http::auth::refresh)
-        .service(crate::identity::http::auth::logout)
-        .service(crate::identity::http::me::get_me)
-        .service(crate::identity::http::me::patch_me)
-        .service(crate::identity::http::me::bind_phone)
-        .service(crate::identity::http::invitations::redeem)
-        .service(crate::organisation::http::list_districts)
-        .service(crate::organisation::http::create_district)
-        .service(crate::organisation::http::update_district)
-        .service(crate::organisation::http::list_schools)
-        .service(crate::organisation::http::create_school)
-        .service(crate::organisation::http::import_schools)
-        .service(crate::organisation::http::update_school)
-        .service(crate::identity::http::invitations::create_invitation)
-        .service(crate::identity::http::invitations::list_invitations)
-        .service(crate::identity::http::invitations::revoke_invitation)
-        .service(crate::identity::http::members::list_members)
-        .service(crate::identity::http::members::get_member)
-        .service(crate::identity::http::members::put_roles)
-        .service(crate::audit::http::list_audit)
-        .service(crate::honours::http::standings::get_standings)
-        .service(crate::honours::http::standings::standings_xlsx)
-        .service(crate::honours::http::standings::put_settings)
-        .service(crate::honours::http::notice::publish_notice)
-        .service(crate::honours::http::notice::get_notice)
-        .service(crate::honours::http::notice::file_objection)
-        .service(crate::honours::http::notice::list_objections)
-        .service(crate::honours::http::notice::resolve_objection)
-        .service(crate::honours::http::proposal::get_school_eligibility)
-        .service(crate::honours::http::proposal::put_school_eligibility)
-        .service(crate::honours::http::proposal::get_individual_eligibility)
-        .service(crate::honours::http::proposal::put_individual_eligibility)
-        .service(crate::honours::http::proposal::build_proposal)
-        .service(crate::honours::http::proposal::get_proposal)
-        .service(crate::honours::http::proposal::patch_proposal)
-        .service(crate::honours::http::proposal::submit_proposal)
-        .service(crate::honours::http::proposal::approve_proposal)
-        .service(crate::honours::http::proposal::return_proposal)
-        .service(crate::honours::http::proposal::get_honours)
-        .service(crate::nominations::http::campaigns::list_campaigns)
-        .service(crate::nominations::http::campaigns::create_campaign)
-        .service(crate::nominations::http::campaigns::get_campaign)
-        .service(crate::nominations::http::campaigns::update_campaign)
-        .service(crate::nominations::http::campaigns::create_late_grant)
-        .service(crate::nominations::http::campaigns::create_nomination)
-        .service(crate::nominations::http::campaigns::list_nominations)
-        .service(crate::nominations::http::campaigns::forward)
-        .service(crate::nominations::http::campaigns::export_zip)
-        .service(crate::nominations::http::nominations::get_nomination)
-        .service(crate::nominations::http::nominations::patch_nomination)
-        .service(crate::nominations::http::nominations::submit)
-        .service(crate::nominations::http::nominations::withdraw)
-        .service(crate::nominations::http::nominations::upload_attachment)
-        .service(crate::nominations::http::nominations::get_attachment)
-        .service(crate::nominations::http::nominations::delete_attachment)
-        .service(crate::nominations::http::nominations::form_docx)
-        .service(crate::nominations::http::nominations::review)
-        .service(crate::articles::http::sources::list_sources)
-        .service(crate::articles::http::sources::create_source)
-        .service(crate::articles::http::sources::update_source)
-        .service(crate::articles::http::articles::submit_article)
-        .service(crate::articles::http::articles::list_articles)
-        .service(crate::articles::http::articles::get_article)
-        .service(crate::articles::http::articles::withdraw_article)
-        .service(crate::articles::http::articles::review_article)
-        .service(crate::articles::http::articles::merge_article);
+/// Declares a group of handlers once: `$register` adds them to a
+/// [`ServiceConfig`], `$each` describes each one (its operations and the
+/// schemas it publishes), so a test can find two Rust types publishing one
+/// schema name — utoipa keeps only one of them, silently.
+macro_rules! handlers {
+    ($register:ident, $each:ident: $($handler:path),* $(,)?) => {
+        fn $register(cfg: &mut ServiceConfig) {
+            $(cfg.service($handler);)*
+        }
+
+        fn $each(out: &mut Vec<Published>) {
+            $({
+                let mut schemas = Vec::new();
+                OpenApiFactory::schemas(&$handler, &mut schemas);
+                out.push(Published {
+                    handler: stringify!($handler),
+                    paths: OpenApiFactory::paths(&$handler),
+                    schemas,
+                });
+            })*
+        }
+    };
 }
+
+/// What one handler contributes to the spec.
+pub struct Published {
+    pub handler: &'static str,
+    /// Its operations (paths relative to its scope).
+    pub paths: Paths,
+    /// The schemas it publishes, by name (with those they refer to).
+    pub schemas: Vec<(String, RefOr<Schema>)>,
+}
+
+/// Every handler's contribution, as the handlers declare them.
+pub fn published() -> Vec<Published> {
+    let mut out = Vec::new();
+    root_each(&mut out);
+    api_v1_each(&mut out);
+    out
+}
+
+handlers!(root, root_each: ops::healthz, ops::readyz, ops::metrics, ops::openapi_json);
+
+handlers!(
+    api_v1,
+    api_v1_each:
+    meta::server_info,
+    crate::identity::http::auth::login,
+    crate::identity::http::auth::refresh,
+    crate::identity::http::auth::logout,
+    crate::identity::http::me::get_me,
+    crate::identity::http::me::patch_me,
+    crate::identity::http::me::bind_phone,
+    crate::identity::http::invitations::redeem,
+    crate::organisation::http::list_districts,
+    crate::organisation::http::create_district,
+    crate::organisation::http::update_district,
+    crate::organisation::http::list_schools,
+    crate::organisation::http::create_school,
+    crate::organisation::http::import_schools,
+    crate::organisation::http::update_school,
+    crate::identity::http::invitations::create_invitation,
+    crate::identity::http::invitations::list_invitations,
+    crate::identity::http::invitations::revoke_invitation,
+    crate::identity::http::members::list_members,
+    crate::identity::http::members::get_member,
+    crate::identity::http::members::put_roles,
+    crate::audit::http::list_audit,
+    crate::honours::http::standings::get_standings,
+    crate::honours::http::standings::standings_xlsx,
+    crate::honours::http::standings::put_settings,
+    crate::honours::http::notice::publish_notice,
+    crate::honours::http::notice::get_notice,
+    crate::honours::http::notice::file_objection,
+    crate::honours::http::notice::list_objections,
+    crate::honours::http::notice::resolve_objection,
+    crate::honours::http::proposal::get_school_eligibility,
+    crate::honours::http::proposal::put_school_eligibility,
+    crate::honours::http::proposal::get_individual_eligibility,
+    crate::honours::http::proposal::put_individual_eligibility,
+    crate::honours::http::proposal::build_proposal,
+    crate::honours::http::proposal::get_proposal,
+    crate::honours::http::proposal::patch_proposal,
+    crate::honours::http::proposal::submit_proposal,
+    crate::honours::http::proposal::approve_proposal,
+    crate::honours::http::proposal::return_proposal,
+    crate::honours::http::proposal::get_honours,
+    crate::nominations::http::campaigns::list_campaigns,
+    crate::nominations::http::campaigns::create_campaign,
+    crate::nominations::http::campaigns::get_campaign,
+    crate::nominations::http::campaigns::update_campaign,
+    crate::nominations::http::campaigns::create_late_grant,
+    crate::nominations::http::campaigns::create_nomination,
+    crate::nominations::http::campaigns::list_nominations,
+    crate::nominations::http::campaigns::forward,
+    crate::nominations::http::campaigns::export_zip,
+    crate::nominations::http::nominations::get_nomination,
+    crate::nominations::http::nominations::patch_nomination,
+    crate::nominations::http::nominations::submit,
+    crate::nominations::http::nominations::withdraw,
+    crate::nominations::http::nominations::upload_attachment,
+    crate::nominations::http::nominations::get_attachment,
+    crate::nominations::http::nominations::delete_attachment,
+    crate::nominations::http::nominations::form_docx,
+    crate::nominations::http::nominations::review,
+    crate::articles::http::sources::list_sources,
+    crate::articles::http::sources::create_source,
+    crate::articles::http::sources::update_source,
+    crate::articles::http::articles::submit_article,
+    crate::articles::http::articles::list_articles,
+    crate::articles::http::articles::get_article,
+    crate::articles::http::articles::withdraw_article,
+    crate::articles::http::articles::review_article,
+    crate::articles::http::articles::merge_article,
+);

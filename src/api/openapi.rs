@@ -3,12 +3,14 @@
 //! Refresh the committed copy with `cargo run -- export-openapi`.
 
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{AdditionalProperties, Schema};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi as _};
 
-use crate::platform::decision::{DecidedBy, StaleDecision};
-use crate::platform::error::{ErrorCode, FieldError, Problem};
+use crate::api::problem::ProblemSchema;
+use crate::platform::decision::DecidedBy;
+use crate::platform::error::{ErrorCode, FieldError};
 
 pub const BEARER: &str = "bearer_auth";
 
@@ -16,10 +18,10 @@ pub const BEARER: &str = "bearer_auth";
 #[openapi(
     info(
         title = "四川省高校后勤协会 mini-program API",
-        description = "Backend of the WeChat mini-program of the Sichuan Provincial Association of University Logistics (四川省高校后勤协会): article credit, honours round, nominations.\n\nConventions: JSON with snake_case fields; timestamps RFC 3339 with offset; errors are RFC 9457 `application/problem+json` with a stable `code`; lists are paginated with `page_size` and `page_token` (answering `next_page_token`); POSTs a phone may retry accept an `Idempotency-Key` header; a decision (review, merge, eligibility, proposal) made on a stale view answers 409 `STALE_DECISION`, whose extension members are the `StaleDecision` schema (who decided what, when), and a deliberate change of an earlier decision is an explicit request with a reason (`revises`, or `If-Match` with the ETag read).",
+        description = "Backend of the WeChat mini-program of the Sichuan Provincial Association of University Logistics (四川省高校后勤协会): article credit, honours round, nominations.\n\nConventions: JSON with snake_case fields; timestamps RFC 3339 with offset; errors are RFC 9457 `application/problem+json` with a stable `code`; lists are paginated with `page_size` and `page_token` (answering `next_page_token`); POSTs a phone may retry accept an `Idempotency-Key` header; a decision (review, merge, eligibility, proposal) made on a stale view answers 409 `STALE_DECISION`, whose extension members (see `Problem`) say who decided what, when, and a deliberate change of an earlier decision is an explicit request with a reason (`revises`, or `If-Match` with the ETag read).",
         version = env!("CARGO_PKG_VERSION"),
     ),
-    components(schemas(Problem, FieldError, ErrorCode, StaleDecision, DecidedBy)),
+    components(schemas(ProblemSchema, FieldError, ErrorCode, DecidedBy)),
     modifiers(&Conventions),
     tags(
         (name = "operations", description = "Health, readiness, metrics and the spec itself"),
@@ -34,6 +36,10 @@ struct Conventions;
 impl Modify for Conventions {
     fn modify(&self, openapi: &mut OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
+        // A problem may carry members a client does not know yet.
+        if let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem") {
+            problem.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(true)));
+        }
         components.add_security_scheme(
             BEARER,
             SecurityScheme::Http(

@@ -191,6 +191,7 @@ pub struct ArticleInput {
 /// Whose articles a list shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ArticleScope)]
 pub enum Scope {
     /// Articles I submitted or am first author of.
     Mine,
@@ -204,6 +205,7 @@ pub enum Scope {
 #[into_params(parameter_in = Query)]
 pub struct ArticleQuery {
     /// Default: `all` for the secretariat and the council, `mine` for others.
+    #[param(inline)]
     pub scope: Option<Scope>,
     /// Credit year (publication year in China time).
     #[param(minimum = 2000, maximum = 2100)]
@@ -535,4 +537,20 @@ pub struct SourcePatch {
     #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
     #[schema(max_length = 500)]
     pub reason: Option<String>,
+}
+
+/// A site a link may be submitted from: the `accepted_sources` of a 422
+/// `UNKNOWN_SOURCE` problem.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AcceptedSource {
+    pub id: i64,
+    /// e.g. 四川省高校后勤协会网站
+    pub name: String,
+    pub kind: SourceKind,
+    /// The site's host entries (e.g. `www.schqxh.org.cn`); empty for a source
+    /// that needs confirmation (provincial-or-higher media, any site).
+    pub hosts: Vec<String>,
+    /// Whether the secretariat confirms the outlet's level (choose the source
+    /// with `source_id`).
+    pub needs_confirmation: bool,
 }

@@ -17,7 +17,7 @@ use crate::access::roles::Role;
 use crate::articles::canonical_url::CanonicalUrl;
 use crate::articles::fingerprint;
 use crate::articles::listing::one_view;
-use crate::articles::model::ArticleInput;
+use crate::articles::model::{AcceptedSource, ArticleInput};
 use crate::articles::rules::{self, ArticleStatus, SourceRules, VerificationStatus};
 use crate::entity::{article, member_role, school};
 use crate::platform::cache::Cache;
@@ -80,21 +80,22 @@ fn unknown_source(sources: &[SourceRules], host: &str) -> ApiError {
             open.join("或")
         ));
     }
-    let accepted: Vec<serde_json::Value> = sources
+    let accepted: Vec<AcceptedSource> = sources
         .iter()
-        .map(|s| {
-            serde_json::json!({
-                "id": s.id,
-                "name": s.name,
-                "kind": s.kind.as_str(),
-                "hosts": s.host_entries(),
-                "needs_confirmation": s.needs_confirmation,
-            })
+        .map(|s| AcceptedSource {
+            id: s.id,
+            name: s.name.clone(),
+            kind: s.kind,
+            hosts: s.host_entries(),
+            needs_confirmation: s.needs_confirmation,
         })
         .collect();
     ApiError::new(ErrorCode::UnknownSource)
         .with_detail(detail)
-        .with_extension("accepted_sources", accepted.into())
+        .with_extension(
+            "accepted_sources",
+            serde_json::to_value(accepted).unwrap_or_default(),
+        )
 }
 
 fn duplicate(existing_id: i64) -> ApiError {

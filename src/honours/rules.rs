@@ -9,6 +9,7 @@ use utoipa::ToSchema;
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[schema(as = StandingsScope)]
 pub enum Scope {
     Schools,
     Individuals,

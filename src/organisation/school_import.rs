@@ -24,11 +24,24 @@ pub struct RowReport {
     pub line: usize,
     pub name: String,
     pub district: String,
-    /// `created`, `updated`, `unchanged` or `error`.
-    pub status: String,
+    pub status: RowStatus,
     /// Why the row is invalid (Chinese), when `status` is `error`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+}
+
+/// A row's outcome: in a rejected file (nothing imported) each row is `ok`
+/// or `error`; in an imported one each is `created`, `updated` (its district
+/// changed or it was active again) or `unchanged`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = ImportRowStatus)]
+pub enum RowStatus {
+    Ok,
+    Error,
+    Created,
+    Updated,
+    Unchanged,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -157,7 +170,11 @@ pub fn check(rows: &[Row], districts: &HashMap<String, i64>) -> (Vec<RowReport>,
                 line: r.line,
                 name: r.name.clone(),
                 district: r.district.clone(),
-                status: if errors.is_empty() { "ok" } else { "error" }.to_owned(),
+                status: if errors.is_empty() {
+                    RowStatus::Ok
+                } else {
+                    RowStatus::Error
+                },
                 errors,
             }
         })

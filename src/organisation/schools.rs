@@ -17,7 +17,7 @@ use crate::access::roles::Role;
 use crate::entity::{district, school};
 use crate::organisation::lookup::require_district;
 use crate::organisation::names::name_conflict;
-use crate::organisation::school_import::{self, Row, RowReport};
+use crate::organisation::school_import::{self, Row, RowReport, RowStatus};
 use crate::platform::audit::{self, Entry};
 use crate::platform::db::{self, Tx, contains_literally};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode};
@@ -274,7 +274,7 @@ async fn import_rows(
         let district_id = districts[&row.district];
         match existing.get(&row.name) {
             Some(s) if s.district_id == district_id && s.active => {
-                report.status = "unchanged".into();
+                report.status = RowStatus::Unchanged;
                 unchanged += 1;
             }
             Some(s) => {
@@ -283,14 +283,14 @@ async fn import_rows(
                 am.active = Set(true);
                 am.updated_at = Set(now);
                 am.update(txn).await?;
-                report.status = "updated".into();
+                report.status = RowStatus::Updated;
                 updated += 1;
             }
             None => {
                 new_school(row.name.clone(), district_id, true, now)
                     .insert(txn)
                     .await?;
-                report.status = "created".into();
+                report.status = RowStatus::Created;
                 created += 1;
             }
         }

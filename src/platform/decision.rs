@@ -26,7 +26,7 @@ pub struct DecidedBy {
 
 /// The decision in force that a stale request would have overwritten: the
 /// extension members of a 409 `STALE_DECISION` problem.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize)]
 pub struct StaleDecision {
     /// Who made the decision in force (null when nobody is on record).
     pub decided_by: Option<DecidedBy>,

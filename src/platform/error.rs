@@ -176,8 +176,33 @@ impl FieldError {
     }
 }
 
-/// RFC 9457 problem details as this API answers them.
-#[derive(Debug, Serialize, ToSchema)]
+/// The extension members a problem may carry, beyond the fixed ones: each is
+/// documented on the spec's `Problem` schema (`crate::api::problem`), and
+/// [`ApiError::with_extension`] refuses any other name (in debug builds, so
+/// every test run checks every path that adds one).
+pub const EXTENSION_MEMBERS: &[&str] = &[
+    "parameter",
+    "minimum",
+    "maximum",
+    "field",
+    "accepted_sources",
+    "existing_article_id",
+    "article_id",
+    "duplicate_group_id",
+    "checks",
+    "rows",
+    "deadline",
+    "decided_by",
+    "decision",
+    "decided_at",
+    "current_status",
+    "reason",
+    "etag",
+];
+
+/// RFC 9457 problem details as this API answers them (documented for the
+/// spec by `crate::api::problem::ProblemSchema`).
+#[derive(Debug, Serialize)]
 pub struct Problem {
     /// URI reference identifying the problem type.
     #[serde(rename = "type")]
@@ -201,7 +226,6 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// Additional members specific to the problem (e.g. the id of an existing resource).
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    #[schema(value_type = Object)]
     pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -243,7 +267,14 @@ impl ApiError {
         self
     }
 
+    /// Adds an extension member; `key` must be one of [`EXTENSION_MEMBERS`]
+    /// (documented in the spec), checked in debug builds.
     pub fn with_extension(mut self, key: &str, value: serde_json::Value) -> Self {
+        debug_assert!(
+            EXTENSION_MEMBERS.contains(&key),
+            "problem extension member `{key}` is not documented: add it to \
+             EXTENSION_MEMBERS and to crate::api::problem::ProblemSchema"
+        );
         self.extensions.insert(key.to_owned(), value);
         self
     }

@@ -48,3 +48,114 @@ fn every_error_response_is_a_problem_and_bearer_auth_is_declared() {
     }
     assert!(checked > 0);
 }
+
+/// utoipa keys schemas by name and keeps one silently: two Rust types
+/// publishing one name would document one operation with the other's body
+/// (as `ReviewInput` once did for the nominations' review, and `Scope` for
+/// the articles' list). Two checks: no name is published with two different
+/// schemas, and every schema an operation refers to is one its own handler
+/// publishes (a query parameter's enum is not published by utoipa, so a
+/// reference to it would bind to whatever type published that name).
+#[test]
+fn no_two_rust_types_publish_one_schema_name() {
+    use std::collections::{BTreeMap, BTreeSet};
+    use utoipa::OpenApi as _;
+    let declared = association::api::openapi::ApiDoc::openapi()
+        .components
+        .map(|c| c.schemas)
+        .unwrap_or_default();
+    let published = association::api::published();
+    assert!(published.len() > 60, "only {} handlers", published.len());
+
+    let mut variants: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut unpublished_refs = Vec::new();
+    for (name, schema) in &declared {
+        variants
+            .entry(name.clone())
+            .or_default()
+            .push(serde_json::to_string(schema).unwrap());
+    }
+    for handler in &published {
+        let own: BTreeSet<&str> = handler.schemas.iter().map(|(n, _)| n.as_str()).collect();
+        for (name, schema) in &handler.schemas {
+            let json = serde_json::to_string(schema).unwrap();
+            let v = variants.entry(name.clone()).or_default();
+            if !v.contains(&json) {
+                v.push(json);
+            }
+        }
+        let ops = serde_json::to_string(&handler.paths).unwrap();
+        for piece in ops.split("\"#/components/schemas/").skip(1) {
+            let name = &piece[..piece.find('"').unwrap()];
+            if !own.contains(name) && !declared.contains_key(name) {
+                unpublished_refs.push(format!("{} refers to {name}", handler.handler));
+            }
+        }
+    }
+    let clashes: Vec<String> = variants
+        .into_iter()
+        .filter(|(_, v)| v.len() > 1)
+        .map(|(name, v)| format!("{name}:\n  {}", v.join("\n  ")))
+        .collect();
+    assert!(
+        clashes.is_empty(),
+        "schema names published by more than one type (rename one with #[schema(as = ...)]):\n{}",
+        clashes.join("\n")
+    );
+    assert!(
+        unpublished_refs.is_empty(),
+        "operations referring to a schema their handler does not publish \
+         (inline it with #[param(inline)] or publish it under a unique name):\n{}",
+        unpublished_refs.join("\n")
+    );
+}
+
+/// A generated client reads every extension member the server sends as a
+/// typed property of `Problem` (no `Record<string, never>`), and the server
+/// sends no member the spec does not name.
+#[test]
+fn the_problem_schema_names_every_extension_member() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&association::api::openapi::document_json().unwrap()).unwrap();
+    let problem = &doc["components"]["schemas"]["Problem"];
+    assert_eq!(problem["type"], "object", "{problem}");
+    assert_eq!(problem["additionalProperties"], true);
+    assert!(problem.get("allOf").is_none(), "{problem}");
+    let properties: std::collections::BTreeSet<&str> = problem["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let fixed = [
+        "type",
+        "title",
+        "status",
+        "detail",
+        "code",
+        "instance",
+        "request_id",
+        "errors",
+    ];
+    let expected: std::collections::BTreeSet<&str> = fixed
+        .iter()
+        .chain(association::platform::error::EXTENSION_MEMBERS)
+        .copied()
+        .collect();
+    assert_eq!(properties, expected);
+    let required: Vec<&str> = problem["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["type", "title", "status", "detail", "code"]);
+    assert_eq!(
+        problem["properties"]["existing_article_id"]["type"],
+        "integer"
+    );
+    assert_eq!(
+        problem["properties"]["rows"]["items"]["$ref"],
+        "#/components/schemas/RowReport"
+    );
+}
