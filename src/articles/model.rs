@@ -271,6 +271,7 @@ pub struct ReviewInput {
     /// answers 409 `STALE_DECISION` naming who decided what; so does a
     /// `revises` that is no longer the article's status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = revisable_status)]
     pub revises: Option<ArticleStatus>,
 }
 
@@ -316,6 +317,26 @@ fn must_be_true() -> utoipa::openapi::schema::Object {
         .enum_values(Some([true]))
         .description(Some(
             "The submitter declares the article original (reposts from other media earn nothing). Must be `true`.",
+        ))
+        .build()
+}
+
+/// The statuses a review may revise (`pending` and `withdrawn` answer 422
+/// `one_of`), or `null`.
+fn revisable_status() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some([
+            serde_json::json!("approved"),
+            serde_json::json!("rejected"),
+            serde_json::json!("repost"),
+            serde_json::Value::Null,
+        ]))
+        .description(Some(
+            "Changes an earlier decision deliberately (改判): the status the article has as you \
+             saw it — `approved`, `rejected` or `repost` — with a `reason`. Without it only a \
+             `pending` article is reviewed (a reviewed one answers 409 `STALE_DECISION`).",
         ))
         .build()
 }

@@ -386,7 +386,26 @@ pub struct ReviewInput {
     /// naming who decided what; so does a `revises` that is no longer the
     /// nomination's status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = revisable_status)]
     pub revises: Option<NominationStatus>,
+}
+
+/// The statuses a review may revise (any other answers 422 `one_of`), or `null`.
+fn revisable_status() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some([
+            serde_json::json!("shortlisted"),
+            serde_json::json!("rejected"),
+            serde_json::Value::Null,
+        ]))
+        .description(Some(
+            "Changes an earlier decision deliberately (改判): the status the nomination has as \
+             you saw it — `shortlisted` or `rejected` — with a `reason`. Without it only a \
+             `submitted` nomination is reviewed (a reviewed one answers 409 `STALE_DECISION`).",
+        ))
+        .build()
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]

@@ -183,8 +183,13 @@ pub struct Contact {
         pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[0-9+-][0-9+ -]{3,18}[0-9+-][\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
     )]
     pub phone: Option<String>,
-    /// e.g. the address to send the papers to (报送邮箱).
+    /// e.g. the address to send the papers to (报送邮箱). The pattern is the
+    /// ASCII form the server checks (an internationalised domain or an
+    /// address literal is accepted too).
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub email: Option<String>,
 }
 
@@ -404,14 +409,21 @@ pub struct RegistrationForm {
     /// Person: 姓名 (2–20 characters).
     pub name: Option<String>,
     /// Person: 性别, 男 or 女.
+    #[schema(
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(男|女)[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub gender: Option<String>,
     /// Person: 民族, one of the 56 ethnic groups by full name (汉族, 彝族, 藏族 …).
     pub ethnicity: Option<String>,
     /// Person: 年龄 (18–70).
+    #[schema(minimum = 18, maximum = 70)]
     pub age: Option<i32>,
     /// Person: 政治面貌 (中共党员, 共青团员, 群众 …).
     pub political_status: Option<String>,
-    /// Person: 联系电话, a mainland mobile number.
+    /// Person: 联系电话, a mainland mobile number (11 digits, optionally after +86).
+    #[schema(
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(\+?86)?1[3-9][0-9]{9}[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub phone: Option<String>,
     /// 邮箱.
     pub email: Option<String>,
@@ -424,18 +436,26 @@ pub struct RegistrationForm {
     /// 通讯地址.
     pub address: Option<String>,
     /// 邮编, 6 digits.
+    #[schema(
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[0-9]{6}[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub postcode: Option<String>,
     /// Team: 团队名称.
     pub team_name: Option<String>,
     /// Team: the contact person.
     pub contact_name: Option<String>,
     /// Team: the contact person's mainland mobile number.
+    #[schema(
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(\+?86)?1[3-9][0-9]{9}[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub contact_phone: Option<String>,
     /// Team: number of members (2–500).
+    #[schema(minimum = 2, maximum = 500)]
     pub member_count: Option<i32>,
     /// 事迹材料 (300–3000 characters to submit).
     pub story: Option<String>,
     /// 曾获表彰 (at most 20).
+    #[schema(max_items = 20)]
     pub honours: Option<Vec<Honour>>,
     /// 申报人单位意见 (the unit's opinion; the printed form is stamped).
     pub unit_opinion: Option<String>,
