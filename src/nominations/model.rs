@@ -96,9 +96,13 @@ pub struct CampaignInput {
     #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
     /// Default: 敬业美, 匠心美, 乐群美 (persons) and 最美服务团队 (teams).
-    /// Names are unique.
+    /// Names are unique (also across kinds, after trimming: 422 `unique`).
     #[validate(length(min = 1, max = 10, message = "类别须为 1–10 个。"))]
-    #[schema(min_items = 1, max_items = 10)]
+    #[schema(
+        value_type = Option<std::collections::BTreeSet<Category>>,
+        min_items = 1,
+        max_items = 10
+    )]
     pub categories: Option<Vec<Category>>,
     /// Default 1.
     #[validate(range(min = 1, max = 20, message = "片区名额须为 1–20。"))]
@@ -141,7 +145,11 @@ pub struct CampaignPatch {
     #[schema(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     #[validate(length(min = 1, max = 10, message = "类别须为 1–10 个。"))]
-    #[schema(min_items = 1, max_items = 10)]
+    #[schema(
+        value_type = Option<std::collections::BTreeSet<Category>>,
+        min_items = 1,
+        max_items = 10
+    )]
     pub categories: Option<Vec<Category>>,
     #[validate(range(min = 1, max = 20, message = "片区名额须为 1–20。"))]
     #[schema(minimum = 1, maximum = 20)]

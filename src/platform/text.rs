@@ -33,6 +33,9 @@ pub fn is_invisible_format(c: char) -> bool {
 /// ([`is_invisible_format`]). Spelled with `\uXXXX` ranges only, so ECMA-262,
 /// Python `re` and the Rust `regex` crate read it alike (a negated class
 /// also admits characters beyond the BMP, whichever the engine's unit).
+/// One caveat of Python: its `$` also matches before a final `\n`, so a
+/// Python validator should use `re.fullmatch` or read `$` as `\Z`
+/// (schemathesis does).
 pub const OPTIONAL_LINE_PATTERN: &str =
     r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$";
 
