@@ -388,14 +388,17 @@ pub const MAX_HONOURS: usize = 20;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Honour {
-    /// e.g. 四川省教育后勤先进个人
+    /// e.g. 四川省教育后勤先进个人 (required even in a draft: not blank, at most 100 characters).
+    #[schema(value_type = String, required = true, max_length = 100, pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]")]
     pub title: Option<String>,
-    /// Who awarded it, e.g. 四川省高校后勤协会
+    /// Who awarded it, e.g. 四川省高校后勤协会 (required, as `title`).
+    #[schema(value_type = String, required = true, max_length = 100, pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]")]
     pub awarded_by: Option<String>,
-    /// When, `YYYY-MM-DD`.
-    #[schema(example = "2020-12-18")]
+    /// When, `YYYY-MM-DD` (required; not after today).
+    #[schema(value_type = String, required = true, example = "2020-12-18", pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[0-9]{4}-[0-9]{2}-[0-9]{2}[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$")]
     pub date: Option<String>,
-    /// 国家级, 省级, 市级, 校级, or 媒体 (a media platform; gives priority).
+    /// 国家级, 省级, 市级, 校级, or 媒体 (a media platform; gives priority). Required.
+    #[schema(value_type = String, required = true, pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(国家级|省级|市级|校级|媒体)[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$")]
     pub level: Option<String>,
 }
 
@@ -674,11 +677,11 @@ pub fn check_fields(
                 ("title", &h.title, "表彰名称"),
                 ("awarded_by", &h.awarded_by, "授予单位"),
             ] {
-                match value.as_deref().map(str::trim) {
-                    None | Some("") => {
+                match value.as_deref().map(|v| (v.trim(), v.chars().count())) {
+                    None | Some(("", _)) => {
                         out.push(err(&at(field), "required", format!("请填写{label}。")))
                     }
-                    Some(v) if v.chars().count() > 100 => out.push(err(
+                    Some((_, n)) if n > 100 => out.push(err(
                         &at(field),
                         "length",
                         format!("{label}不能超过 100 个字。"),
