@@ -164,7 +164,7 @@ fn serve(
             .app_data(routes.clone())
             .app_data(doc_json.clone())
             .app_data(extract::json_config(json_limit))
-            .app_data(extract::path_config())
+            .app_data(crate::api::fallback::path_config())
             .app_data(extract::query_config())
             .configure(routes::configure)
             .split_for_parts();
@@ -185,6 +185,7 @@ fn serve(
         .wrap(Compress::default())
         .wrap(from_fn(crate::platform::client::body_deadline))
         .wrap(from_fn(crate::platform::metrics::middleware))
+        .wrap(from_fn(crate::platform::method_override::middleware))
         .wrap(from_fn(crate::platform::request_id::middleware))
     })
     .workers(workers.max(1))

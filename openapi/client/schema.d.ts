@@ -78,6 +78,12 @@ export interface paths {
          * Merge an article with another as one story (secretariat): both (and the
          *     groups they are already in) end up in one duplicate group, which counts
          *     once. Audited.
+         * @description State precondition: send `expected_group_id` and `expected_into_group_id`
+         *     — the two articles' `duplicate_group_id` as you read them (`null`: not
+         *     merged). When a colleague merged either article elsewhere since, the
+         *     merge answers 409 `STALE_DECISION` naming the last merge (`decided_by`,
+         *     `decision: "merge"`, `decided_at`, `reason`, with `article_id` and its
+         *     current `duplicate_group_id`) and changes nothing.
          */
         post: operations["merge_article"];
         delete?: never;
@@ -98,8 +104,18 @@ export interface paths {
         /**
          * Review an article (secretariat): approve, reject with a reason, or mark as
          *     a repost (转载) with a reason. May correct title, column and publication
-         *     date. A reviewed article can be reviewed again. Audited; points are
-         *     recomputed for the article's duplicate group.
+         *     date. Audited; points are recomputed for the article's duplicate group.
+         * @description No silent overwrites. A review decides a `pending` article. Once it is
+         *     reviewed — say two members of the secretariat review it at the same
+         *     moment, one approving, one rejecting — the later review answers 409
+         *     `STALE_DECISION` naming the decision in force: `decided_by` {`id`,
+         *     `display_name`}, `decision` (`approve`, `reject`, `repost`),
+         *     `decided_at`, `current_status` and `reason`; nothing changes. To change an
+         *     earlier decision on purpose (改判), send `revises` — the status you saw
+         *     (`approved`, `rejected` or `repost`) — and a `reason` (422 without one):
+         *     it is audited as a revision (`after.revision` in the audit log, with the
+         *     decision it replaced). A `revises` that is no longer the article's
+         *     status is stale too (409).
          */
         post: operations["review_article"];
         delete?: never;
@@ -138,9 +154,15 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Log out: the refresh token and its whole family stop working.
-         * @description Answers 204 even for an unknown token, so a retry is harmless. The access
-         *     token stays valid until it expires (at most 15 minutes); the app drops it.
+         * Log out: the refresh token and its whole family stop working, and so
+         *     does the access token sent with the request, at once.
+         * @description Send the access token as `Authorization: Bearer …` (optional, but without
+         *     it the access token keeps working until it expires, at most 15 minutes):
+         *     from this answer on, every server refuses it with 401 `UNAUTHENTICATED`,
+         *     even when the refresh token was already unknown, expired or revoked.
+         *     Other logins of the same member are untouched. Answers 204 even for an
+         *     unknown refresh token or an expired, invalid or already logged-out access
+         *     token, so a retry is harmless.
          */
         post: operations["logout"];
         delete?: never;
@@ -160,9 +182,14 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for new tokens.
-         * @description The refresh token is rotated: the old one stops working. Presenting a
-         *     rotated token again (a stolen copy) revokes its whole family: every
-         *     session that descends from the same login must log in again.
+         * @description The refresh token is rotated: the old one stops working. A phone on a bad
+         *     connection may send the same refresh again (or several at once): within
+         *     30 seconds of the first exchange, and while the new refresh token has not
+         *     been used, the old one answers the very same new pair (the same
+         *     `access_token` and `refresh_token`; `expires_in` and `refresh_expires_in`
+         *     count from now). Presenting it later, or after the new one was used (a
+         *     stolen copy), revokes its whole family: every session that descends from
+         *     the same login must log in again.
          */
         post: operations["refresh"];
         delete?: never;
@@ -224,7 +251,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a campaign (secretariat). Audited with before and after. */
+        /**
+         * Change a campaign (secretariat). Audited with before and after.
+         * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
+         */
         patch: operations["update_campaign"];
         trace?: never;
     };
@@ -324,8 +354,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        /** Record the eligibility checklist of a school for a year (secretariat). */
+        /** A school's recorded eligibility checklist for a year, with its `ETag` (secretariat). */
+        get: operations["get_school_eligibility"];
+        /**
+         * Record the eligibility checklist of a school for a year (secretariat).
+         * @description The first record needs no precondition. Changing a recorded checklist
+         *     needs `If-Match` with its ETag (from `GET` or the last answer) and a
+         *     `reason` (audited). Without `If-Match` on a recorded checklist — e.g. a
+         *     colleague recorded it a moment ago — or with an old ETag: 409
+         *     `STALE_DECISION` naming `decided_by` {`id`, `display_name`}, `decision`
+         *     (`eligible` / `not_eligible`), `decided_at` and the current `etag`;
+         *     nothing changes.
+         */
         put: operations["put_school_eligibility"];
         post?: never;
         delete?: never;
@@ -358,10 +398,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** A person's recorded confirmation as logistics staff for a year, with its `ETag` (secretariat). */
+        get: operations["get_individual_eligibility"];
         /**
          * Confirm (or not) a person of the standings as logistics staff of a member school (secretariat).
          * @description `key` is the row key of the individuals' standings (`<school_id>/<author_key>`, URL-encoded).
+         *     As for a school's checklist: the first record needs no precondition; a
+         *     change needs `If-Match` and a `reason`; stale → 409 `STALE_DECISION`
+         *     (`decision`: `logistics_staff` / `not_logistics_staff`).
          */
         put: operations["put_individual_eligibility"];
         post?: never;
@@ -423,7 +467,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The proposal of a year (secretariat, council). */
+        /** The proposal of a year, with its `ETag` (secretariat, council). */
         get: operations["get_proposal"];
         put?: never;
         /**
@@ -431,13 +475,21 @@ export interface paths {
          * @description The top eligible rows within each cap; a tied group straddling the cap is
          *     left out for the secretariat to decide. Rebuilding replaces a draft or a
          *     returned proposal (manual changes are lost); a submitted or approved one
-         *     cannot be rebuilt.
+         *     cannot be rebuilt. A proposal changed by hand since it was built is
+         *     rebuilt only with `If-Match` (its ETag): otherwise 409 `STALE_DECISION`
+         *     names the last manual change, and nothing changes.
          */
         post: operations["build_proposal"];
         delete?: never;
         options?: never;
         head?: never;
-        /** Add or remove rows with a reason (secretariat), never above a cap. */
+        /**
+         * Add or remove rows with a reason (secretariat), never above a cap.
+         * @description With `If-Match` (the proposal's ETag as you read it), a change made on a
+         *     stale view answers 409 `STALE_DECISION` naming the last change; nothing changes.
+         *
+         *     From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
+         */
         patch: operations["patch_proposal"];
         trace?: never;
     };
@@ -450,7 +502,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve the submitted proposal (council, 审定). Final: it cannot change afterwards. */
+        /**
+         * Approve the submitted proposal (council, 审定). Final: it cannot change afterwards.
+         * @description Two council members deciding at once are ordered; with `If-Match` the
+         *     second is answered 409 `STALE_DECISION` naming the first decision.
+         */
         post: operations["approve_proposal"];
         delete?: never;
         options?: never;
@@ -583,7 +639,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename a district (secretariat). */
+        /**
+         * Rename a district (secretariat).
+         * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
+         */
         patch: operations["update_district"];
         trace?: never;
     };
@@ -636,7 +695,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update the logged-in member's profile. */
+        /**
+         * Update the logged-in member's profile.
+         * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
+         */
         patch: operations["patch_me"];
         trace?: never;
     };
@@ -748,6 +810,7 @@ export interface paths {
          *     `PRECONDITION_FAILED` when someone changed it since. Only before the
          *     deadline (409 `DEADLINE_PASSED`). The nominee's consent may be withdrawn
          *     (`{"form": {"consent": false}}`) at any stage and time (PIPL).
+         * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
          */
         patch: operations["patch_nomination"];
         trace?: never;
@@ -765,8 +828,10 @@ export interface paths {
          * Upload an attachment (the lead of its district; a draft, before the
          *     deadline): multipart fields `kind` (photo | certificate |
          *     registration_scan) and `file`. The type is read from the content, never
-         *     the name (415 otherwise); photo at most 2 MB, scans 10 MB (413). A new
-         *     photo or scan replaces the old one; at most 2 certificates.
+         *     the name (415 otherwise); photo at most 2 MB, scans 10 MB (413); a JPEG
+         *     or PNG at most 16 megapixels, no side over 8192 pixels (422
+         *     `IMAGE_TOO_LARGE`). A new photo or scan replaces the old one; at most 2
+         *     certificates.
          */
         post: operations["upload_attachment"];
         delete?: never;
@@ -830,8 +895,19 @@ export interface paths {
          * Review a submitted nomination (secretariat): shortlist, reject with a
          *     reason, or disqualify for fraud with a reason — "对推荐过程中弄虚作假、徇私
          *     舞弊的，一经查实，取消参与资格" (final). Audited.
+         * @description No silent overwrites. A review decides a `submitted` nomination; once it
+         *     is reviewed (say, by a colleague a moment ago), a review answers 409
+         *     `STALE_DECISION` with `decided_by` {`id`, `display_name`}, `decision`
+         *     (`shortlist`, `reject`, `disqualify`), `decided_at`, `current_status`, `reason`
+         *     and the current `etag`, and changes nothing. To change an earlier
+         *     decision on purpose (改判), send `revises` — the status you saw
+         *     (`shortlisted` or `rejected`) — and a `reason` (422 without one): it is
+         *     audited as a revision (`after.revision` in the audit log). `If-Match`
+         *     with the ETag of the view you read is honoured as well: stale → 409
+         *     `STALE_DECISION` (412 `PRECONDITION_FAILED` when the change since was the
+         *     district's, not a review).
          */
-        post: operations["review"];
+        post: operations["review_nomination"];
         delete?: never;
         options?: never;
         head?: never;
@@ -854,7 +930,7 @@ export interface paths {
          *     (409 `PREVIOUSLY_HONOURED`); within the district's quota (409
          *     `QUOTA_EXCEEDED`). `Idempotency-Key` honoured.
          */
-        post: operations["submit"];
+        post: operations["submit_nomination"];
         delete?: never;
         options?: never;
         head?: never;
@@ -874,7 +950,7 @@ export interface paths {
          * Withdraw a submitted nomination back to draft (the lead of its district),
          *     before the deadline; its quota slot is freed.
          */
-        post: operations["withdraw"];
+        post: operations["withdraw_nomination"];
         delete?: never;
         options?: never;
         head?: never;
@@ -957,7 +1033,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a school (secretariat). */
+        /**
+         * Change a school (secretariat).
+         * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
+         */
         patch: operations["update_school"];
         trace?: never;
     };
@@ -1013,6 +1092,7 @@ export interface paths {
          * Change a source (secretariat). Audited. The points of the source's
          *     approved articles are recomputed under the new configuration (kind,
          *     columns, years, confirmation).
+         * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
          */
         patch: operations["update_source"];
         trace?: never;
@@ -1089,6 +1169,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description A site a link may be submitted from: the `accepted_sources` of a 422
+         *     `UNKNOWN_SOURCE` problem.
+         */
+        AcceptedSource: {
+            /**
+             * @description The site's host entries (e.g. `www.schqxh.org.cn`); empty for a source
+             *     that needs confirmation (provincial-or-higher media, any site).
+             */
+            hosts: string[];
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["SourceKind"];
+            /** @description e.g. 四川省高校后勤协会网站 */
+            name: string;
+            /**
+             * @description Whether the secretariat confirms the outlet's level (choose the source
+             *     with `source_id`).
+             */
+            needs_confirmation: boolean;
+        };
         ArticleInput: {
             /** @description The column (栏目), e.g. 学校后勤动态. */
             column?: string | null;
@@ -1201,26 +1302,6 @@ export interface components {
              * @description Bytes.
              */
             size: number;
-        };
-        AuditEntry: {
-            /** @description e.g. `school.update`, `member.roles`. */
-            action: string;
-            /**
-             * Format: int64
-             * @description The member who acted; absent for the command line.
-             */
-            actor_id?: number | null;
-            /** @description The role they acted in (`secretariat`, `council`, `member`, `command-line`). */
-            actor_role?: string | null;
-            after?: Record<string, never> | null;
-            before?: Record<string, never> | null;
-            /** Format: date-time */
-            created_at: string;
-            entity_id: string;
-            entity_type: string;
-            /** Format: int64 */
-            id: number;
-            reason?: string | null;
         };
         AuthorView: {
             /**
@@ -1370,6 +1451,16 @@ export interface components {
             /** @description e.g. 协会秘书处联系人 */
             role?: string | null;
         };
+        /** @description Who made a decision, as a `STALE_DECISION` problem names them. */
+        DecidedBy: {
+            /** @description The member's display name. */
+            display_name: string;
+            /**
+             * Format: int64
+             * @description The member's id.
+             */
+            id: number;
+        };
         /**
          * @description The secretariat's review decision.
          * @enum {string}
@@ -1412,7 +1503,7 @@ export interface components {
          * @description Stable machine code of the problem; switch on it, never on the text.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART";
+        ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "STALE_DECISION" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART" | "IMAGE_TOO_LARGE";
         /** @description An earlier honouree who may not take part again. */
         Exclusion: {
             /** @description The person's name, or the team's name. */
@@ -1433,11 +1524,6 @@ export interface components {
             /** @description JSON Pointer (RFC 6901) to the field in the request body, e.g. `/phone`. */
             pointer: string;
         };
-        /**
-         * Format: binary
-         * @description The file's bytes
-         */
-        FileBody: string;
         ForwardInput: {
             /**
              * @description Shortlisted nominations of this campaign to forward (with those
@@ -1506,11 +1592,45 @@ export interface components {
             unchanged: number;
             updated: number;
         };
+        /**
+         * @description A row's outcome: in a rejected file (nothing imported) each row is `ok`
+         *     or `error`; in an imported one each is `created`, `updated` (its district
+         *     changed or it was active again) or `unchanged`.
+         * @enum {string}
+         */
+        ImportRowStatus: "ok" | "error" | "created" | "updated" | "unchanged";
+        /** @description The schools CSV as a form upload. */
+        ImportUpload: {
+            /**
+             * Format: binary
+             * @description The CSV file (UTF-8 with or without BOM, or GB18030), at most 2 MB.
+             */
+            file: string;
+        };
         /** @description Whether a person is logistics staff of a member school (seed 000 §四(二)). */
         IndividualEligibility: {
             /** @description 会员单位的后勤职工: confirmed by the secretariat. */
             logistics_staff: boolean;
             note?: string | null;
+            /**
+             * @description Why a recorded confirmation changes: required with `If-Match` (kept
+             *     in the audit log); not needed for the first record.
+             */
+            reason?: string | null;
+        };
+        /** @description A person's recorded confirmation for a year, with who recorded it and its ETag. */
+        IndividualEligibilityView: {
+            /** Format: date-time */
+            decided_at: string;
+            decided_by?: components["schemas"]["DecidedBy"] | null;
+            /** @description Pass as `If-Match` to change it (also the `ETag` header). */
+            etag: string;
+            /** @description The row key of the individuals' standings (`<school_id>/<author_key>`). */
+            key: string;
+            logistics_staff: boolean;
+            note?: string | null;
+            /** Format: int32 */
+            year: number;
         };
         InvitationInput: {
             /**
@@ -1626,6 +1746,19 @@ export interface components {
         MergeInput: {
             /**
              * Format: int64
+             * @description State precondition: this article's `duplicate_group_id` as you read it
+             *     (`null`: not merged). When given and the article's group changed
+             *     since, the merge answers 409 `STALE_DECISION` naming the last merge,
+             *     and changes nothing.
+             */
+            expected_group_id?: number | null;
+            /**
+             * Format: int64
+             * @description The same for the article named by `into_id`.
+             */
+            expected_into_group_id?: number | null;
+            /**
+             * Format: int64
              * @description The article this one is the same story as.
              */
             into_id: number;
@@ -1648,6 +1781,13 @@ export interface components {
          */
         NominationPatch: {
             form: components["schemas"]["RegistrationForm"];
+        };
+        /** @description The secretariat's review of a nomination (named apart from the articles' review in the spec). */
+        NominationReviewInput: {
+            decision: components["schemas"]["ReviewDecision"];
+            /** @description Required to reject or disqualify (at most 500 characters). */
+            reason?: string | null;
+            revises?: components["schemas"]["NominationStatus"] | null;
         };
         /**
          * @description Where a nomination stands.
@@ -1791,7 +1931,7 @@ export interface components {
             ranking_key: string;
             schools: components["schemas"]["NoticeFigures"];
             /** @description The scope of `items`. */
-            scope: components["schemas"]["Scope"];
+            scope: components["schemas"]["StandingsScope"];
             /** Format: date-time */
             server_time: string;
             /**
@@ -1807,7 +1947,7 @@ export interface components {
         ObjectionInput: {
             /** @description The `key` of the row objected to, as shown in the notice. */
             row_key: string;
-            scope: components["schemas"]["Scope"];
+            scope: components["schemas"]["StandingsScope"];
             /** @description What is wrong (5–1000 characters). */
             text: string;
         };
@@ -1899,8 +2039,14 @@ export interface components {
                 actor_id?: number | null;
                 /** @description The role they acted in (`secretariat`, `council`, `member`, `command-line`). */
                 actor_role?: string | null;
-                after?: Record<string, never> | null;
-                before?: Record<string, never> | null;
+                /** @description The entity's fields after the change. */
+                after?: {
+                    [key: string]: unknown;
+                } | null;
+                /** @description The entity's fields before the change (absent or null for a creation). */
+                before?: {
+                    [key: string]: unknown;
+                } | null;
                 /** Format: date-time */
                 created_at: string;
                 entity_id: string;
@@ -2143,18 +2289,91 @@ export interface components {
             /** Format: int32 */
             site: number;
         };
-        /** @description RFC 9457 problem details as this API answers them. */
-        Problem: Record<string, never> & {
-            /** @description Stable machine code to switch on. */
+        /**
+         * @description RFC 9457 problem details (`application/problem+json`), as every error of
+         *     this API answers. Switch on `code`; show `detail` (Chinese); quote
+         *     `request_id` to the support desk. Extension members appear only on the
+         *     problems named in their descriptions; others may be added (a client
+         *     ignores members it does not know: `additionalProperties` is set by
+         *     `crate::api::openapi`).
+         */
+        Problem: {
+            /** @description `UNKNOWN_SOURCE`: the sites a link may be submitted from. */
+            accepted_sources?: components["schemas"]["AcceptedSource"][];
+            /**
+             * Format: int64
+             * @description `STALE_DECISION` of a merge: the article merged.
+             */
+            article_id?: number;
+            /** @description `SERVICE_UNAVAILABLE` of `GET /readyz`: which dependency is down. */
+            checks?: components["schemas"]["ReadinessChecks"];
             code: components["schemas"]["ErrorCode"];
+            /** @description `STALE_DECISION`: the state the resource is in now (e.g. `approved`). */
+            current_status?: string;
+            /**
+             * Format: date-time
+             * @description `DEADLINE_PASSED`: when filing closed for the caller's district
+             *     (China time; a late grant's end when one was given).
+             */
+            deadline?: string;
+            /**
+             * Format: date-time
+             * @description `STALE_DECISION`: when (China time).
+             */
+            decided_at?: string | null;
+            decided_by?: components["schemas"]["DecidedBy"] | null;
+            /**
+             * @description `STALE_DECISION`: what they decided, in the vocabulary of the
+             *     requests (`approve`, `reject`, `repost`, `merge`, `shortlist`,
+             *     `disqualify`, `eligible`, `not_eligible`, `logistics_staff`,
+             *     `not_logistics_staff`, `build`, `edit`, `submit`, `return`).
+             */
+            decision?: string;
             /** @description Explanation fit to show to the user (Chinese). */
             detail: string;
-            /** @description The invalid fields, for validation problems. */
+            /**
+             * Format: int64
+             * @description `STALE_DECISION` of a merge: its duplicate group (null when none).
+             */
+            duplicate_group_id?: number | null;
+            /** @description The invalid fields (`VALIDATION_FAILED`). */
             errors?: components["schemas"]["FieldError"][];
+            /**
+             * @description `STALE_DECISION`: the resource's current ETag, for a deliberate change
+             *     with `If-Match` (nominations, eligibility, the proposal).
+             */
+            etag?: string;
+            /**
+             * Format: int64
+             * @description `DUPLICATE_ARTICLE`: the article first submitted with this link (it
+             *     may belong to another school, which the caller cannot open).
+             */
+            existing_article_id?: number;
+            /**
+             * @description `CONFLICT` on a name or host already taken (`SOURCE_HOST_TAKEN`): the
+             *     JSON Pointer of the field, e.g. `/name` or `/hosts/0`.
+             */
+            field?: string;
             /** @description The request path. */
-            instance?: string | null;
+            instance?: string;
+            /**
+             * Format: int64
+             * @description `INVALID_PARAMETER` on `page_size`: the largest value allowed.
+             */
+            maximum?: number;
+            /**
+             * Format: int64
+             * @description `INVALID_PARAMETER` on `page_size`: the smallest value allowed.
+             */
+            minimum?: number;
+            /** @description `INVALID_PARAMETER` on `page_size`: the parameter's name. */
+            parameter?: string;
+            /** @description `STALE_DECISION`: the reason given with the decision, if any. */
+            reason?: string | null;
             /** @description The request id (`X-Request-Id`), to quote to the support desk. */
-            request_id?: string | null;
+            request_id?: string;
+            /** @description `IMPORT_REJECTED`: the per-row report (nothing was imported). */
+            rows?: components["schemas"]["RowReport"][];
             /**
              * Format: int32
              * @description The HTTP status code.
@@ -2162,15 +2381,17 @@ export interface components {
             status: number;
             /** @description Short summary of the problem type (English, constant per code). */
             title: string;
-            /** @description URI reference identifying the problem type. */
+            /** @description URI reference identifying the problem type, e.g. `/problems/not-found`. */
             type: string;
+        } & {
+            [key: string]: unknown;
         };
         ProposalChange: {
             /** @description The row key in the notice. */
             key: string;
             /** @description Why (required, 2–500 characters; kept with the entry and in the audit log). */
             reason: string;
-            scope: components["schemas"]["Scope"];
+            scope: components["schemas"]["StandingsScope"];
         };
         ProposalEntryView: {
             key: string;
@@ -2184,7 +2405,7 @@ export interface components {
             rank: number;
             reason?: string | null;
             school: components["schemas"]["OrgRef"];
-            scope: components["schemas"]["Scope"];
+            scope: components["schemas"]["StandingsScope"];
             /** Format: int32 */
             total: number;
         };
@@ -2209,6 +2430,8 @@ export interface components {
         ProposalView: {
             /** Format: date-time */
             decided_at?: string | null;
+            /** @description Pass as `If-Match` to change the proposal (also the `ETag` header). */
+            etag: string;
             individuals: components["schemas"]["ProposalList"];
             /**
              * Format: int32
@@ -2240,6 +2463,11 @@ export interface components {
             database: string;
             /** @description `ready` */
             status: string;
+        };
+        /** @description Which dependency a 503 `SERVICE_UNAVAILABLE` of `GET /readyz` found down. */
+        ReadinessChecks: {
+            cache: string;
+            database: string;
         };
         RedeemRequest: {
             /** @description The code from the secretariat (case and dashes do not matter). */
@@ -2332,6 +2560,7 @@ export interface components {
             published_on?: string | null;
             /** @description Required for `reject` and `repost` (shown to the school); at most 500 characters. */
             reason?: string | null;
+            revises?: components["schemas"]["ArticleStatus"] | null;
             /** @description Corrects the title. */
             title?: string | null;
         };
@@ -2368,8 +2597,7 @@ export interface components {
             /** @description Line in the file (the header is line 1). */
             line: number;
             name: string;
-            /** @description `created`, `updated`, `unchanged` or `error`. */
-            status: string;
+            status: components["schemas"]["ImportRowStatus"];
         };
         /** @description The conditions of seed 000 §五(一) for a school, ticked by the secretariat. */
         SchoolEligibility: {
@@ -2383,6 +2611,30 @@ export interface components {
             note?: string | null;
             /** @description 信息发布流程 (publication process) */
             process: boolean;
+            /**
+             * @description Why a recorded checklist changes: required with `If-Match` (at most
+             *     500 characters, kept in the audit log); not needed for the first record.
+             */
+            reason?: string | null;
+        };
+        /** @description A school's recorded checklist for a year, with who recorded it and its ETag. */
+        SchoolEligibilityView: {
+            archive: boolean;
+            /** Format: date-time */
+            decided_at: string;
+            decided_by?: components["schemas"]["DecidedBy"] | null;
+            dedicated_staff: boolean;
+            /** @description All four conditions hold. */
+            eligible: boolean;
+            /** @description Pass as `If-Match` to change it (also the `ETag` header). */
+            etag: string;
+            mechanism: boolean;
+            note?: string | null;
+            process: boolean;
+            /** Format: int64 */
+            school_id: number;
+            /** Format: int32 */
+            year: number;
         };
         SchoolInput: {
             /** @description Defaults to true. */
@@ -2407,11 +2659,6 @@ export interface components {
             id: number;
             name: string;
         };
-        /**
-         * @description Which standings: schools (先进集体) or individuals (先进个人, first authors).
-         * @enum {string}
-         */
-        Scope: "schools" | "individuals";
         ServerInfo: {
             /** @description Whether the development login (`dev:<name>` codes) is on. */
             dev_login: boolean;
@@ -2532,16 +2779,22 @@ export interface components {
             /** @description Pass as `page_token` for the next page; absent on the last page. */
             next_page_token?: string | null;
             ranking_key: components["schemas"]["RankingKey"];
-            scope: components["schemas"]["Scope"];
+            scope: components["schemas"]["StandingsScope"];
             /** Format: int32 */
             year: number;
         };
+        /**
+         * @description Which standings: schools (先进集体) or individuals (先进个人, first authors).
+         * @enum {string}
+         */
+        StandingsScope: "schools" | "individuals";
         TokenResponse: {
             /** @description JWT (HS256) to send as `Authorization: Bearer …`. */
             access_token: string;
             /**
              * Format: int64
-             * @description Seconds until the access token expires (900).
+             * @description Seconds until the access token expires (900; a few less when a refresh
+             *     retried within the grace answers the pair again).
              */
             expires_in: number;
             member: components["schemas"]["MeView"];
@@ -2550,7 +2803,10 @@ export interface components {
              * @description Seconds until the refresh token expires.
              */
             refresh_expires_in: number;
-            /** @description Opaque; exchange at `POST /auth/refresh` (rotated on every use, 30 days). */
+            /**
+             * @description Opaque; exchange at `POST /auth/refresh` (rotated on every use, 30 days;
+             *     the same one again for a retry within 30 s).
+             */
             refresh_token: string;
             /** @description Always `Bearer`. */
             token_type: string;
@@ -2604,7 +2860,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Default: `all` for the secretariat and the council, `mine` for others. */
-                scope?: components["schemas"]["Scope"];
+                scope?: "mine" | "school" | "all";
                 /** @description Credit year (publication year in China time). */
                 year?: number;
                 status?: components["schemas"]["ArticleStatus"];
@@ -2623,8 +2879,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of the articles the caller may see, newest first */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2634,15 +2893,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2652,6 +2915,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2661,17 +2926,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2699,6 +2968,10 @@ export interface operations {
             /** @description Created (or, with `Idempotent-Replayed: true`, the first answer to this key) */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored first answer to the request's `Idempotency-Key` (the effect happened once, earlier) */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2708,15 +2981,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2726,6 +3003,8 @@ export interface operations {
             /** @description `FORBIDDEN`: not a correspondent of the school */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2735,6 +3014,8 @@ export interface operations {
             /** @description `DUPLICATE_ARTICLE` (with `existing_article_id`) or `IDEMPOTENCY_KEY_IN_PROGRESS` */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2744,6 +3025,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2753,6 +3036,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2762,6 +3047,8 @@ export interface operations {
             /** @description `VALIDATION_FAILED`, `UNKNOWN_SOURCE` (with `accepted_sources`), `CONTENT_RISKY` (the title failed WeChat's content check) or `IDEMPOTENCY_KEY_REUSED` */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2771,6 +3058,18 @@ export interface operations {
             /** @description `RATE_LIMITED`, with `Retry-After` */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit": number;
+                    /** @description The limit and its window, e.g. `10;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Requests left in the window (0) */
+                    "RateLimit-Remaining": number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset": number;
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2780,6 +3079,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2789,6 +3090,8 @@ export interface operations {
             /** @description `WECHAT_UNAVAILABLE`: the content check could not run; retry later */
             503: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2809,8 +3112,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The article, with its status, verification, points and (for the secretariat) its likely duplicates */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2820,15 +3126,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2838,6 +3148,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2847,6 +3159,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2856,17 +3170,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2890,6 +3208,8 @@ export interface operations {
             /** @description Withdrawn */
             204: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2897,15 +3217,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2915,6 +3239,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2924,6 +3250,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2933,6 +3261,8 @@ export interface operations {
             /** @description `ARTICLE_ALREADY_REVIEWED`: only the secretariat changes a reviewed article */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2942,17 +3272,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2977,8 +3311,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The article, now in the duplicate group of `into_id` */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2988,15 +3325,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3006,6 +3347,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3015,15 +3358,19 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `ARTICLE_WITHDRAWN` */
+            /** @description `ARTICLE_WITHDRAWN`; `STALE_DECISION`: an article's group is no longer the expected one — names the last merge (`decided_by`, `decision`, `decided_at`, `reason`, `article_id`, `duplicate_group_id`); nothing changed */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3033,6 +3380,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3042,6 +3391,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3051,6 +3402,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3060,17 +3413,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3095,8 +3452,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The article with the decision applied */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3106,15 +3466,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3124,6 +3488,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3133,15 +3499,19 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `ARTICLE_WITHDRAWN` */
+            /** @description `ARTICLE_WITHDRAWN`; `STALE_DECISION`: already reviewed (or `revises` no longer current) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`; nothing changed */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3151,6 +3521,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3160,15 +3532,19 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `VALIDATION_FAILED`: a reason is required, or approving needs a publication date / confirmed level */
+            /** @description `VALIDATION_FAILED`: a reason is required (to reject, mark as a repost, or revise), approving needs a publication date / confirmed level, or `/revises` names a status that cannot be revised */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3178,17 +3554,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3214,8 +3594,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of audit entries, newest first */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3225,15 +3608,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3243,6 +3630,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3252,17 +3641,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3287,6 +3680,8 @@ export interface operations {
             /** @description Logged out */
             204: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3294,6 +3689,8 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3303,6 +3700,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3312,6 +3711,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3321,6 +3722,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3330,17 +3733,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3362,8 +3769,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description New tokens (the same pair again for a retry within 30 s) */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3373,15 +3783,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `REFRESH_TOKEN_INVALID` (unknown, expired or revoked) or `REFRESH_TOKEN_REUSED` (family revoked) */
+            /** @description `REFRESH_TOKEN_INVALID` (unknown, expired or revoked) or `REFRESH_TOKEN_REUSED` (presented again after the 30-second grace, or after its successor was used: family revoked) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3391,6 +3805,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3400,6 +3816,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3409,6 +3827,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3418,6 +3838,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3429,6 +3851,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3450,8 +3874,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Logged in: an access token and a refresh token */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3461,6 +3888,8 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3470,6 +3899,8 @@ export interface operations {
             /** @description `INVALID_LOGIN_CODE` or `LOGIN_CODE_USED`: call `wx.login()` again */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3479,6 +3910,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3488,6 +3921,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3497,6 +3932,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3506,6 +3943,18 @@ export interface operations {
             /** @description `RATE_LIMITED`, with `Retry-After` */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit": number;
+                    /** @description The limit and its window, e.g. `10;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Requests left in the window (0) */
+                    "RateLimit-Remaining": number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset": number;
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3515,6 +3964,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3524,6 +3975,8 @@ export interface operations {
             /** @description `WECHAT_UNAVAILABLE`, with `Retry-After` */
             503: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3548,8 +4001,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of campaigns, newest first */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3559,6 +4015,8 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3568,6 +4026,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3579,6 +4039,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3600,8 +4062,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The campaign created */
             201: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3611,15 +4076,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3629,6 +4098,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3638,6 +4109,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3647,6 +4120,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3656,6 +4131,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3665,17 +4142,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3696,8 +4177,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The campaign */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3707,6 +4191,8 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3716,6 +4202,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3725,6 +4213,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3736,6 +4226,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3760,8 +4252,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The campaign as changed */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3771,15 +4266,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3789,6 +4288,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3798,6 +4299,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3807,6 +4310,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3816,6 +4321,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3825,6 +4332,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3834,17 +4343,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3868,24 +4381,32 @@ export interface operations {
             /** @description A zip archive */
             200: {
                 headers: {
+                    /** @description `attachment`, with the file name to save it under (`filename*`, UTF-8) and a plain ASCII `filename` for older clients */
+                    "Content-Disposition": string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/zip": components["schemas"]["FileBody"];
+                    "application/zip": string;
                 };
             };
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3895,6 +4416,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3904,6 +4427,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3913,6 +4438,8 @@ export interface operations {
             /** @description `CONFLICT`: nothing forwarded yet */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3922,17 +4449,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3957,8 +4488,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The nominations forwarded to the national association */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3968,15 +4502,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3986,6 +4524,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3995,6 +4535,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4004,6 +4546,8 @@ export interface operations {
             /** @description `QUOTA_EXCEEDED`, `CONSENT_REQUIRED`, or `CONFLICT` (not shortlisted) */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4013,6 +4557,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4022,6 +4568,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4031,6 +4579,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4040,17 +4590,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4075,8 +4629,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The late grant: the district may file until `until` */
             201: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4086,15 +4643,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4104,6 +4665,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4113,6 +4676,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4122,6 +4687,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4131,6 +4698,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4140,6 +4709,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4149,17 +4720,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4189,8 +4764,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of the campaign's nominations the caller may see */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4200,15 +4778,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4218,6 +4800,8 @@ export interface operations {
             /** @description `FORBIDDEN`: neither the secretariat nor a lead of that district */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4227,6 +4811,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4236,17 +4822,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4274,10 +4864,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The draft nomination created (its `ETag` is the one to send with `If-Match`) */
             201: {
                 headers: {
                     /** @description Pass as If-Match to edit */
                     ETag?: string;
+                    /** @description `true` when this is the stored first answer to the request's `Idempotency-Key` (the effect happened once, earlier) */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4287,15 +4882,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4305,6 +4904,8 @@ export interface operations {
             /** @description `FORBIDDEN`: not the lead of that district */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4314,6 +4915,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4323,6 +4926,8 @@ export interface operations {
             /** @description `DEADLINE_PASSED` */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4332,6 +4937,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4341,6 +4948,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4350,6 +4959,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4359,17 +4970,118 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_school_eligibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Credit year */
+                year: number;
+                /** @description School id */
+                school_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The school's checklist for the year (all unticked when never recorded) */
+            200: {
+                headers: {
+                    /** @description Pass as If-Match to change it */
+                    ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchoolEligibilityView"];
+                };
+            };
+            /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: not recorded yet */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4381,7 +5093,10 @@ export interface operations {
     put_school_eligibility: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description To change a recorded checklist: its ETag */
+                "If-Match"?: string | null;
+            };
             path: {
                 /** @description Credit year */
                 year: number;
@@ -4396,26 +5111,35 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The school's checklist as recorded */
             200: {
                 headers: {
+                    /** @description The new ETag */
+                    ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SchoolEligibility"];
+                    "application/json": components["schemas"]["SchoolEligibilityView"];
                 };
             };
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4425,6 +5149,41 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: no such school */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `STALE_DECISION`: already recorded (no `If-Match`) or changed since (old ETag) — names `decided_by`, `decision`, `decided_at`, `etag`; nothing changed */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `PRECONDITION_FAILED`: `If-Match` on a checklist never recorded */
+            412: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4434,6 +5193,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4443,15 +5204,19 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
+            /** @description `VALIDATION_FAILED`: a change needs a `reason` (`/reason`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4461,17 +5226,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4492,8 +5261,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The honours list approved by the council */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4503,6 +5275,8 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4512,6 +5286,8 @@ export interface operations {
             /** @description `HONOURS_NOT_APPROVED` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4521,6 +5297,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4532,6 +5310,105 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_individual_eligibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Credit year */
+                year: number;
+                /** @description Row key of the person */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The person's eligibility record for the year */
+            200: {
+                headers: {
+                    /** @description Pass as If-Match to change it */
+                    ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndividualEligibilityView"];
+                };
+            };
+            /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: not recorded yet */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4543,7 +5420,10 @@ export interface operations {
     put_individual_eligibility: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description To change a recorded confirmation: its ETag */
+                "If-Match"?: string | null;
+            };
             path: {
                 /** @description Credit year */
                 year: number;
@@ -4558,26 +5438,35 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The person's eligibility as recorded */
             200: {
                 headers: {
+                    /** @description The new ETag */
+                    ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IndividualEligibility"];
+                    "application/json": components["schemas"]["IndividualEligibilityView"];
                 };
             };
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4587,6 +5476,30 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `STALE_DECISION`: already recorded (no `If-Match`) or changed since (old ETag) — names `decided_by`, `decision`, `decided_at`, `etag`; nothing changed */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `PRECONDITION_FAILED`: `If-Match` on a confirmation never recorded */
+            412: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4596,6 +5509,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4605,15 +5520,19 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
+            /** @description `VALIDATION_FAILED`: a change needs a `reason` (`/reason`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4623,17 +5542,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4646,7 +5569,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description `schools` (default) or `individuals`. */
-                scope?: components["schemas"]["Scope"];
+                scope?: components["schemas"]["StandingsScope"];
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
                 /** @description The `next_page_token` of the previous page. */
@@ -4661,8 +5584,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The public notice of the year's statistics (its latest version) */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4672,6 +5598,8 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4681,6 +5609,8 @@ export interface operations {
             /** @description `NOTICE_NOT_PUBLISHED` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4690,6 +5620,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4701,6 +5633,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4725,8 +5659,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The notice published (a new version when one existed) */
             201: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4736,15 +5673,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4754,6 +5695,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4763,6 +5706,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4772,6 +5717,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4781,6 +5728,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4790,17 +5739,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4828,8 +5781,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of the year's objections */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4839,15 +5795,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4857,17 +5817,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4892,8 +5856,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The objection filed */
             201: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4903,15 +5870,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4921,6 +5892,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4930,6 +5903,8 @@ export interface operations {
             /** @description `NOTICE_NOT_PUBLISHED` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4939,6 +5914,8 @@ export interface operations {
             /** @description `OUTSIDE_NOTICE_WINDOW` */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4948,6 +5925,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4957,6 +5936,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4966,6 +5947,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4975,6 +5958,18 @@ export interface operations {
             /** @description `RATE_LIMITED` */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit": number;
+                    /** @description The limit and its window, e.g. `10;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Requests left in the window (0) */
+                    "RateLimit-Remaining": number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset": number;
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4984,6 +5979,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4993,6 +5990,8 @@ export interface operations {
             /** @description `WECHAT_UNAVAILABLE` (content check) */
             503: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5013,8 +6012,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The year's proposal of honours */
             200: {
                 headers: {
+                    /** @description Pass as If-Match to change it */
+                    ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5024,15 +6028,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5042,6 +6050,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5051,6 +6061,8 @@ export interface operations {
             /** @description `NOT_FOUND`: no proposal yet */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5060,17 +6072,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5082,7 +6098,10 @@ export interface operations {
     build_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The proposal's ETag as you read it (required to rebuild a proposal changed by hand) */
+                "If-Match"?: string | null;
+            };
             path: {
                 /** @description Credit year */
                 year: number;
@@ -5091,8 +6110,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The proposal built from the standings (within the caps) */
             201: {
                 headers: {
+                    /** @description The new ETag */
+                    ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5102,15 +6126,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5120,6 +6148,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5129,15 +6159,30 @@ export interface operations {
             /** @description `NOTICE_NOT_PUBLISHED` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL` */
+            /** @description `PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`), changed by hand and no `If-Match`, or built by a colleague a moment ago — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `PRECONDITION_FAILED`: `If-Match` while no proposal exists */
+            412: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5147,17 +6192,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5169,7 +6218,10 @@ export interface operations {
     patch_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The proposal's ETag as you read it */
+                "If-Match"?: string | null;
+            };
             path: {
                 /** @description Credit year */
                 year: number;
@@ -5182,8 +6234,13 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The proposal with the changes applied */
             200: {
                 headers: {
+                    /** @description The new ETag */
+                    ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5193,15 +6250,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5211,6 +6272,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5220,15 +6283,19 @@ export interface operations {
             /** @description `NOT_FOUND`: no proposal yet */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `QUOTA_EXCEEDED`, `PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL` */
+            /** @description `QUOTA_EXCEEDED`, `PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5238,6 +6305,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5247,6 +6316,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5256,6 +6327,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5265,17 +6338,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5287,7 +6364,10 @@ export interface operations {
     approve_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The proposal's ETag as you read it */
+                "If-Match"?: string | null;
+            };
             path: {
                 /** @description Credit year */
                 year: number;
@@ -5296,8 +6376,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The proposal approved by the council (final) */
             200: {
                 headers: {
+                    /** @description The new ETag */
+                    ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5307,15 +6392,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5325,6 +6414,8 @@ export interface operations {
             /** @description `FORBIDDEN`: only the council approves */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5334,15 +6425,19 @@ export interface operations {
             /** @description `NOT_FOUND`: no proposal yet */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL` */
+            /** @description `PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5352,17 +6447,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5374,7 +6473,10 @@ export interface operations {
     return_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The proposal's ETag as you read it */
+                "If-Match"?: string | null;
+            };
             path: {
                 /** @description Credit year */
                 year: number;
@@ -5387,8 +6489,13 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The proposal returned to the secretariat with the council's reason */
             200: {
                 headers: {
+                    /** @description The new ETag */
+                    ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5398,15 +6505,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5416,6 +6527,8 @@ export interface operations {
             /** @description `FORBIDDEN`: only the council returns */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5425,15 +6538,19 @@ export interface operations {
             /** @description `NOT_FOUND`: no proposal yet */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL` */
+            /** @description `PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5443,6 +6560,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5452,6 +6571,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5461,6 +6582,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5470,17 +6593,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5492,7 +6619,10 @@ export interface operations {
     submit_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The proposal's ETag as you read it */
+                "If-Match"?: string | null;
+            };
             path: {
                 /** @description Credit year */
                 year: number;
@@ -5501,8 +6631,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The proposal submitted to the council */
             200: {
                 headers: {
+                    /** @description The new ETag */
+                    ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5512,15 +6647,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5530,6 +6669,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5539,15 +6680,19 @@ export interface operations {
             /** @description `NOT_FOUND`: no proposal yet */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `PROPOSAL_WRONG_STATE`, `PROPOSAL_FINAL` or `OBJECTIONS_PENDING` */
+            /** @description `PROPOSAL_WRONG_STATE`, `PROPOSAL_FINAL` or `OBJECTIONS_PENDING`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5557,17 +6702,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5592,8 +6741,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The year's settings as recorded */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5603,15 +6755,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5621,6 +6777,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5630,6 +6788,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5639,6 +6799,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5648,6 +6810,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5657,17 +6821,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5680,7 +6848,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description `schools` (default) or `individuals` (first authors). */
-                scope?: components["schemas"]["Scope"];
+                scope?: components["schemas"]["StandingsScope"];
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
                 /** @description The `next_page_token` of the previous page. */
@@ -5695,8 +6863,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of the standings with the year's figures (population, caps, cut-off) */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5706,15 +6877,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5724,6 +6899,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5733,17 +6910,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5767,24 +6948,32 @@ export interface operations {
             /** @description The workbook */
             200: {
                 headers: {
+                    /** @description `attachment`, with the file name to save it under (`filename*`, UTF-8) and a plain ASCII `filename` for older clients */
+                    "Content-Disposition": string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5794,6 +6983,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5803,17 +6994,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5836,8 +7031,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of districts, by id */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5847,6 +7045,8 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5856,6 +7056,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5867,6 +7069,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5888,8 +7092,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The district created */
             201: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5899,15 +7106,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5917,6 +7128,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5926,6 +7139,8 @@ export interface operations {
             /** @description `CONFLICT`: the name is taken */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5935,6 +7150,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5944,6 +7161,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5953,6 +7172,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5962,17 +7183,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5997,8 +7222,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The district as renamed */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6008,15 +7236,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6026,6 +7258,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6035,6 +7269,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6044,6 +7280,8 @@ export interface operations {
             /** @description `CONFLICT`: the name is taken */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6053,6 +7291,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6062,6 +7302,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6071,6 +7313,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6080,17 +7324,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6115,8 +7363,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of invitations, newest first */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6126,15 +7377,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6144,6 +7399,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6153,17 +7410,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6185,8 +7446,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The invitation with its code (shown once) */
             201: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6196,15 +7460,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6214,6 +7482,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6223,6 +7493,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6232,6 +7504,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6241,6 +7515,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6250,17 +7526,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6284,6 +7564,8 @@ export interface operations {
             /** @description Revoked */
             204: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6291,15 +7573,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6309,6 +7595,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6318,6 +7606,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6327,17 +7617,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6355,17 +7649,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The caller's profile, roles and schools */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MeView"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6375,17 +7674,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6407,8 +7710,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The caller's profile as changed */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6418,15 +7724,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6436,6 +7746,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6445,6 +7757,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6454,6 +7768,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6463,17 +7779,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6495,8 +7815,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The caller's profile with the invitation's role granted */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6506,15 +7829,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6524,6 +7851,8 @@ export interface operations {
             /** @description `INVITATION_NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6533,6 +7862,8 @@ export interface operations {
             /** @description `INVITATION_USED_UP` */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6542,6 +7873,8 @@ export interface operations {
             /** @description `INVITATION_EXPIRED` or `INVITATION_REVOKED` */
             410: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6551,6 +7884,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6560,6 +7895,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6569,6 +7906,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6578,6 +7917,18 @@ export interface operations {
             /** @description `RATE_LIMITED`, with `Retry-After` */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit": number;
+                    /** @description The limit and its window, e.g. `10;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Requests left in the window (0) */
+                    "RateLimit-Remaining": number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset": number;
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6587,17 +7938,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6619,8 +7974,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The caller's profile with the phone number bound */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6630,15 +7988,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6648,6 +8010,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6657,6 +8021,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6666,6 +8032,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6675,6 +8043,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6684,6 +8054,8 @@ export interface operations {
             /** @description `WECHAT_UNAVAILABLE`, with `Retry-After` */
             503: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6714,8 +8086,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of members, by id */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6725,15 +8100,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6743,6 +8122,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6752,17 +8133,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6783,8 +8168,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The member with their roles */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6794,15 +8182,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6812,6 +8204,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6821,6 +8215,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6830,17 +8226,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6865,8 +8265,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The member with their roles as set */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6876,15 +8279,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6894,6 +8301,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6903,6 +8312,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6912,6 +8323,8 @@ export interface operations {
             /** @description `LAST_SECRETARIAT`: the association would have no secretariat left */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6921,6 +8334,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6930,6 +8345,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6939,6 +8356,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6948,17 +8367,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6979,10 +8402,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The nomination (its `ETag` is the one to send with `If-Match`) */
             200: {
                 headers: {
                     /** @description Pass as If-Match to edit */
                     ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6992,15 +8418,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7010,6 +8440,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7019,6 +8451,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7028,17 +8462,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7066,10 +8504,13 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The nomination as changed (with its new `ETag`) */
             200: {
                 headers: {
                     /** @description The new ETag */
                     ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7079,15 +8520,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7097,6 +8542,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7106,6 +8553,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7115,6 +8564,8 @@ export interface operations {
             /** @description `DEADLINE_PASSED`, or `CONFLICT` (not a draft) */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7124,6 +8575,8 @@ export interface operations {
             /** @description `PRECONDITION_FAILED`: stale If-Match */
             412: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7133,6 +8586,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7142,6 +8597,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7151,6 +8608,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7160,6 +8619,8 @@ export interface operations {
             /** @description `PRECONDITION_REQUIRED`: If-Match missing */
             428: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7169,17 +8630,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7204,8 +8669,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The attachment stored */
             201: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7215,15 +8683,19 @@ export interface operations {
             /** @description `MALFORMED_MULTIPART` */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7233,6 +8705,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7242,6 +8716,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7251,6 +8727,8 @@ export interface operations {
             /** @description `DEADLINE_PASSED`, or `CONFLICT` (not a draft, or 2 certificates already) */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7260,6 +8738,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE` */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7269,15 +8749,19 @@ export interface operations {
             /** @description `UNSUPPORTED_MEDIA_TYPE`: not multipart, or a file of the wrong type */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
+            /** @description `IMAGE_TOO_LARGE` (`errors[0].pointer` = `/file`): a picture over 16 megapixels or with a side over 8192 pixels; `VALIDATION_FAILED`: `kind` missing or unknown, no file, or a photo for a team */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7287,17 +8771,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7320,27 +8808,39 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file */
+            /** @description The file, of the type sniffed at upload */
             200: {
                 headers: {
+                    /** @description `private, no-store` */
+                    "Cache-Control"?: string;
+                    /** @description `attachment`, with the file name to save it under (`filename*`, UTF-8) and a plain ASCII `filename` for older clients */
+                    "Content-Disposition": string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": components["schemas"]["FileBody"];
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "application/pdf": string;
                 };
             };
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7350,6 +8850,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7359,6 +8861,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7368,17 +8872,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7404,6 +8912,8 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7411,15 +8921,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7429,6 +8943,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7438,6 +8954,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7447,6 +8965,8 @@ export interface operations {
             /** @description `DEADLINE_PASSED`, or `CONFLICT` (not a draft) */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7456,17 +8976,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7490,24 +9014,32 @@ export interface operations {
             /** @description The .docx */
             200: {
                 headers: {
+                    /** @description `attachment`, with the file name to save it under (`filename*`, UTF-8) and a plain ASCII `filename` for older clients */
+                    "Content-Disposition": string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": components["schemas"]["FileBody"];
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
                 };
             };
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7517,6 +9049,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7526,6 +9060,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7535,17 +9071,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7554,10 +9094,13 @@ export interface operations {
             };
         };
     };
-    review: {
+    review_nomination: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional: the ETag of the nomination as you read it */
+                "If-Match"?: string | null;
+            };
             path: {
                 /** @description Nomination id */
                 id: number;
@@ -7566,12 +9109,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReviewInput"];
+                "application/json": components["schemas"]["NominationReviewInput"];
             };
         };
         responses: {
+            /** @description The nomination with the decision applied */
             200: {
                 headers: {
+                    /** @description The new ETag */
+                    ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7581,15 +9129,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7599,6 +9151,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7608,15 +9162,30 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CONFLICT`: a draft, forwarded, or disqualified */
+            /** @description `CONFLICT`: a draft, forwarded, or disqualified; `STALE_DECISION`: already reviewed (or `revises` / `If-Match` no longer current) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `PRECONDITION_FAILED`: stale `If-Match` after a change by the district */
+            412: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7626,6 +9195,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7635,15 +9206,19 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
+            /** @description `VALIDATION_FAILED`: a reason is required to reject, disqualify or revise (`/reason`); `/revises` names a status that cannot be revised */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7653,17 +9228,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7672,7 +9251,7 @@ export interface operations {
             };
         };
     };
-    submit: {
+    submit_nomination: {
         parameters: {
             query?: never;
             header?: {
@@ -7687,10 +9266,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The nomination submitted (it counts against the district's quota) */
             200: {
                 headers: {
                     /** @description The new ETag */
                     ETag?: string;
+                    /** @description `true` when this is the stored first answer to the request's `Idempotency-Key` (the effect happened once, earlier) */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7700,15 +9284,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7718,6 +9306,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7727,6 +9317,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7736,6 +9328,8 @@ export interface operations {
             /** @description `DEADLINE_PASSED`, `QUOTA_EXCEEDED`, `PREVIOUSLY_HONOURED`, or `CONFLICT` (not a draft) */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7745,6 +9339,8 @@ export interface operations {
             /** @description `VALIDATION_FAILED`: the form or the attachments are incomplete; `CONTENT_RISKY`: the story failed WeChat's content check */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7754,6 +9350,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7763,6 +9361,8 @@ export interface operations {
             /** @description `WECHAT_UNAVAILABLE`: the content check could not run; retry later */
             503: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7771,7 +9371,7 @@ export interface operations {
             };
         };
     };
-    withdraw: {
+    withdraw_nomination: {
         parameters: {
             query?: never;
             header?: never;
@@ -7783,10 +9383,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The nomination withdrawn (its quota slot is free again) */
             200: {
                 headers: {
                     /** @description The new ETag */
                     ETag?: string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7796,15 +9399,19 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7814,6 +9421,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7823,6 +9432,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7832,6 +9443,8 @@ export interface operations {
             /** @description `DEADLINE_PASSED`, or `CONFLICT` (not submitted, or already reviewed) */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7841,17 +9454,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7876,8 +9493,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The objection with its resolution */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7887,15 +9507,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7905,6 +9529,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7914,6 +9540,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7923,6 +9551,8 @@ export interface operations {
             /** @description `OBJECTION_ALREADY_RESOLVED` */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7932,6 +9562,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7941,6 +9573,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7950,6 +9584,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7959,17 +9595,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7996,8 +9636,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of schools, by id */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8007,6 +9650,8 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8016,6 +9661,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8027,6 +9674,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8048,8 +9697,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The school created */
             201: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8059,15 +9711,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8077,6 +9733,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8086,6 +9744,8 @@ export interface operations {
             /** @description `CONFLICT`: the name is taken */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8095,6 +9755,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8104,6 +9766,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8113,6 +9777,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8122,17 +9788,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8148,15 +9818,24 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description CSV with a header row */
+        /** @description CSV with a header row: the file as the body (`text/csv`), or as the `file` part of a form (what `wx.uploadFile` and a browser send) */
         requestBody: {
             content: {
+                "multipart/form-data": components["schemas"]["ImportUpload"];
+                /**
+                 * @example 学校名称,片区
+                 *     四川大学,成都片区
+                 *     西南石油大学,成都片区
+                 */
                 "text/csv": string;
             };
         };
         responses: {
+            /** @description Imported: the per-row report and the counts */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8166,15 +9845,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8184,6 +9867,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8193,6 +9878,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE` (over 2 MB) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8202,6 +9889,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8211,6 +9900,8 @@ export interface operations {
             /** @description `IMPORT_REJECTED`: nothing imported; `rows` is the per-row report */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8220,17 +9911,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8255,8 +9950,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The school as changed */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8266,15 +9964,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8284,6 +9986,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8293,6 +9997,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8302,6 +10008,8 @@ export interface operations {
             /** @description `CONFLICT`: the name is taken */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8311,6 +10019,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8320,6 +10030,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8329,6 +10041,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8338,17 +10052,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8366,8 +10084,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The server's clock and version */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8377,6 +10098,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8401,8 +10124,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of sources, by id */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8412,6 +10138,8 @@ export interface operations {
             /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8421,6 +10149,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8432,6 +10162,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8453,8 +10185,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The source created */
             201: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8464,15 +10199,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8482,6 +10221,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8491,6 +10232,8 @@ export interface operations {
             /** @description `CONFLICT` (the name is taken) or `SOURCE_HOST_TAKEN` (a host belongs to another source) */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8500,6 +10243,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8509,6 +10254,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8518,6 +10265,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8527,17 +10276,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8562,8 +10315,11 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The source as changed */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8573,15 +10329,19 @@ export interface operations {
             /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired access token (`UNAUTHENTICATED`) */
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8591,6 +10351,8 @@ export interface operations {
             /** @description `FORBIDDEN` */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8600,6 +10362,8 @@ export interface operations {
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8609,6 +10373,8 @@ export interface operations {
             /** @description `CONFLICT` (the name is taken) or `SOURCE_HOST_TAKEN` */
             409: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8618,6 +10384,8 @@ export interface operations {
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8627,6 +10395,8 @@ export interface operations {
             /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
             415: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8636,6 +10406,8 @@ export interface operations {
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8645,17 +10417,21 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8673,8 +10449,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The process answers */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8684,6 +10463,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8701,8 +10482,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Prometheus metrics in the text exposition format */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8712,6 +10496,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8732,15 +10518,21 @@ export interface operations {
             /** @description The OpenAPI document */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8758,8 +10550,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The database and the cache answer */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8769,6 +10564,8 @@ export interface operations {
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8778,6 +10575,8 @@ export interface operations {
             /** @description The database or the cache is down (`SERVICE_UNAVAILABLE`); `checks` says which */
             503: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {

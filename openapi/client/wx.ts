@@ -10,7 +10,9 @@
  *
  * Limits, all of `wx.request` itself (each one refused with a clear error,
  * never sent wrongly):
- * - methods: OPTIONS, GET, HEAD, POST, PUT, DELETE, TRACE, CONNECT — no PATCH;
+ * - methods: OPTIONS, GET, HEAD, POST, PUT, DELETE, TRACE, CONNECT — no PATCH,
+ *   so a PATCH is sent as `POST` with `X-HTTP-Method-Override: PATCH`, which
+ *   the server treats as the PATCH (the spec says so on each PATCH operation);
  * - no multipart body (files go through `wx.uploadFile`; see `wxUpload`);
  * - no streaming, `blob()` or `formData()` of an answer.
  */
@@ -394,9 +396,14 @@ export function installWxGlobals(): void {
 export function wxTransport(wx: Wx, options: { timeout?: number } = {}): { fetch: (input: Request) => Promise<Response>; Request: typeof Request } {
     installWxGlobals();
     const fetch = async (input: Request): Promise<Response> => {
-        const method = wxMethod(input.method.toUpperCase());
+        const asked = input.method.toUpperCase();
+        const header = headerRecord(input.headers);
+        const method = asked === "PATCH" ? "POST" : wxMethod(asked);
         if (method === undefined) {
             throw new TypeError(`wx.request cannot send ${input.method} ${input.url} (its methods: ${WX_METHODS.join(", ")})`);
+        }
+        if (asked === "PATCH") {
+            header["X-HTTP-Method-Override"] = "PATCH";
         }
         const body = method === "GET" || method === "HEAD" ? "" : await input.text();
         const binary = !isJsonish(input.headers.get("accept"));
@@ -404,7 +411,7 @@ export function wxTransport(wx: Wx, options: { timeout?: number } = {}): { fetch
             const option: WxRequestOption = {
                 url: input.url,
                 method,
-                header: headerRecord(input.headers),
+                header,
                 dataType: "text",
                 responseType: binary ? "arraybuffer" : "text",
                 success: (res) => {

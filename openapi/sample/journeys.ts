@@ -362,8 +362,10 @@ async function main(): Promise<void> {
             "DUPLICATE_ARTICLE",
         );
         // The mini-program opens the first submission from the problem.
+        const existing = p.existing_article_id;
+        check(existing !== undefined, `existing_article_id ${JSON.stringify(p)}`);
         const first = expectStatus(
-            await writer.api.GET("/api/v1/articles/{id}", { params: { path: { id: p.existing_article_id } } }),
+            await writer.api.GET("/api/v1/articles/{id}", { params: { path: { id: existing } } }),
             200,
         );
         check(first.id === article.id, `existing_article_id ${JSON.stringify(p)}`);
@@ -377,7 +379,7 @@ async function main(): Promise<void> {
             422,
             "UNKNOWN_SOURCE",
         );
-        const sites: string[] = p.accepted_sources.map((s: { name: string }) => s.name);
+        const sites: string[] = (p.accepted_sources ?? []).map((s) => s.name);
         check(sites.includes(source.name), `accepted_sources ${JSON.stringify(p)}`);
     });
 

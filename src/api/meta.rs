@@ -22,7 +22,7 @@ pub struct ServerInfo {
 }
 
 /// The server's clock and version.
-#[utoipa::path(tag = "meta", responses((status = 200, body = ServerInfo)))]
+#[utoipa::path(tag = "meta", responses((status = 200, body = ServerInfo, description = "The server's clock and version")))]
 #[get("/server-info")]
 pub async fn server_info(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(ServerInfo {

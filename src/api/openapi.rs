@@ -2,8 +2,14 @@
 //!
 //! Refresh the committed copy with `cargo run -- export-openapi`.
 
+use utoipa::openapi::extensions::Extensions;
+use utoipa::openapi::header::{Header, HeaderBuilder};
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::schema::{AdditionalProperties, Schema};
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi as _};
@@ -23,9 +29,21 @@ pub const BEARER: &str = "bearer_auth";
     ),
     components(schemas(ProblemSchema, FieldError, ErrorCode, DecidedBy)),
     modifiers(&Conventions),
+    servers((url = "/", description = "The server this document is served from")),
     tags(
-        (name = "operations", description = "Health, readiness, metrics and the spec itself"),
+        (name = "auth", description = "WeChat login, token refresh and logout"),
+        (name = "me", description = "The caller's own profile, phone and invitations"),
+        (name = "invitations", description = "Invitation codes that grant a role (secretariat)"),
+        (name = "members", description = "Members and their roles (secretariat)"),
+        (name = "organisation", description = "Districts (片区) and member schools"),
+        (name = "sources", description = "The sites and media whose articles earn points, per year and column"),
+        (name = "articles", description = "Correspondents' article links: submission, verification, review, duplicates"),
+        (name = "honours", description = "The honours round: standings, caps, notice, objections, eligibility, proposal, council approval"),
+        (name = "campaigns", description = "Nomination campaigns (e.g. 最美后勤人): deadlines, quotas, late grants, forwarding"),
+        (name = "nominations", description = "District leads' nominations: the form, attachments, submission, review"),
+        (name = "audit", description = "The append-only audit log (secretariat)"),
         (name = "meta", description = "Facts about the server the app needs (its clock)"),
+        (name = "operations", description = "Health, readiness, metrics and the spec itself"),
     )
 )]
 pub struct ApiDoc;
@@ -107,6 +125,15 @@ fn complete_errors(openapi: &mut OpenApi) {
                     "422",
                     "Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`)",
                 );
+                let refers = "`NOT_FOUND`: something the body refers to does not exist \
+                              (`errors[].pointer` names the field)";
+                match op.responses.responses.get_mut("404") {
+                    Some(RefOr::T(r)) if !r.description.contains("refers to") => {
+                        r.description = format!("{}; or {refers}", r.description);
+                    }
+                    Some(_) => {}
+                    None => add_default(op, "404", refers),
+                }
             }
             if has_path_params || has_query {
                 add_default(
@@ -188,6 +215,409 @@ fn complete_errors(openapi: &mut OpenApi) {
     }
 }
 
+fn header(kind: Type, description: &str, required: bool) -> RefOr<Header> {
+    let mut h = HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(kind)))
+        .description(Some(description))
+        .build();
+    if required {
+        // `Header` has no `required` field in utoipa; the member is spelled
+        // out (OpenAPI 3.1 §4.8.21.1: headers follow the parameter object).
+        let mut extensions = Extensions::default();
+        extensions.insert("required".to_owned(), serde_json::Value::Bool(true));
+        h.extensions = Some(extensions);
+    }
+    RefOr::T(h)
+}
+
+/// Whether `media_type` is a file (not JSON, not text).
+fn is_binary(media_type: &str) -> bool {
+    media_type.starts_with("application/vnd.")
+        || media_type.starts_with("image/")
+        || matches!(
+            media_type,
+            "application/zip" | "application/pdf" | "application/octet-stream"
+        )
+}
+
+/// Public operations say so (`security: []`); the headers the server sends
+/// are declared on each response: `X-Request-Id` on every one,
+/// `Retry-After` and `RateLimit-*` on 429, `Idempotent-Replayed` on the
+/// answers of operations taking an `Idempotency-Key`, and
+/// `Content-Disposition` on downloads, whose bodies are `format: binary`.
+fn complete_headers(openapi: &mut OpenApi) {
+    for item in openapi.paths.paths.values_mut() {
+        if let Some(op) = item.patch.as_mut() {
+            let note = "From `wx.request`, which cannot send PATCH: send `POST` with the \
+                        header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; \
+                        any other override answers 400 `INVALID_PARAMETER`).";
+            op.description = Some(match op.description.take() {
+                Some(d) if !d.is_empty() => format!("{d}\n\n{note}"),
+                _ => note.to_owned(),
+            });
+        }
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            op.security.get_or_insert_with(Vec::new);
+            let idempotent = op.parameters.iter().flatten().any(|p| {
+                matches!(p, RefOr::T(p)
+                    if p.name == "Idempotency-Key" && p.parameter_in == ParameterIn::Header)
+            });
+            for (status, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(r) = response else { continue };
+                let headers = &mut r.headers;
+                headers.entry("X-Request-Id".to_owned()).or_insert_with(|| {
+                    header(
+                        Type::String,
+                        "The request's id: the caller's own `X-Request-Id` when it is 1–128 \
+                         characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it \
+                         as `request_id`; the logs carry it",
+                        true,
+                    )
+                });
+                if status == "429" {
+                    let rate = [
+                        (
+                            "Retry-After",
+                            Type::Integer,
+                            "Seconds until a retry may succeed",
+                        ),
+                        (
+                            "RateLimit-Limit",
+                            Type::Integer,
+                            "Requests allowed in the window",
+                        ),
+                        (
+                            "RateLimit-Remaining",
+                            Type::Integer,
+                            "Requests left in the window (0)",
+                        ),
+                        (
+                            "RateLimit-Reset",
+                            Type::Integer,
+                            "Seconds until the window resets",
+                        ),
+                        (
+                            "RateLimit-Policy",
+                            Type::String,
+                            "The limit and its window, e.g. `10;w=60`",
+                        ),
+                    ];
+                    for (name, kind, description) in rate {
+                        headers.insert(name.to_owned(), header(kind, description, true));
+                    }
+                }
+                if idempotent && status.starts_with('2') {
+                    headers
+                        .entry("Idempotent-Replayed".to_owned())
+                        .or_insert_with(|| {
+                            header(
+                                Type::Boolean,
+                                "`true` when this is the stored first answer to the request's \
+                             `Idempotency-Key` (the effect happened once, earlier)",
+                                false,
+                            )
+                        });
+                }
+                let mut binary = false;
+                for (media_type, content) in r.content.iter_mut() {
+                    if let RefOr::T(c) = content
+                        && is_binary(media_type)
+                    {
+                        binary = true;
+                        c.schema = Some(RefOr::T(Schema::Object(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                                .content_media_type(media_type.as_str())
+                                .build(),
+                        )));
+                    }
+                }
+                if binary {
+                    headers
+                        .entry("Content-Disposition".to_owned())
+                        .or_insert_with(|| {
+                            header(
+                                Type::String,
+                                "`attachment`, with the file name to save it under (`filename*`, \
+                             UTF-8) and a plain ASCII `filename` for older clients",
+                                true,
+                            )
+                        });
+                }
+            }
+        }
+    }
+}
+
+/// OpenAPI links from each create to the operations on what it created, so
+/// a client (and schemathesis's stateful phase) can chain the calls:
+/// (operation, status, link name, target operation, target parameters as
+/// runtime expressions).
+/// (operation id, status, link name, target operation id, target parameters).
+type LinkRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+const LINKS: &[LinkRow] = &[
+    (
+        "create_district",
+        "201",
+        "update",
+        "update_district",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_school",
+        "201",
+        "update",
+        "update_school",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_source",
+        "201",
+        "update",
+        "update_source",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_invitation",
+        "201",
+        "revoke",
+        "revoke_invitation",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "submit_article",
+        "201",
+        "read",
+        "get_article",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "submit_article",
+        "201",
+        "review",
+        "review_article",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "submit_article",
+        "201",
+        "withdraw",
+        "withdraw_article",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_campaign",
+        "201",
+        "read",
+        "get_campaign",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_campaign",
+        "201",
+        "update",
+        "update_campaign",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_campaign",
+        "201",
+        "nominate",
+        "create_nomination",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_campaign",
+        "201",
+        "nominations",
+        "list_nominations",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_campaign",
+        "201",
+        "late_grant",
+        "create_late_grant",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_campaign",
+        "201",
+        "export",
+        "export_zip",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_nomination",
+        "201",
+        "read",
+        "get_nomination",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_nomination",
+        "201",
+        "update",
+        "patch_nomination",
+        &[
+            ("id", "$response.body#/id"),
+            ("If-Match", "$response.header.ETag"),
+        ],
+    ),
+    (
+        "create_nomination",
+        "201",
+        "upload",
+        "upload_attachment",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_nomination",
+        "201",
+        "submit",
+        "submit_nomination",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_nomination",
+        "201",
+        "form",
+        "form_docx",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "upload_attachment",
+        "201",
+        "read",
+        "get_attachment",
+        &[
+            ("id", "$request.path.id"),
+            ("attachment_id", "$response.body#/id"),
+        ],
+    ),
+    (
+        "upload_attachment",
+        "201",
+        "delete",
+        "delete_attachment",
+        &[
+            ("id", "$request.path.id"),
+            ("attachment_id", "$response.body#/id"),
+        ],
+    ),
+    (
+        "file_objection",
+        "201",
+        "resolve",
+        "resolve_objection",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "publish_notice",
+        "201",
+        "read",
+        "get_notice",
+        &[("year", "$request.path.year")],
+    ),
+    (
+        "build_proposal",
+        "201",
+        "read",
+        "get_proposal",
+        &[("year", "$request.path.year")],
+    ),
+    (
+        "build_proposal",
+        "201",
+        "update",
+        "patch_proposal",
+        &[("year", "$request.path.year")],
+    ),
+    (
+        "build_proposal",
+        "201",
+        "submit",
+        "submit_proposal",
+        &[("year", "$request.path.year")],
+    ),
+];
+
+fn add_links(openapi: &mut OpenApi) {
+    for item in openapi.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let Some(id) = op.operation_id.clone() else {
+                continue;
+            };
+            for (source, status, name, target, parameters) in LINKS {
+                if *source != id {
+                    continue;
+                }
+                let Some(RefOr::T(response)) = op.responses.responses.get_mut(*status) else {
+                    continue;
+                };
+                let mut link = LinkBuilder::new().operation_id(*target);
+                for (parameter, expression) in *parameters {
+                    link = link.parameter(*parameter, *expression);
+                }
+                response
+                    .links
+                    .insert((*name).to_owned(), RefOr::T(link.build()));
+            }
+        }
+    }
+}
+
+/// Schemas nothing refers to any more (e.g. `FileBody` once downloads are
+/// `format: binary`, a type utoipa inlined into its page) leave the document.
+fn drop_unused_schemas(openapi: &mut OpenApi) {
+    loop {
+        let Ok(json) = serde_json::to_string(&*openapi) else {
+            return;
+        };
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let unused: Vec<String> = components
+            .schemas
+            .keys()
+            .filter(|name| !json.contains(&format!("\"#/components/schemas/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            components.schemas.remove(&name);
+        }
+    }
+}
+
 /// The whole document: the routes' paths merged into [`ApiDoc`].
 pub fn document() -> OpenApi {
     use utoipa_actix_web::AppExt;
@@ -197,6 +627,9 @@ pub fn document() -> OpenApi {
         .configure(crate::api::configure)
         .split_for_parts();
     complete_errors(&mut api);
+    complete_headers(&mut api);
+    add_links(&mut api);
+    drop_unused_schemas(&mut api);
     api
 }
 
@@ -235,6 +668,17 @@ impl RouteTable {
             routes.push((segments, methods));
         }
         Self(routes)
+    }
+
+    /// The methods of the route spelled exactly `path` (no parameter), if any:
+    /// `PATCH /schools/import` matches `PATCH /schools/{id}` in the router,
+    /// but is a call of another method on the import.
+    pub fn literal(&self, path: &str) -> Option<&[&'static str]> {
+        let parts: Vec<&str> = path.split('/').collect();
+        self.0.iter().find_map(|(segments, methods)| {
+            (segments.len() == parts.len() && segments.iter().zip(&parts).all(|(s, p)| s == p))
+                .then_some(methods.as_slice())
+        })
     }
 
     /// The methods allowed on `path`, if it is a known path.

@@ -15,7 +15,7 @@ pub struct Health {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[utoipa::path(tag = "operations", responses((status = 200, body = Health, description = "The process answers")))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health {
@@ -36,7 +36,7 @@ pub struct Readiness {
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, body = Readiness),
+        (status = 200, body = Readiness, description = "The database and the cache answer"),
         (status = 503, description = "The database or the cache is down (`SERVICE_UNAVAILABLE`); `checks` says which"),
     )
 )]
@@ -71,7 +71,7 @@ pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
 /// Prometheus metrics: request counts and latency histograms by route and status.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, content_type = "text/plain; version=0.0.4", body = String))
+    responses((status = 200, content_type = "text/plain; version=0.0.4", body = String, description = "Prometheus metrics in the text exposition format"))
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
@@ -82,7 +82,7 @@ pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
 }
 
 /// This API's OpenAPI 3.1 document (the same as `openapi/openapi.json`).
-#[utoipa::path(tag = "operations", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = std::collections::HashMap<String, serde_json::Value>)))]
 #[get("/openapi.json")]
 pub async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
     HttpResponse::Ok()

@@ -14,7 +14,7 @@ use crate::state::AppState;
     tag = "audit",
     security(("bearer_auth" = [])),
     params(AuditQuery),
-    responses((status = 200, body = Page<AuditEntry>), (status = 403, description = "`FORBIDDEN`"))
+    responses((status = 200, body = Page<AuditEntry>, description = "One page of audit entries, newest first"), (status = 403, description = "`FORBIDDEN`"))
 )]
 #[get("/audit-log")]
 pub async fn list_audit(

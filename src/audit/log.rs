@@ -21,9 +21,11 @@ pub struct AuditEntry {
     pub action: String,
     pub entity_type: String,
     pub entity_id: String,
-    #[schema(value_type = Option<Object>)]
+    /// The entity's fields before the change (absent or null for a creation).
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
+    /// The entity's fields after the change.
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub after: Option<serde_json::Value>,
     pub reason: Option<String>,
     pub created_at: DateTime<FixedOffset>,

@@ -1,6 +1,7 @@
 //! The organisation: districts (片区) and schools (会员单位).
 
 use actix_web::{HttpResponse, get, patch, post, web};
+use utoipa::ToSchema;
 
 use crate::access::principal::Secretariat;
 use crate::organisation::districts::{self, DistrictInput, DistrictView, ListQuery};
@@ -9,12 +10,12 @@ use crate::organisation::schools::{
 };
 use crate::platform::db;
 use crate::platform::error::ApiResult;
-use crate::platform::extract::{RawBody, ValidJson};
+use crate::platform::extract::{FileOrBody, ValidJson};
 use crate::platform::pagination::Page;
 use crate::state::AppState;
 
 /// Districts, by id. Public.
-#[utoipa::path(tag = "organisation", params(ListQuery), responses((status = 200, body = Page<DistrictView>)))]
+#[utoipa::path(tag = "organisation", params(ListQuery), responses((status = 200, body = Page<DistrictView>, description = "One page of districts, by id")))]
 #[get("/districts")]
 pub async fn list_districts(
     state: web::Data<AppState>,
@@ -29,7 +30,7 @@ pub async fn list_districts(
     tag = "organisation",
     security(("bearer_auth" = [])),
     request_body = DistrictInput,
-    responses((status = 201, body = DistrictView), (status = 403, description = "`FORBIDDEN`"), (status = 409, description = "`CONFLICT`: the name is taken"))
+    responses((status = 201, body = DistrictView, description = "The district created"), (status = 403, description = "`FORBIDDEN`"), (status = 409, description = "`CONFLICT`: the name is taken"))
 )]
 #[post("/districts")]
 pub async fn create_district(
@@ -48,7 +49,7 @@ pub async fn create_district(
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "District id")),
     request_body = DistrictInput,
-    responses((status = 200, body = DistrictView), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"), (status = 409, description = "`CONFLICT`: the name is taken"))
+    responses((status = 200, body = DistrictView, description = "The district as renamed"), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"), (status = 409, description = "`CONFLICT`: the name is taken"))
 )]
 #[patch("/districts/{id}")]
 pub async fn update_district(
@@ -63,7 +64,7 @@ pub async fn update_district(
 }
 
 /// Schools (member units), by id, with filters. Public.
-#[utoipa::path(tag = "organisation", params(SchoolQuery), responses((status = 200, body = Page<SchoolView>)))]
+#[utoipa::path(tag = "organisation", params(SchoolQuery), responses((status = 200, body = Page<SchoolView>, description = "One page of schools, by id")))]
 #[get("/schools")]
 pub async fn list_schools(
     state: web::Data<AppState>,
@@ -78,7 +79,7 @@ pub async fn list_schools(
     tag = "organisation",
     security(("bearer_auth" = [])),
     request_body = SchoolInput,
-    responses((status = 201, body = SchoolView), (status = 403, description = "`FORBIDDEN`"), (status = 409, description = "`CONFLICT`: the name is taken"))
+    responses((status = 201, body = SchoolView, description = "The school created"), (status = 403, description = "`FORBIDDEN`"), (status = 409, description = "`CONFLICT`: the name is taken"))
 )]
 #[post("/schools")]
 pub async fn create_school(
@@ -97,7 +98,7 @@ pub async fn create_school(
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "School id")),
     request_body = SchoolPatch,
-    responses((status = 200, body = SchoolView), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"), (status = 409, description = "`CONFLICT`: the name is taken"))
+    responses((status = 200, body = SchoolView, description = "The school as changed"), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"), (status = 409, description = "`CONFLICT`: the name is taken"))
 )]
 #[patch("/schools/{id}")]
 pub async fn update_school(
@@ -113,6 +114,15 @@ pub async fn update_school(
 
 const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
 
+/// The schools CSV as a form upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImportUpload {
+    /// The CSV file (UTF-8 with or without BOM, or GB18030), at most 2 MB.
+    #[schema(value_type = String, format = Binary, content_media_type = "text/csv")]
+    file: Vec<u8>,
+}
+
 /// Import schools from CSV (secretariat).
 ///
 /// Columns `学校名称` (or `name`) and `片区` (or `district`, an existing
@@ -123,9 +133,15 @@ const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
 #[utoipa::path(
     tag = "organisation",
     security(("bearer_auth" = [])),
-    request_body(content = String, content_type = "text/csv", description = "CSV with a header row"),
+    request_body(
+        description = "CSV with a header row: the file as the body (`text/csv`), or as the `file` part of a form (what `wx.uploadFile` and a browser send)",
+        content(
+            (String = "text/csv", example = "学校名称,片区\n四川大学,成都片区\n西南石油大学,成都片区\n"),
+            (ImportUpload = "multipart/form-data"),
+        ),
+    ),
     responses(
-        (status = 200, body = ImportReport),
+        (status = 200, body = ImportReport, description = "Imported: the per-row report and the counts"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 413, description = "`PAYLOAD_TOO_LARGE` (over 2 MB)"),
         (status = 422, description = "`IMPORT_REJECTED`: nothing imported; `rows` is the per-row report"),
@@ -135,7 +151,7 @@ const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
 pub async fn import_schools(
     state: web::Data<AppState>,
     Secretariat(p): Secretariat,
-    body: RawBody<IMPORT_LIMIT>,
+    body: FileOrBody<IMPORT_LIMIT>,
 ) -> ApiResult<HttpResponse> {
     let report = schools::import(&state.db, &p, &body.0, state.now()).await?;
     Ok(HttpResponse::Ok().json(report))

@@ -284,8 +284,21 @@ impl ApiError {
         self
     }
 
+    /// 422 `VALIDATION_FAILED` naming the invalid fields — or, when every
+    /// field names something that does not exist (rule `not_found`: a
+    /// district id, the article to merge into), 404 `NOT_FOUND` with the same
+    /// `errors[]` and the first field's message: the request is well formed,
+    /// what it refers to is missing (a client cannot tell it from the schema).
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let mut e = Self::new(ErrorCode::ValidationFailed);
+        let missing = !errors.is_empty() && errors.iter().all(|e| e.code == "not_found");
+        let mut e = Self::new(if missing {
+            ErrorCode::NotFound
+        } else {
+            ErrorCode::ValidationFailed
+        });
+        if missing {
+            e.detail = Cow::Owned(errors[0].message.clone());
+        }
         e.errors = errors;
         e
     }

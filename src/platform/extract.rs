@@ -108,19 +108,39 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
+/// Integral numbers written with a fraction (`433.0`, `2e3`) become integers:
+/// JSON Schema counts them as integers (and a client's number type may
+/// print them so), serde's integer fields would refuse them.
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                #[allow(clippy::cast_possible_truncation)] // integral and within ±2^53
+                let i = f as i64;
+                *value = Value::from(i);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(members) => members.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
+    }
+}
+
 /// Deserializes JSON, telling syntax errors (400) from data errors (422 with a pointer).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::new(ErrorCode::MalformedJson).with_detail("请求内容为空。"));
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    // Syntax first (trailing garbage included), then the data.
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
+    integral_floats_as_integers(&mut value);
+    let result: Result<T, _> = serde_path_to_error::deserialize(value);
     match result {
-        Ok(v) => {
-            // Reject trailing garbage after the value.
-            de.end().map_err(malformed)?;
-            Ok(v)
-        }
+        Ok(v) => Ok(v),
         Err(err) => {
             let path = err.path().clone();
             let inner = err.into_inner();
@@ -183,17 +203,9 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     if out.is_empty() { "/".to_owned() } else { out }
 }
 
-/// Error handlers so that actix's `Path`, `Query` and `Json` extractors
+/// Error handlers so that actix's `Query` and `Json` extractors (and
+/// `crate::api::fallback::path_config` for `Path`)
 /// answer problem+json like the rest of the API.
-pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err, _req| {
-        ApiError::new(ErrorCode::InvalidParameter)
-            .with_detail("路径参数无效。")
-            .with_cause(anyhow::anyhow!("{err}"))
-            .into()
-    })
-}
-
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| {
         let mut e = ApiError::new(ErrorCode::InvalidParameter).with_detail("查询参数无效。");
@@ -284,6 +296,78 @@ impl<const LIMIT: usize> FromRequest for RawBody<LIMIT> {
                 body.extend_from_slice(&chunk);
             }
             Ok(RawBody(body.freeze()))
+        })
+    }
+}
+
+/// A file sent either as the whole body (e.g. `text/csv`) or as the `file`
+/// part of a `multipart/form-data` body (what `wx.uploadFile` and a browser
+/// form send); other parts are read and dropped. At most `LIMIT` bytes of
+/// file (413 beyond); a broken multipart body → 400 `MALFORMED_MULTIPART`;
+/// a multipart body without a `file` part → 422 on `/file`.
+pub struct FileOrBody<const LIMIT: usize>(pub web::Bytes);
+
+impl<const LIMIT: usize> FromRequest for FileOrBody<LIMIT> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("multipart/form-data")
+            });
+        if !is_multipart {
+            let raw = RawBody::<LIMIT>::from_request(req, payload);
+            return Box::pin(async move { raw.await.map(|RawBody(b)| Self(b)) });
+        }
+        // The form's overhead (boundaries, part headers) on top of the file.
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut mp = actix_multipart::Multipart::new(req.headers(), payload.take());
+        Box::pin(async move {
+            if declared_len.is_some_and(|n| n > LIMIT + 64 * 1024) {
+                return Err(too_large(LIMIT));
+            }
+            let broken = |e: actix_multipart::MultipartError| {
+                ApiError::new(ErrorCode::MalformedMultipart)
+                    .with_detail("上传内容格式不正确，请以 multipart/form-data 上传 file 字段。")
+                    .with_cause(anyhow::anyhow!("multipart: {e}"))
+            };
+            let mut file: Option<web::BytesMut> = None;
+            while let Some(field) = mp.next().await {
+                let mut field = field.map_err(broken)?;
+                let is_file = field.name() == Some("file") && file.is_none();
+                let mut buf = web::BytesMut::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(broken)?;
+                    if !is_file {
+                        continue;
+                    }
+                    if buf.len() + chunk.len() > LIMIT {
+                        return Err(too_large(LIMIT));
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                if is_file {
+                    file = Some(buf);
+                }
+            }
+            match file {
+                Some(b) => Ok(Self(b.freeze())),
+                None => Err(ApiError::validation(vec![FieldError::new(
+                    "/file",
+                    "required",
+                    "请选择要上传的文件（表单字段 file）。",
+                )])),
+            }
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod decision;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod method_override;
 pub mod metrics;
 pub mod pagination;
 pub mod rate_limit;

@@ -534,8 +534,10 @@ async fn a_correspondent_of_several_schools_names_the_school_and_the_secretariat
         201,
         "the secretariat submits on behalf of any school"
     );
+    // A school that does not exist: 404, naming the field.
     let res = w.submit_as(&w.admin, body("/d.html", Some(999_999))).await;
-    assert_problem(res, 422, "VALIDATION_FAILED").await;
+    let problem = assert_problem(res, 404, "NOT_FOUND").await;
+    assert_eq!(problem["errors"][0]["pointer"], "/school_id");
 }
 
 #[tokio::test]
@@ -1499,7 +1501,7 @@ async fn merging_checks_both_articles() {
         .app
         .post_as(&path, &w.admin, &json!({"into_id": 999_999}))
         .await;
-    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    let body = assert_problem(res, 404, "NOT_FOUND").await;
     assert_eq!(body["errors"][0]["pointer"], "/into_id");
     let res = w
         .app

@@ -519,7 +519,7 @@ async fn objections_are_filed_seen_by_their_author_and_resolved_by_the_secretari
     assert_eq!(res.status(), 201);
     let objection: Value = res.json().await.unwrap();
     assert_eq!(objection["status"], "open");
-    // An unknown row is a 422 with a pointer.
+    // An unknown row is a 404 with a pointer.
     let res = y
         .app
         .post_as(
@@ -529,7 +529,7 @@ async fn objections_are_filed_seen_by_their_author_and_resolved_by_the_secretari
         )
         .await;
     assert_eq!(
-        assert_problem(res, 422, "VALIDATION_FAILED").await["errors"][0]["pointer"],
+        assert_problem(res, 404, "NOT_FOUND").await["errors"][0]["pointer"],
         "/row_key"
     );
     // The secretariat resolves objections; it does not file them.

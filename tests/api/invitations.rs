@@ -276,6 +276,10 @@ async fn redeeming_is_rate_limited_per_member() {
 }
 
 async fn assert_invalid(input: Value, pointer: &str) {
+    assert_refused(input, pointer, 422, "VALIDATION_FAILED").await;
+}
+
+async fn assert_refused(input: Value, pointer: &str, status: u16, code: &str) {
     let app = spawn_app().await;
     let admin = app.secretariat().await;
     let (district_id, school_id) = app.district_and_school(&admin).await;
@@ -291,8 +295,8 @@ async fn assert_invalid(input: Value, pointer: &str) {
     }
     let b = assert_problem(
         app.post_as("/api/v1/invitations", &admin, &input).await,
-        422,
-        "VALIDATION_FAILED",
+        status,
+        code,
     )
     .await;
     assert_eq!(b["errors"][0]["pointer"], pointer, "{input}: {b}");
@@ -338,9 +342,11 @@ async fn an_invitation_is_for_at_least_one_use() {
 
 #[tokio::test]
 async fn an_invitation_for_a_missing_school_is_refused() {
-    assert_invalid(
+    assert_refused(
         json!({"role": "correspondent", "school_id": 987_654, "expires_at": TOMORROW}),
         "/school_id",
+        404,
+        "NOT_FOUND",
     )
     .await;
 }

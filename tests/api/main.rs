@@ -17,6 +17,7 @@ mod clock;
 mod concurrency;
 mod config;
 mod content_check;
+mod contract;
 mod contract_constraints;
 mod errors;
 mod honours;

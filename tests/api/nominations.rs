@@ -896,7 +896,7 @@ async fn only_shortlisted_nominations_are_forwarded() {
             &json!({"nomination_ids": [id + 1000]}),
         )
         .await;
-    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    let body = assert_problem(res, 404, "NOT_FOUND").await;
     assert_eq!(body["errors"][0]["pointer"], "/nomination_ids/0");
 }
 

@@ -159,3 +159,44 @@ fn the_problem_schema_names_every_extension_member() {
         "#/components/schemas/RowReport"
     );
 }
+
+/// Each link names an operation of the document and only its parameters,
+/// so a client (or schemathesis's stateful phase) can follow it.
+#[test]
+fn every_link_targets_an_operation_and_its_parameters() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&association::api::openapi::document_json().unwrap()).unwrap();
+    let mut operations = std::collections::BTreeMap::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let names: Vec<String> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| p["name"].as_str().unwrap().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            operations.insert(op["operationId"].as_str().unwrap().to_owned(), names);
+        }
+    }
+    let mut links = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            for response in op["responses"].as_object().unwrap().values() {
+                for link in response["links"].as_object().into_iter().flatten() {
+                    let (_, link) = link;
+                    let target = link["operationId"].as_str().unwrap();
+                    let params = operations
+                        .get(target)
+                        .unwrap_or_else(|| panic!("no operation {target}"));
+                    for name in link["parameters"].as_object().unwrap().keys() {
+                        assert!(params.contains(name), "{target} has no parameter {name}");
+                    }
+                    links += 1;
+                }
+            }
+        }
+    }
+    assert!(links >= 20, "{links} links");
+}

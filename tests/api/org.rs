@@ -244,7 +244,7 @@ async fn a_duplicate_name_is_a_409_conflict() {
 }
 
 #[tokio::test]
-async fn a_school_in_a_missing_district_is_a_422_pointing_at_district_id() {
+async fn a_school_in_a_missing_district_is_a_404_pointing_at_district_id() {
     let app = spawn_app().await;
     let admin = app.secretariat().await;
     let (_, school_id) = app.district_and_school(&admin).await;
@@ -256,8 +256,8 @@ async fn a_school_in_a_missing_district_is_a_422_pointing_at_district_id() {
             &json!({"name": "成都大学", "district_id": 987_654}),
         )
         .await,
-        422,
-        "VALIDATION_FAILED",
+        404,
+        "NOT_FOUND",
     )
     .await;
     assert_eq!(b["errors"][0]["pointer"], "/district_id", "{b}");
@@ -269,8 +269,8 @@ async fn a_school_in_a_missing_district_is_a_422_pointing_at_district_id() {
             &json!({"district_id": 987_654}),
         )
         .await,
-        422,
-        "VALIDATION_FAILED",
+        404,
+        "NOT_FOUND",
     )
     .await;
     assert_eq!(b["errors"][0]["pointer"], "/district_id", "{b}");

@@ -72,7 +72,7 @@ pub async fn submit_article(
     tag = "articles",
     security(("bearer_auth" = [])),
     params(ArticleQuery),
-    responses((status = 200, body = Page<ArticleView>), (status = 403, description = "`FORBIDDEN`"))
+    responses((status = 200, body = Page<ArticleView>, description = "One page of the articles the caller may see, newest first"), (status = 403, description = "`FORBIDDEN`"))
 )]
 #[get("/articles")]
 pub async fn list_articles(
@@ -90,7 +90,7 @@ pub async fn list_articles(
     tag = "articles",
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "Article id")),
-    responses((status = 200, body = ArticleView), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"))
+    responses((status = 200, body = ArticleView, description = "The article, with its status, verification, points and (for the secretariat) its likely duplicates"), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"))
 )]
 #[get("/articles/{id}")]
 pub async fn get_article(
@@ -149,7 +149,7 @@ pub async fn withdraw_article(
     params(("id" = i64, Path, description = "Article id")),
     request_body = ReviewInput,
     responses(
-        (status = 200, body = ArticleView),
+        (status = 200, body = ArticleView, description = "The article with the decision applied"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`ARTICLE_WITHDRAWN`; `STALE_DECISION`: already reviewed (or `revises` no longer current) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`; nothing changed"),
@@ -184,7 +184,7 @@ pub async fn review_article(
     params(("id" = i64, Path, description = "Article id")),
     request_body = MergeInput,
     responses(
-        (status = 200, body = ArticleView),
+        (status = 200, body = ArticleView, description = "The article, now in the duplicate group of `into_id`"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`ARTICLE_WITHDRAWN`; `STALE_DECISION`: an article's group is no longer the expected one — names the last merge (`decided_by`, `decision`, `decided_at`, `reason`, `article_id`, `duplicate_group_id`); nothing changed"),

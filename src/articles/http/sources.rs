@@ -14,7 +14,7 @@ use crate::platform::pagination::Page;
 use crate::state::AppState;
 
 /// Sources, by id. Public: the mini-program shows where articles may be published.
-#[utoipa::path(tag = "sources", params(SourceQuery), responses((status = 200, body = Page<SourceView>)))]
+#[utoipa::path(tag = "sources", params(SourceQuery), responses((status = 200, body = Page<SourceView>, description = "One page of sources, by id")))]
 #[get("/sources")]
 pub async fn list_sources(
     state: web::Data<AppState>,
@@ -30,7 +30,7 @@ pub async fn list_sources(
     security(("bearer_auth" = [])),
     request_body = SourceInput,
     responses(
-        (status = 201, body = SourceView),
+        (status = 201, body = SourceView, description = "The source created"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 409, description = "`CONFLICT` (the name is taken) or `SOURCE_HOST_TAKEN` (a host belongs to another source)"),
     )
@@ -58,7 +58,7 @@ pub async fn create_source(
     params(("id" = i64, Path, description = "Source id")),
     request_body = SourcePatch,
     responses(
-        (status = 200, body = SourceView),
+        (status = 200, body = SourceView, description = "The source as changed"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`CONFLICT` (the name is taken) or `SOURCE_HOST_TAKEN`"),

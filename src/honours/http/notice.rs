@@ -22,7 +22,7 @@ use crate::state::AppState;
     security(("bearer_auth" = [])),
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     request_body = NoticeInput,
-    responses((status = 201, body = NoticeView), (status = 403, description = "`FORBIDDEN`"))
+    responses((status = 201, body = NoticeView, description = "The notice published (a new version when one existed)"), (status = 403, description = "`FORBIDDEN`"))
 )]
 #[post("/credit-years/{year}/notice")]
 pub async fn publish_notice(
@@ -43,7 +43,7 @@ pub async fn publish_notice(
 #[utoipa::path(
     tag = "honours",
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"), NoticeQuery),
-    responses((status = 200, body = NoticeView), (status = 404, description = "`NOTICE_NOT_PUBLISHED`"))
+    responses((status = 200, body = NoticeView, description = "The public notice of the year's statistics (its latest version)"), (status = 404, description = "`NOTICE_NOT_PUBLISHED`"))
 )]
 #[get("/credit-years/{year}/notice")]
 pub async fn get_notice(
@@ -66,7 +66,7 @@ pub async fn get_notice(
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     request_body = ObjectionInput,
     responses(
-        (status = 201, body = ObjectionView),
+        (status = 201, body = ObjectionView, description = "The objection filed"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOTICE_NOT_PUBLISHED`"),
         (status = 409, description = "`OUTSIDE_NOTICE_WINDOW`"),
@@ -99,7 +99,7 @@ pub async fn file_objection(
     tag = "honours",
     security(("bearer_auth" = [])),
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"), ObjectionQuery),
-    responses((status = 200, body = Page<ObjectionView>))
+    responses((status = 200, body = Page<ObjectionView>, description = "One page of the year's objections"))
 )]
 #[get("/credit-years/{year}/objections")]
 pub async fn list_objections(
@@ -122,7 +122,7 @@ pub async fn list_objections(
     params(("id" = i64, Path, description = "Objection id")),
     request_body = ResolveInput,
     responses(
-        (status = 200, body = ObjectionView),
+        (status = 200, body = ObjectionView, description = "The objection with its resolution"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`OBJECTION_ALREADY_RESOLVED`"),

@@ -34,7 +34,7 @@ fn tagged<T: Serialize>(status: StatusCode, etag: &str, body: &T) -> HttpRespons
     security(("bearer_auth" = [])),
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"), ("school_id" = i64, Path, description = "School id")),
     responses(
-        (status = 200, body = SchoolEligibilityView, headers(("ETag" = String, description = "Pass as If-Match to change it"))),
+        (status = 200, body = SchoolEligibilityView, description = "The school's checklist for the year (all unticked when never recorded)", headers(("ETag" = String, description = "Pass as If-Match to change it"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`: not recorded yet"),
     )
@@ -69,7 +69,7 @@ pub async fn get_school_eligibility(
     ),
     request_body = SchoolEligibility,
     responses(
-        (status = 200, body = SchoolEligibilityView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 200, body = SchoolEligibilityView, description = "The school's checklist as recorded", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`: no such school"),
         (status = 409, description = "`STALE_DECISION`: already recorded (no `If-Match`) or changed since (old ETag) — names `decided_by`, `decision`, `decided_at`, `etag`; nothing changed"),
@@ -100,7 +100,7 @@ pub async fn put_school_eligibility(
     security(("bearer_auth" = [])),
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"), ("key" = String, Path, description = "Row key of the person")),
     responses(
-        (status = 200, body = IndividualEligibilityView, headers(("ETag" = String, description = "Pass as If-Match to change it"))),
+        (status = 200, body = IndividualEligibilityView, description = "The person's eligibility record for the year", headers(("ETag" = String, description = "Pass as If-Match to change it"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`: not recorded yet"),
     )
@@ -132,7 +132,7 @@ pub async fn get_individual_eligibility(
     ),
     request_body = IndividualEligibility,
     responses(
-        (status = 200, body = IndividualEligibilityView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 200, body = IndividualEligibilityView, description = "The person's eligibility as recorded", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 409, description = "`STALE_DECISION`: already recorded (no `If-Match`) or changed since (old ETag) — names `decided_by`, `decision`, `decided_at`, `etag`; nothing changed"),
         (status = 412, description = "`PRECONDITION_FAILED`: `If-Match` on a confirmation never recorded"),
@@ -172,7 +172,7 @@ pub async fn put_individual_eligibility(
         ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it (required to rebuild a proposal changed by hand)"),
     ),
     responses(
-        (status = 201, body = ProposalView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 201, body = ProposalView, description = "The proposal built from the standings (within the caps)", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOTICE_NOT_PUBLISHED`"),
         (status = 409, description = "`PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`), changed by hand and no `If-Match`, or built by a colleague a moment ago — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
@@ -200,7 +200,7 @@ pub async fn build_proposal(
     security(("bearer_auth" = [])),
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     responses(
-        (status = 200, body = ProposalView, headers(("ETag" = String, description = "Pass as If-Match to change it"))),
+        (status = 200, body = ProposalView, description = "The year's proposal of honours", headers(("ETag" = String, description = "Pass as If-Match to change it"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
     )
@@ -228,7 +228,7 @@ pub async fn get_proposal(
     ),
     request_body = ProposalPatch,
     responses(
-        (status = 200, body = ProposalView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 200, body = ProposalView, description = "The proposal with the changes applied", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
         (status = 409, description = "`QUOTA_EXCEEDED`, `PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
@@ -259,7 +259,7 @@ pub async fn patch_proposal(
         ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it"),
     ),
     responses(
-        (status = 200, body = ProposalView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 200, body = ProposalView, description = "The proposal submitted to the council", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
         (status = 409, description = "`PROPOSAL_WRONG_STATE`, `PROPOSAL_FINAL` or `OBJECTIONS_PENDING`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
@@ -292,7 +292,7 @@ pub async fn submit_proposal(
         ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it"),
     ),
     responses(
-        (status = 200, body = ProposalView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 200, body = ProposalView, description = "The proposal approved by the council (final)", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`: only the council approves"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
         (status = 409, description = "`PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
@@ -323,7 +323,7 @@ pub async fn approve_proposal(
     ),
     request_body = ReturnInput,
     responses(
-        (status = 200, body = ProposalView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 200, body = ProposalView, description = "The proposal returned to the secretariat with the council's reason", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`: only the council returns"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
         (status = 409, description = "`PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
@@ -356,7 +356,7 @@ pub async fn return_proposal(
 #[utoipa::path(
     tag = "honours",
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
-    responses((status = 200, body = HonoursView), (status = 404, description = "`HONOURS_NOT_APPROVED`"))
+    responses((status = 200, body = HonoursView, description = "The honours list approved by the council"), (status = 404, description = "`HONOURS_NOT_APPROVED`"))
 )]
 #[get("/credit-years/{year}/honours")]
 pub async fn get_honours(

@@ -19,7 +19,7 @@ use crate::state::AppState;
     tag = "honours",
     security(("bearer_auth" = [])),
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (China time) (2000–2100)"), StandingsQuery),
-    responses((status = 200, body = StandingsPage), (status = 403, description = "`FORBIDDEN`"))
+    responses((status = 200, body = StandingsPage, description = "One page of the standings with the year's figures (population, caps, cut-off)"), (status = 403, description = "`FORBIDDEN`"))
 )]
 #[get("/credit-years/{year}/standings")]
 pub async fn get_standings(
@@ -38,7 +38,7 @@ pub async fn get_standings(
     security(("bearer_auth" = [])),
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     request_body = YearSettings,
-    responses((status = 200, body = YearSettings), (status = 403, description = "`FORBIDDEN`"))
+    responses((status = 200, body = YearSettings, description = "The year's settings as recorded"), (status = 403, description = "`FORBIDDEN`"))
 )]
 #[put("/credit-years/{year}/settings")]
 pub async fn put_settings(

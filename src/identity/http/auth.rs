@@ -22,7 +22,7 @@ fn client_key(req: &HttpRequest) -> String {
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, body = TokenResponse),
+        (status = 200, body = TokenResponse, description = "Logged in: an access token and a refresh token"),
         (status = 401, description = "`INVALID_LOGIN_CODE` or `LOGIN_CODE_USED`: call `wx.login()` again"),
         (status = 429, description = "`RATE_LIMITED`, with `Retry-After`"),
         (status = 503, description = "`WECHAT_UNAVAILABLE`, with `Retry-After`"),

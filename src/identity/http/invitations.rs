@@ -19,7 +19,7 @@ use crate::state::AppState;
     tag = "invitations",
     security(("bearer_auth" = [])),
     request_body = InvitationInput,
-    responses((status = 201, body = InvitationView), (status = 403, description = "`FORBIDDEN`"))
+    responses((status = 201, body = InvitationView, description = "The invitation with its code (shown once)"), (status = 403, description = "`FORBIDDEN`"))
 )]
 #[post("/invitations")]
 pub async fn create_invitation(
@@ -37,7 +37,7 @@ pub async fn create_invitation(
     tag = "invitations",
     security(("bearer_auth" = [])),
     params(InvitationQuery),
-    responses((status = 200, body = Page<InvitationView>), (status = 403, description = "`FORBIDDEN`"))
+    responses((status = 200, body = Page<InvitationView>, description = "One page of invitations, newest first"), (status = 403, description = "`FORBIDDEN`"))
 )]
 #[get("/invitations")]
 pub async fn list_invitations(
@@ -75,7 +75,7 @@ pub async fn revoke_invitation(
     security(("bearer_auth" = [])),
     request_body = RedeemRequest,
     responses(
-        (status = 200, body = MeView),
+        (status = 200, body = MeView, description = "The caller's profile with the invitation's role granted"),
         (status = 404, description = "`INVITATION_NOT_FOUND`"),
         (status = 409, description = "`INVITATION_USED_UP`"),
         (status = 410, description = "`INVITATION_EXPIRED` or `INVITATION_REVOKED`"),

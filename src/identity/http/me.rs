@@ -12,14 +12,14 @@ use crate::platform::extract::ValidJson;
 use crate::state::AppState;
 
 /// The logged-in member, with roles.
-#[utoipa::path(tag = "me", security(("bearer_auth" = [])), responses((status = 200, body = MeView)))]
+#[utoipa::path(tag = "me", security(("bearer_auth" = [])), responses((status = 200, body = MeView, description = "The caller's profile, roles and schools")))]
 #[get("/me")]
 pub async fn get_me(state: web::Data<AppState>, Auth(p): Auth) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(profile::me(&state.db, &p).await?))
 }
 
 /// Update the logged-in member's profile.
-#[utoipa::path(tag = "me", security(("bearer_auth" = [])), request_body = UpdateMe, responses((status = 200, body = MeView)))]
+#[utoipa::path(tag = "me", security(("bearer_auth" = [])), request_body = UpdateMe, responses((status = 200, body = MeView, description = "The caller's profile as changed")))]
 #[patch("/me")]
 pub async fn patch_me(
     state: web::Data<AppState>,
@@ -37,7 +37,7 @@ pub async fn patch_me(
     security(("bearer_auth" = [])),
     request_body = PhoneRequest,
     responses(
-        (status = 200, body = MeView),
+        (status = 200, body = MeView, description = "The caller's profile with the phone number bound"),
         (status = 503, description = "`WECHAT_UNAVAILABLE`, with `Retry-After`"),
     )
 )]

@@ -16,7 +16,7 @@ use crate::state::AppState;
     tag = "members",
     security(("bearer_auth" = [])),
     params(MemberQuery),
-    responses((status = 200, body = Page<MemberView>), (status = 403, description = "`FORBIDDEN`"))
+    responses((status = 200, body = Page<MemberView>, description = "One page of members, by id"), (status = 403, description = "`FORBIDDEN`"))
 )]
 #[get("/members")]
 pub async fn list_members(
@@ -33,7 +33,7 @@ pub async fn list_members(
     tag = "members",
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "Member id")),
-    responses((status = 200, body = MemberView), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"))
+    responses((status = 200, body = MemberView, description = "The member with their roles"), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"))
 )]
 #[get("/members/{id}")]
 pub async fn get_member(
@@ -51,7 +51,7 @@ pub async fn get_member(
     params(("id" = i64, Path, description = "Member id")),
     request_body = RolesInput,
     responses(
-        (status = 200, body = MemberView),
+        (status = 200, body = MemberView, description = "The member with their roles as set"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`LAST_SECRETARIAT`: the association would have no secretariat left"),

@@ -25,7 +25,7 @@ use crate::state::AppState;
     tag = "campaigns",
     security(("bearer_auth" = [])),
     request_body = CampaignInput,
-    responses((status = 201, body = CampaignView), (status = 403, description = "`FORBIDDEN`"))
+    responses((status = 201, body = CampaignView, description = "The campaign created"), (status = 403, description = "`FORBIDDEN`"))
 )]
 #[post("/campaigns")]
 pub async fn create_campaign(
@@ -39,7 +39,7 @@ pub async fn create_campaign(
 }
 
 /// Campaigns, newest first. Public.
-#[utoipa::path(tag = "campaigns", params(CampaignQuery), responses((status = 200, body = Page<CampaignView>)))]
+#[utoipa::path(tag = "campaigns", params(CampaignQuery), responses((status = 200, body = Page<CampaignView>, description = "One page of campaigns, newest first")))]
 #[get("/campaigns")]
 pub async fn list_campaigns(
     state: web::Data<AppState>,
@@ -53,7 +53,7 @@ pub async fn list_campaigns(
 #[utoipa::path(
     tag = "campaigns",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, body = CampaignView), (status = 404, description = "`NOT_FOUND`"))
+    responses((status = 200, body = CampaignView, description = "The campaign"), (status = 404, description = "`NOT_FOUND`"))
 )]
 #[get("/campaigns/{id}")]
 pub async fn get_campaign(
@@ -70,7 +70,7 @@ pub async fn get_campaign(
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     request_body = CampaignPatch,
-    responses((status = 200, body = CampaignView), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"))
+    responses((status = 200, body = CampaignView, description = "The campaign as changed"), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"))
 )]
 #[patch("/campaigns/{id}")]
 pub async fn update_campaign(
@@ -91,7 +91,7 @@ pub async fn update_campaign(
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     request_body = LateGrantInput,
-    responses((status = 201, body = LateGrantView), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"))
+    responses((status = 201, body = LateGrantView, description = "The late grant: the district may file until `until`"), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"))
 )]
 #[post("/campaigns/{id}/late-grants")]
 pub async fn create_late_grant(
@@ -119,7 +119,7 @@ pub async fn create_late_grant(
     ),
     request_body = NominationCreate,
     responses(
-        (status = 201, body = NominationView, headers(("ETag" = String, description = "Pass as If-Match to edit"))),
+        (status = 201, body = NominationView, description = "The draft nomination created (its `ETag` is the one to send with `If-Match`)", headers(("ETag" = String, description = "Pass as If-Match to edit"))),
         (status = 403, description = "`FORBIDDEN`: not the lead of that district"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`DEADLINE_PASSED`"),
@@ -159,7 +159,7 @@ pub async fn create_nomination(
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "Campaign id"), NominationQuery),
     responses(
-        (status = 200, body = Page<NominationSummary>),
+        (status = 200, body = Page<NominationSummary>, description = "One page of the campaign's nominations the caller may see"),
         (status = 403, description = "`FORBIDDEN`: neither the secretariat nor a lead of that district"),
         (status = 404, description = "`NOT_FOUND`"),
     )
@@ -185,7 +185,7 @@ pub async fn list_nominations(
     params(("id" = i64, Path, description = "Campaign id")),
     request_body = ForwardInput,
     responses(
-        (status = 200, body = ForwardResult),
+        (status = 200, body = ForwardResult, description = "The nominations forwarded to the national association"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`QUOTA_EXCEEDED`, `CONSENT_REQUIRED`, or `CONFLICT` (not shortlisted)"),

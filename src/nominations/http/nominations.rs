@@ -37,7 +37,7 @@ fn if_match(req: &HttpRequest) -> Option<String> {
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "Nomination id")),
     responses(
-        (status = 200, body = NominationView, headers(("ETag" = String, description = "Pass as If-Match to edit"))),
+        (status = 200, body = NominationView, description = "The nomination (its `ETag` is the one to send with `If-Match`)", headers(("ETag" = String, description = "Pass as If-Match to edit"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
     )
@@ -66,7 +66,7 @@ pub async fn get_nomination(
     ),
     request_body = NominationPatch,
     responses(
-        (status = 200, body = NominationView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 200, body = NominationView, description = "The nomination as changed (with its new `ETag`)", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`DEADLINE_PASSED`, or `CONFLICT` (not a draft)"),
@@ -97,6 +97,7 @@ pub async fn patch_nomination(
 /// (409 `PREVIOUSLY_HONOURED`); within the district's quota (409
 /// `QUOTA_EXCEEDED`). `Idempotency-Key` honoured.
 #[utoipa::path(
+    operation_id = "submit_nomination",
     tag = "nominations",
     security(("bearer_auth" = [])),
     params(
@@ -104,7 +105,7 @@ pub async fn patch_nomination(
         ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key (a UUID)"),
     ),
     responses(
-        (status = 200, body = NominationView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 200, body = NominationView, description = "The nomination submitted (it counts against the district's quota)", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`DEADLINE_PASSED`, `QUOTA_EXCEEDED`, `PREVIOUSLY_HONOURED`, or `CONFLICT` (not a draft)"),
@@ -140,11 +141,12 @@ pub async fn submit(
 /// Withdraw a submitted nomination back to draft (the lead of its district),
 /// before the deadline; its quota slot is freed.
 #[utoipa::path(
+    operation_id = "withdraw_nomination",
     tag = "nominations",
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "Nomination id")),
     responses(
-        (status = 200, body = NominationView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 200, body = NominationView, description = "The nomination withdrawn (its quota slot is free again)", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`DEADLINE_PASSED`, or `CONFLICT` (not submitted, or already reviewed)"),
@@ -174,7 +176,7 @@ pub async fn withdraw(
     params(("id" = i64, Path, description = "Nomination id")),
     request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
     responses(
-        (status = 201, body = AttachmentView),
+        (status = 201, body = AttachmentView, description = "The attachment stored"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`DEADLINE_PASSED`, or `CONFLICT` (not a draft, or 2 certificates already)"),
@@ -217,7 +219,7 @@ pub async fn upload_attachment(
         ("attachment_id" = i64, Path, description = "Attachment id"),
     ),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = FileBody),
+        (status = 200, description = "The file, of the type sniffed at upload", content((FileBody = "image/jpeg"), (FileBody = "image/png"), (FileBody = "application/pdf")), headers(("Cache-Control" = String, description = "`private, no-store`"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
     )
@@ -311,6 +313,7 @@ pub async fn form_docx(
 /// `STALE_DECISION` (412 `PRECONDITION_FAILED` when the change since was the
 /// district's, not a review).
 #[utoipa::path(
+    operation_id = "review_nomination",
     tag = "nominations",
     security(("bearer_auth" = [])),
     params(
@@ -319,7 +322,7 @@ pub async fn form_docx(
     ),
     request_body = ReviewInput,
     responses(
-        (status = 200, body = NominationView, headers(("ETag" = String, description = "The new ETag"))),
+        (status = 200, body = NominationView, description = "The nomination with the decision applied", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`CONFLICT`: a draft, forwarded, or disqualified; `STALE_DECISION`: already reviewed (or `revises` / `If-Match` no longer current) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
