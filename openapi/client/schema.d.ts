@@ -1190,11 +1190,24 @@ export interface components {
              */
             needs_confirmation: boolean;
         };
+        /**
+         * @example {
+         *       "column": "学校后勤动态",
+         *       "declared_original": true,
+         *       "first_author_name": "张晓燕",
+         *       "published_on": "2026-11-03",
+         *       "title": "四川大学后勤集团开展秋季食品安全培训",
+         *       "url": "https://www.schqxh.org.cn/news/2026/1103.html"
+         *     }
+         */
         ArticleInput: {
             /** @description The column (栏目), e.g. 学校后勤动态. */
             column?: string | null;
-            /** @description The submitter declares the article original (reposts from other media earn nothing). Must be `true`. */
-            declared_original: boolean;
+            /**
+             * @description The submitter declares the article original (reposts from other media earn nothing). Must be `true`.
+             * @enum {boolean}
+             */
+            declared_original: true;
             /**
              * Format: int64
              * @description The first author (第一作者) when they are a correspondent of the school …
@@ -1204,7 +1217,8 @@ export interface components {
             first_author_name?: string | null;
             /**
              * Format: date
-             * @description The publication date on the site (China time).
+             * @description The publication date on the site (China time): from the year 2000,
+             *     not after today.
              */
             published_on?: string | null;
             /**
@@ -1221,7 +1235,11 @@ export interface components {
             source_id?: number | null;
             /** @description The title as published (the server fills it in from the page where it can). */
             title?: string | null;
-            /** @description The article's link on the site (http or https, at most 2048 characters). */
+            /**
+             * @description The article's link on the site (http or https, at most 2048
+             *     characters). The pattern says only the scheme; the rest must parse as
+             *     a URL with a host and no credentials (422 `format` otherwise).
+             */
             url: string;
         };
         /**
@@ -1312,13 +1330,41 @@ export interface components {
             /** @description Real name (or display name) of the member, or the name given. */
             name: string;
         };
+        /**
+         * @example {
+         *       "association_quota": 2,
+         *       "contacts": [
+         *         {
+         *           "email": "scgxhq88888@sina.com",
+         *           "name": "郑云泽",
+         *           "phone": "18583246978",
+         *           "role": "协会秘书处联系人"
+         *         }
+         *       ],
+         *       "deadline": "2027-11-04T00:00:00+08:00",
+         *       "district_quota": 1,
+         *       "exclusions": [
+         *         {
+         *           "name": "李感动",
+         *           "note": "2020年度感动人物",
+         *           "unit": "四川大学"
+         *         }
+         *       ],
+         *       "national_deadline": "2027-12-11T00:00:00+08:00",
+         *       "title": "2027年度最美后勤人",
+         *       "year": 2027
+         *     }
+         */
         CampaignInput: {
             /**
              * Format: int32
              * @description Default 2.
              */
             association_quota?: number | null;
-            /** @description Default: 敬业美, 匠心美, 乐群美 (persons) and 最美服务团队 (teams). */
+            /**
+             * @description Default: 敬业美, 匠心美, 乐群美 (persons) and 最美服务团队 (teams).
+             *     Names are unique (also across kinds, after trimming: 422 `unique`).
+             */
             categories?: components["schemas"]["Category"][] | null;
             contacts?: components["schemas"]["Contact"][] | null;
             /**
@@ -1342,6 +1388,12 @@ export interface components {
             /** Format: int32 */
             year: number;
         };
+        /**
+         * @example {
+         *       "association_quota": 3,
+         *       "district_quota": 2
+         *     }
+         */
         CampaignPatch: {
             /** Format: int32 */
             association_quota?: number | null;
@@ -1439,16 +1491,22 @@ export interface components {
         /** @description A category of a campaign: 敬业美, 匠心美, 乐群美 (persons), 最美服务团队 (teams). */
         Category: {
             kind: components["schemas"]["NomineeKind"];
-            /** @description e.g. 敬业美 */
+            /** @description e.g. 敬业美 (1–16 characters, unique in the campaign). */
             name: string;
         };
         /** @description A contact of the campaign, as published in the notice (协会秘书处联系人). */
         Contact: {
-            /** @description e.g. the address to send the papers to (报送邮箱). */
+            /**
+             * @description e.g. the address to send the papers to (报送邮箱). The pattern is the
+             *     ASCII form the server checks (an internationalised domain or an
+             *     address literal is accepted too).
+             */
             email?: string | null;
+            /** @description 1–20 characters. */
             name: string;
+            /** @description 5–20 digits, `+`, `-` or inner spaces, e.g. 18583246978 or 028-85412345. */
             phone?: string | null;
-            /** @description e.g. 协会秘书处联系人 */
+            /** @description e.g. 协会秘书处联系人 (at most 40 characters). */
             role?: string | null;
         };
         /** @description Who made a decision, as a `STALE_DECISION` problem names them. */
@@ -1473,6 +1531,11 @@ export interface components {
             published_on?: string | null;
             title?: string | null;
         };
+        /**
+         * @example {
+         *       "name": "攀西片区"
+         *     }
+         */
         DistrictInput: {
             /** @description e.g. 成都片区 (1–32 characters, unique). */
             name: string;
@@ -1506,11 +1569,11 @@ export interface components {
         ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "STALE_DECISION" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART" | "IMAGE_TOO_LARGE";
         /** @description An earlier honouree who may not take part again. */
         Exclusion: {
-            /** @description The person's name, or the team's name. */
+            /** @description The person's name, or the team's name (1–50 characters). */
             name: string;
-            /** @description Which honour, e.g. 2020年度感动人物. */
+            /** @description Which honour, e.g. 2020年度感动人物 (at most 100 characters). */
             note?: string | null;
-            /** @description Their unit (school). */
+            /** @description Their unit (school), 1–128 characters. */
             unit: string;
         };
         /** @description One invalid field of a request (`errors[]` of a 422). */
@@ -1524,10 +1587,18 @@ export interface components {
             /** @description JSON Pointer (RFC 6901) to the field in the request body, e.g. `/phone`. */
             pointer: string;
         };
+        /**
+         * @example {
+         *       "nomination_ids": [
+         *         1,
+         *         2
+         *       ]
+         *     }
+         */
         ForwardInput: {
             /**
              * @description Shortlisted nominations of this campaign to forward (with those
-             *     forwarded before, at most the association quota).
+             *     forwarded before, at most the association quota). Duplicates are merged.
              */
             nomination_ids: number[];
         };
@@ -1561,17 +1632,17 @@ export interface components {
         };
         /** @description One honour received (曾获各级各类媒体平台表彰与奖励情况). */
         Honour: {
-            /** @description Who awarded it, e.g. 四川省高校后勤协会 */
-            awarded_by?: string | null;
+            /** @description Who awarded it, e.g. 四川省高校后勤协会 (required, as `title`). */
+            awarded_by: string;
             /**
-             * @description When, `YYYY-MM-DD`.
+             * @description When, `YYYY-MM-DD` (required; not after today).
              * @example 2020-12-18
              */
-            date?: string | null;
-            /** @description 国家级, 省级, 市级, 校级, or 媒体 (a media platform; gives priority). */
-            level?: string | null;
-            /** @description e.g. 四川省教育后勤先进个人 */
-            title?: string | null;
+            date: string;
+            /** @description 国家级, 省级, 市级, 校级, or 媒体 (a media platform; gives priority). Required. */
+            level: string;
+            /** @description e.g. 四川省教育后勤先进个人 (required even in a draft: not blank, at most 100 characters). */
+            title: string;
         };
         /** @description The approved honours list of a year. */
         HonoursView: {
@@ -1610,14 +1681,21 @@ export interface components {
              */
             file: string;
         };
-        /** @description Whether a person is logistics staff of a member school (seed 000 §四(二)). */
+        /**
+         * @description Whether a person is logistics staff of a member school (seed 000 §四(二)).
+         * @example {
+         *       "logistics_staff": true,
+         *       "note": "张晓燕为四川大学后勤保障部在编职工。"
+         *     }
+         */
         IndividualEligibility: {
             /** @description 会员单位的后勤职工: confirmed by the secretariat. */
             logistics_staff: boolean;
+            /** @description At most 500 characters. */
             note?: string | null;
             /**
-             * @description Why a recorded confirmation changes: required with `If-Match` (kept
-             *     in the audit log); not needed for the first record.
+             * @description Why a recorded confirmation changes: required with `If-Match` (at
+             *     most 500 characters, kept in the audit log); not needed for the first record.
              */
             reason?: string | null;
         };
@@ -1635,6 +1713,15 @@ export interface components {
             /** Format: int32 */
             year: number;
         };
+        /**
+         * @example {
+         *       "expires_at": "2027-06-30T00:00:00+08:00",
+         *       "max_uses": 3,
+         *       "note": "四川大学通讯员",
+         *       "role": "correspondent",
+         *       "school_id": 1
+         *     }
+         */
         InvitationInput: {
             /**
              * Format: int64
@@ -1681,13 +1768,23 @@ export interface components {
             /** Format: int32 */
             uses: number;
         };
+        /**
+         * @example {
+         *       "district_id": 1,
+         *       "reason": "成都片区因校庆活动顺延一周报送。",
+         *       "until": "2027-11-11T00:00:00+08:00"
+         *     }
+         */
         LateGrantInput: {
             /**
              * Format: int64
              * @description The district allowed to file late.
              */
             district_id: number;
-            /** @description Why (kept in the audit log and shown in the campaign). */
+            /**
+             * @description Why (kept in the audit log and shown in the campaign): 1–500
+             *     characters, not blank.
+             */
             reason: string;
             /**
              * Format: date-time
@@ -1710,11 +1807,16 @@ export interface components {
             /** @description `until` as people say it, e.g. `2021年11月5日 18:00`. */
             until_display: string;
         };
+        /**
+         * @example {
+         *       "code": "dev:张晓燕"
+         *     }
+         */
         LoginRequest: {
             /**
-             * @description The `code` from `wx.login()` (single-use, valid 5 minutes). In
-             *     development without WeChat credentials, `dev:<name>` logs in as a
-             *     development member called `<name>`.
+             * @description The `code` from `wx.login()` (single-use, valid 5 minutes; 1–256
+             *     characters). In development without WeChat credentials, `dev:<name>`
+             *     logs in as a development member called `<name>`.
              */
             code: string;
         };
@@ -1746,6 +1848,12 @@ export interface components {
             real_name?: string | null;
             roles: components["schemas"]["RoleView"][];
         };
+        /**
+         * @example {
+         *       "into_id": 1,
+         *       "reason": "与四川大学后勤集团同日发布的稿件为同一篇报道。"
+         *     }
+         */
         MergeInput: {
             /**
              * Format: int64
@@ -1768,6 +1876,17 @@ export interface components {
             /** @description Why (kept in the audit log). */
             reason?: string | null;
         };
+        /**
+         * @example {
+         *       "form": {
+         *         "category": "敬业美",
+         *         "gender": "女",
+         *         "name": "张晓燕",
+         *         "unit": "四川大学"
+         *       },
+         *       "kind": "person"
+         *     }
+         */
         NominationCreate: {
             /**
              * Format: int64
@@ -1781,16 +1900,31 @@ export interface components {
         /**
          * @description A change to the form: a JSON merge patch (RFC 7396) of `form` — given
          *     fields replace, `null` clears, arrays (`honours`) are replaced whole.
+         * @example {
+         *       "form": {
+         *         "phone": "13812346978",
+         *         "postcode": "610065"
+         *       }
+         *     }
          */
         NominationPatch: {
             form: components["schemas"]["RegistrationForm"];
         };
-        /** @description The secretariat's review of a nomination (named apart from the articles' review in the spec). */
+        /**
+         * @description The secretariat's review of a nomination (named apart from the articles' review in the spec).
+         * @example {
+         *       "decision": "shortlist"
+         *     }
+         */
         NominationReviewInput: {
             decision: components["schemas"]["ReviewDecision"];
             /** @description Required to reject or disqualify (at most 500 characters). */
             reason?: string | null;
-            revises?: components["schemas"]["NominationStatus"] | null;
+            /**
+             * @description Changes an earlier decision deliberately (改判): the status the nomination has as you saw it — `shortlisted` or `rejected` — with a `reason`. Without it only a `submitted` nomination is reviewed (a reviewed one answers 409 `STALE_DECISION`).
+             * @enum {string|null}
+             */
+            revises?: "shortlisted" | "rejected" | null;
         };
         /**
          * @description Where a nomination stands.
@@ -1887,6 +2021,12 @@ export interface components {
             /** Format: int32 */
             population: number;
         };
+        /**
+         * @example {
+         *       "closes_at": "2027-01-12T00:00:00+08:00",
+         *       "opens_at": "2027-01-05T09:00:00+08:00"
+         *     }
+         */
         NoticeInput: {
             /**
              * Format: date-time
@@ -1947,11 +2087,18 @@ export interface components {
         };
         /** @enum {string} */
         ObjectionDecision: "upheld" | "dismissed";
+        /**
+         * @example {
+         *       "row_key": "1",
+         *       "scope": "schools",
+         *       "text": "四川大学本年度在协会网站发表的稿件有两篇未计入，请核实。"
+         *     }
+         */
         ObjectionInput: {
-            /** @description The `key` of the row objected to, as shown in the notice. */
+            /** @description The `key` of the row objected to, as shown in the notice (1–120 characters). */
             row_key: string;
             scope: components["schemas"]["StandingsScope"];
-            /** @description What is wrong (5–1000 characters). */
+            /** @description What is wrong (5–1000 characters; line breaks allowed). */
             text: string;
         };
         ObjectionView: {
@@ -2275,10 +2422,15 @@ export interface components {
             /** @description Pass as `page_token` to get the next page; absent on the last page. */
             next_page_token?: string | null;
         };
+        /**
+         * @example {
+         *       "code": "dev:13812346978"
+         *     }
+         */
         PhoneRequest: {
             /**
-             * @description The `code` from the `getPhoneNumber` button. In development without
-             *     WeChat credentials, `dev:<mobile number>`.
+             * @description The `code` from the `getPhoneNumber` button (1–256 characters). In
+             *     development without WeChat credentials, `dev:<mobile number>`.
              */
             code: string;
         };
@@ -2390,7 +2542,7 @@ export interface components {
             [key: string]: unknown;
         };
         ProposalChange: {
-            /** @description The row key in the notice. */
+            /** @description The row key in the notice (1–120 characters). */
             key: string;
             /** @description Why (required, 2–500 characters; kept with the entry and in the audit log). */
             reason: string;
@@ -2420,6 +2572,18 @@ export interface components {
             cap: number;
             entries: components["schemas"]["ProposalEntryView"][];
         };
+        /**
+         * @example {
+         *       "add": [
+         *         {
+         *           "key": "2",
+         *           "reason": "异议成立，补入西南交通大学。",
+         *           "scope": "schools"
+         *         }
+         *       ],
+         *       "remove": []
+         *     }
+         */
         ProposalPatch: {
             add?: components["schemas"]["ProposalChange"][];
             remove?: components["schemas"]["ProposalChange"][];
@@ -2472,11 +2636,22 @@ export interface components {
             cache: string;
             database: string;
         };
+        /**
+         * @example {
+         *       "code": "K7M2-Q9XA"
+         *     }
+         */
         RedeemRequest: {
-            /** @description The code from the secretariat (case and dashes do not matter). */
+            /** @description The code from the secretariat (1–64 characters; case and dashes do not matter). */
             code: string;
         };
+        /**
+         * @example {
+         *       "refresh_token": "6oQ0Hc2mJ1kq8R4tUvXyZ3aBcDeFgHiJkLmNoPqRsT0"
+         *     }
+         */
         RefreshRequest: {
+            /** @description The `refresh_token` of the last token response (1–256 characters). */
             refresh_token: string;
         };
         /**
@@ -2520,7 +2695,7 @@ export interface components {
             member_count?: number | null;
             /** @description Person: 姓名 (2–20 characters). */
             name?: string | null;
-            /** @description Person: 联系电话, a mainland mobile number. */
+            /** @description Person: 联系电话, a mainland mobile number (11 digits, optionally after +86). */
             phone?: string | null;
             /** @description Person: 政治面貌 (中共党员, 共青团员, 群众 …). */
             political_status?: string | null;
@@ -2537,11 +2712,22 @@ export interface components {
             /** @description 申报人单位意见 (the unit's opinion; the printed form is stamped). */
             unit_opinion?: string | null;
         };
+        /**
+         * @example {
+         *       "decision": "upheld",
+         *       "reason": "经核实，两篇稿件已补计分数。"
+         *     }
+         */
         ResolveInput: {
             decision: components["schemas"]["ObjectionDecision"];
             /** @description Why (2–500 characters; shown to the member who objected). */
             reason: string;
         };
+        /**
+         * @example {
+         *       "note": "请核实四川大学的稿件计分后重新提交。"
+         *     }
+         */
         ReturnInput: {
             /** @description What to change (2–500 characters). */
             note: string;
@@ -2551,6 +2737,12 @@ export interface components {
          * @enum {string}
          */
         ReviewDecision: "shortlist" | "reject" | "disqualify";
+        /**
+         * @example {
+         *       "decision": "reject",
+         *       "reason": "链接打开后不是本校后勤稿件，请核对后重新提交。"
+         *     }
+         */
         ReviewInput: {
             /** @description Corrects the column. */
             column?: string | null;
@@ -2558,12 +2750,17 @@ export interface components {
             decision: components["schemas"]["Decision"];
             /**
              * Format: date
-             * @description Corrects the publication date (China time), e.g. when the page could not be fetched.
+             * @description Corrects the publication date (China time), e.g. when the page could
+             *     not be fetched: from the year 2000, not after today.
              */
             published_on?: string | null;
             /** @description Required for `reject` and `repost` (shown to the school); at most 500 characters. */
             reason?: string | null;
-            revises?: components["schemas"]["ArticleStatus"] | null;
+            /**
+             * @description Changes an earlier decision deliberately (改判): the status the article has as you saw it — `approved`, `rejected` or `repost` — with a `reason`. Without it only a `pending` article is reviewed (a reviewed one answers 409 `STALE_DECISION`).
+             * @enum {string|null}
+             */
+            revises?: "approved" | "rejected" | "repost" | null;
             /** @description Corrects the title. */
             title?: string | null;
         };
@@ -2586,10 +2783,25 @@ export interface components {
             role: components["schemas"]["Role"];
             school?: components["schemas"]["OrgRef"] | null;
         };
+        /**
+         * @example {
+         *       "reason": "张晓燕兼任成都片区负责人。",
+         *       "roles": [
+         *         {
+         *           "role": "correspondent",
+         *           "school_id": 1
+         *         },
+         *         {
+         *           "district_id": 1,
+         *           "role": "district_lead"
+         *         }
+         *       ]
+         *     }
+         */
         RolesInput: {
             /** @description Why (kept in the audit log). */
             reason?: string | null;
-            /** @description The complete set of roles the member will hold (replaces the current set). */
+            /** @description The complete set of roles the member will hold (replaces the current set; at most 20). */
             roles: components["schemas"]["GrantInput"][];
         };
         /** @description What happened (or would happen) to one row. */
@@ -2602,7 +2814,16 @@ export interface components {
             name: string;
             status: components["schemas"]["ImportRowStatus"];
         };
-        /** @description The conditions of seed 000 §五(一) for a school, ticked by the secretariat. */
+        /**
+         * @description The conditions of seed 000 §五(一) for a school, ticked by the secretariat.
+         * @example {
+         *       "archive": true,
+         *       "dedicated_staff": true,
+         *       "mechanism": true,
+         *       "note": "四川大学后勤宣传制度齐全。",
+         *       "process": true
+         *     }
+         */
         SchoolEligibility: {
             /** @description 信息档案管理 (records management) */
             archive: boolean;
@@ -2639,6 +2860,13 @@ export interface components {
             /** Format: int32 */
             year: number;
         };
+        /**
+         * @example {
+         *       "active": true,
+         *       "district_id": 1,
+         *       "name": "成都大学"
+         *     }
+         */
         SchoolInput: {
             /** @description Defaults to true. */
             active?: boolean | null;
@@ -2647,10 +2875,16 @@ export interface components {
             /** @description Full name, e.g. 四川大学 (1–64 characters, unique). */
             name: string;
         };
+        /**
+         * @example {
+         *       "name": "四川大学（望江校区）"
+         *     }
+         */
         SchoolPatch: {
             active?: boolean | null;
             /** Format: int64 */
             district_id?: number | null;
+            /** @description 1–64 characters, unique. */
             name?: string | null;
         };
         SchoolView: {
@@ -2676,14 +2910,34 @@ export interface components {
             /** @description The API version. */
             version: string;
         };
+        /**
+         * @example {
+         *       "columns": [
+         *         "学校后勤动态"
+         *       ],
+         *       "hosts": [
+         *         "hqjt.scu.edu.cn"
+         *       ],
+         *       "kind": "official",
+         *       "name": "四川大学后勤集团网",
+         *       "years": [
+         *         2026
+         *       ]
+         *     }
+         */
         SourceInput: {
             /** @description Default false; refused in production. */
             allow_private_network?: boolean | null;
-            /** @description Counted columns; empty (the default) = every column counts. */
+            /**
+             * @description Counted columns; empty (the default) = every column counts.
+             *     Duplicates are merged.
+             */
             columns?: string[];
             /**
              * @description Host names (`www.schqxh.org.cn`, optionally `host:port`), at most 20;
-             *     each belongs to one source only.
+             *     each belongs to one source only. The pattern says what is never a
+             *     host (white space, `/`, `@`, `?`, `#`, `\`); the rest must parse as
+             *     a host (422 `format` otherwise). Duplicates are merged.
              */
             hosts?: string[];
             kind: components["schemas"]["SourceKind"];
@@ -2691,7 +2945,10 @@ export interface components {
             name: string;
             /** @description Only for `bonus` sources (default false). */
             needs_confirmation?: boolean | null;
-            /** @description Years in which the source counts; empty (the default) = every year. */
+            /**
+             * @description Years in which the source counts; empty (the default) = every year.
+             *     Duplicates are merged.
+             */
             years?: number[];
         };
         /**
@@ -2699,15 +2956,27 @@ export interface components {
          * @enum {string}
          */
         SourceKind: "official" | "bonus";
+        /**
+         * @example {
+         *       "columns": [
+         *         "学校后勤动态",
+         *         "后勤风采"
+         *       ],
+         *       "reason": "增加后勤风采栏目。"
+         *     }
+         */
         SourcePatch: {
             allow_private_network?: boolean | null;
+            /** @description As in `SourceInput`; replaces the list. */
             columns?: string[] | null;
+            /** @description As in `SourceInput`; replaces the list. */
             hosts?: string[] | null;
             kind?: components["schemas"]["SourceKind"] | null;
             name?: string | null;
             needs_confirmation?: boolean | null;
             /** @description Why (kept in the audit log). */
             reason?: string | null;
+            /** @description As in `SourceInput`; replaces the list. */
             years?: number[] | null;
         };
         SourceRef: {
@@ -2817,11 +3086,17 @@ export interface components {
         /**
          * @description Fields to change; absent fields stay as they are, an empty string clears
          *     an optional field.
+         * @example {
+         *       "department": "四川大学后勤保障部",
+         *       "display_name": "张晓燕",
+         *       "position": "宣传干事",
+         *       "real_name": "张晓燕"
+         *     }
          */
         UpdateMe: {
             /** @description 部门 (up to 64 characters). */
             department?: string | null;
-            /** @description Shown to others (1–32 characters). */
+            /** @description Shown to others (1–32 characters, not blank). */
             display_name?: string | null;
             /** @description 职务/职称 (up to 32 characters). */
             position?: string | null;
@@ -2846,6 +3121,11 @@ export interface components {
             /** @description What the page shows. */
             title?: string | null;
         };
+        /**
+         * @example {
+         *       "ranking_key": "total"
+         *     }
+         */
         YearSettings: {
             /** @description What the standings of the year are ranked by. */
             ranking_key: components["schemas"]["RankingKey"];
@@ -2873,7 +3153,7 @@ export interface operations {
                 likely_duplicate?: boolean;
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
-                /** @description The `next_page_token` of the previous page. */
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
                 page_token?: string;
             };
             header?: never;
@@ -3599,7 +3879,7 @@ export interface operations {
                 actor_id?: number;
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
-                /** @description The `next_page_token` of the previous page. */
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
                 page_token?: string;
             };
             header?: never;
@@ -4039,7 +4319,7 @@ export interface operations {
                 year?: number;
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
-                /** @description The `next_page_token` of the previous page. */
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
                 page_token?: string;
             };
             header?: never;
@@ -4810,7 +5090,7 @@ export interface operations {
                 district_id?: number;
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
-                /** @description The `next_page_token` of the previous page. */
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
                 page_token?: string;
             };
             header?: never;
@@ -5056,7 +5336,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
                 /** @description School id */
                 school_id: number;
@@ -5156,7 +5436,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
                 /** @description School id */
                 school_id: number;
@@ -5312,7 +5592,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -5383,7 +5663,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
                 /** @description Row key of the person */
                 key: string;
@@ -5483,7 +5763,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
                 /** @description Row key of the person */
                 key: string;
@@ -5641,12 +5921,12 @@ export interface operations {
                 scope?: components["schemas"]["StandingsScope"];
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
-                /** @description The `next_page_token` of the previous page. */
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
                 page_token?: string;
             };
             header?: never;
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -5717,7 +5997,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -5849,12 +6129,12 @@ export interface operations {
                 status?: string;
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
-                /** @description The `next_page_token` of the previous page. */
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
                 page_token?: string;
             };
             header?: never;
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -5925,7 +6205,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -6085,7 +6365,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -6183,7 +6463,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -6303,7 +6583,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -6449,7 +6729,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -6558,7 +6838,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -6704,7 +6984,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -6810,7 +7090,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -6942,12 +7222,12 @@ export interface operations {
                 scope?: components["schemas"]["StandingsScope"];
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
-                /** @description The `next_page_token` of the previous page. */
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
                 page_token?: string;
             };
             header?: never;
             path: {
-                /** @description Credit year (China time) */
+                /** @description Credit year (China time) (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -7029,7 +7309,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Credit year */
+                /** @description Credit year (2000–2100) */
                 year: number;
             };
             cookie?: never;
@@ -7113,7 +7393,7 @@ export interface operations {
             query?: {
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
-                /** @description The `next_page_token` of the previous page. */
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
                 page_token?: string;
             };
             header?: never;
@@ -7456,7 +7736,7 @@ export interface operations {
                 active?: boolean;
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
-                /** @description The `next_page_token` of the previous page. */
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
                 page_token?: string;
             };
             header?: never;
@@ -8212,7 +8492,7 @@ export interface operations {
                 q?: string;
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
-                /** @description The `next_page_token` of the previous page. */
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
                 page_token?: string;
             };
             header?: never;
@@ -9762,7 +10042,7 @@ export interface operations {
                 q?: string;
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
-                /** @description The `next_page_token` of the previous page. */
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
                 page_token?: string;
             };
             header?: never;
@@ -10272,7 +10552,7 @@ export interface operations {
                 year?: number;
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
-                /** @description The `next_page_token` of the previous page. */
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
                 page_token?: string;
             };
             header?: never;

@@ -253,6 +253,7 @@ pub async fn list(
     p: &Principal,
     q: &ArticleQuery,
 ) -> ApiResult<Page<ArticleView>> {
+    crate::articles::model::check_query_year(q.year)?;
     if q.likely_duplicate.is_some() && !p.is_secretariat() {
         return Err(ApiError::forbidden().with_detail("仅秘书处可以查看疑似重复稿件。"));
     }

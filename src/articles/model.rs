@@ -13,7 +13,7 @@ use crate::articles::rules::{
 use crate::entity::source;
 use crate::organisation::lookup::OrgRef;
 use crate::platform::clock::to_china;
-use crate::platform::error::ApiResult;
+use crate::platform::error::{ApiError, ApiResult, ErrorCode};
 
 // ---------------------------------------------------------------- article views
 
@@ -119,14 +119,34 @@ pub struct ArticleView {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "url": "https://www.schqxh.org.cn/news/2026/1103.html",
+    "title": "四川大学后勤集团开展秋季食品安全培训",
+    "column": "学校后勤动态",
+    "published_on": "2026-11-03",
+    "first_author_name": "张晓燕",
+    "declared_original": true
+}))]
 pub struct ArticleInput {
-    /// The article's link on the site (http or https, at most 2048 characters).
+    /// The article's link on the site (http or https, at most 2048
+    /// characters). The pattern says only the scheme; the rest must parse as
+    /// a URL with a host and no credentials (422 `format` otherwise).
     #[validate(length(min = 1, max = 2048, message = "链接须为 1–2048 个字符。"))]
+    #[schema(
+        min_length = 1,
+        max_length = 2048,
+        pattern = r"^[\u0000-\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[Hh][Tt][Tt][Pp][Ss]?:"
+    )]
     pub url: String,
     /// The title as published (the server fills it in from the page where it can).
     #[validate(
         length(min = 1, max = 200, message = "标题须为 1–200 个字。"),
         custom(function = "crate::platform::text::single_line")
+    )]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
     )]
     pub title: Option<String>,
     /// The column (栏目), e.g. 学校后勤动态.
@@ -134,8 +154,15 @@ pub struct ArticleInput {
         length(min = 1, max = 64, message = "栏目须为 1–64 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub column: Option<String>,
-    /// The publication date on the site (China time).
+    /// The publication date on the site (China time): from the year 2000,
+    /// not after today.
+    #[schema(pattern = r"^[2-9][0-9]{3}-[0-9]{2}-[0-9]{2}$")]
     pub published_on: Option<NaiveDate>,
     /// The first author (第一作者) when they are a correspondent of the school …
     pub first_author_member_id: Option<i64>,
@@ -144,8 +171,14 @@ pub struct ArticleInput {
         length(min = 1, max = 32, message = "作者姓名须为 1–32 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub first_author_name: Option<String>,
     /// The submitter declares the article original (reposts from other media earn nothing). Must be `true`.
+    #[schema(schema_with = must_be_true)]
     pub declared_original: bool,
     /// Required when the submitter is a correspondent of several schools, or
     /// the secretariat submitting on behalf of a school.
@@ -185,32 +218,50 @@ pub struct ArticleQuery {
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
+    /// The `next_page_token` of the previous page (empty or absent: the first page).
+    #[param(pattern = r"^([A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{22})?$")]
     pub page_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "decision": "reject",
+    "reason": "链接打开后不是本校后勤稿件，请核对后重新提交。"
+}))]
 pub struct ReviewInput {
     pub decision: Decision,
     /// Required for `reject` and `repost` (shown to the school); at most 500 characters.
     #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
     /// Required to approve an article of a source that needs confirmation
     /// (provincial-or-higher media): the outlet's level.
     pub confirmed_level: Option<OutletLevel>,
-    /// Corrects the publication date (China time), e.g. when the page could not be fetched.
+    /// Corrects the publication date (China time), e.g. when the page could
+    /// not be fetched: from the year 2000, not after today.
+    #[schema(pattern = r"^[2-9][0-9]{3}-[0-9]{2}-[0-9]{2}$")]
     pub published_on: Option<NaiveDate>,
     /// Corrects the column.
     #[validate(
         length(min = 1, max = 64, message = "栏目须为 1–64 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub column: Option<String>,
     /// Corrects the title.
     #[validate(
         length(min = 1, max = 200, message = "标题须为 1–200 个字。"),
         custom(function = "crate::platform::text::single_line")
+    )]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
     )]
     pub title: Option<String>,
     /// Changes an earlier decision deliberately (改判): the status the article
@@ -220,16 +271,22 @@ pub struct ReviewInput {
     /// answers 409 `STALE_DECISION` naming who decided what; so does a
     /// `revises` that is no longer the article's status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = revisable_status)]
     pub revises: Option<ArticleStatus>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "into_id": 1,
+    "reason": "与四川大学后勤集团同日发布的稿件为同一篇报道。"
+}))]
 pub struct MergeInput {
     /// The article this one is the same story as.
     pub into_id: i64,
     /// Why (kept in the audit log).
     #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
     /// State precondition: this article's `duplicate_group_id` as you read it
     /// (`null`: not merged). When given and the article's group changed
@@ -250,6 +307,38 @@ pub struct MergeInput {
     )]
     #[schema(value_type = Option<i64>)]
     pub expected_into_group_id: Option<Option<i64>>,
+}
+
+/// The schema of a declaration that must be made: a boolean whose only
+/// accepted value is `true` (`false` answers 422 `declaration`).
+fn must_be_true() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Boolean)
+        .enum_values(Some([true]))
+        .description(Some(
+            "The submitter declares the article original (reposts from other media earn nothing). Must be `true`.",
+        ))
+        .build()
+}
+
+/// The statuses a review may revise (`pending` and `withdrawn` answer 422
+/// `one_of`), or `null`.
+fn revisable_status() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some([
+            serde_json::json!("approved"),
+            serde_json::json!("rejected"),
+            serde_json::json!("repost"),
+            serde_json::Value::Null,
+        ]))
+        .description(Some(
+            "Changes an earlier decision deliberately (改判): the status the article has as you \
+             saw it — `approved`, `rejected` or `repost` — with a `reason`. Without it only a \
+             `pending` article is reviewed (a reviewed one answers 409 `STALE_DECISION`).",
+        ))
+        .build()
 }
 
 /// A field that is present (even as `null`) is `Some`; an absent one stays
@@ -314,14 +403,28 @@ pub struct SourceQuery {
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
+    /// The `next_page_token` of the previous page (empty or absent: the first page).
+    #[param(pattern = r"^([A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{22})?$")]
     pub page_token: Option<String>,
+}
+
+/// A credit year in a query (`GET /articles?year=`, `GET /sources?year=`):
+/// 2000–2100, as in a path, else 400 `INVALID_PARAMETER` naming it.
+pub(crate) fn check_query_year(year: Option<i32>) -> ApiResult<()> {
+    match year {
+        Some(y) if !(2000..=2100).contains(&y) => Err(ApiError::new(ErrorCode::InvalidParameter)
+            .with_detail("年份须在 2000–2100 之间。")
+            .with_extension("parameter", "year".into())
+            .with_extension("minimum", 2000.into())
+            .with_extension("maximum", 2100.into())),
+        _ => Ok(()),
+    }
 }
 
 fn columns_rules(cols: &[String]) -> Result<(), validator::ValidationError> {
     if cols
         .iter()
-        .any(|c| crate::platform::text::single_line(c).is_err() || c.trim().chars().count() > 64)
+        .any(|c| crate::platform::text::single_line(c).is_err() || c.chars().count() > 64)
     {
         let mut e = validator::ValidationError::new("format");
         e.message = Some("栏目名称须为 1–64 个字，且不含控制字符。".into());
@@ -341,32 +444,61 @@ fn years_rules(years: &[i32]) -> Result<(), validator::ValidationError> {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "四川大学后勤集团网",
+    "kind": "official",
+    "hosts": ["hqjt.scu.edu.cn"],
+    "columns": ["学校后勤动态"],
+    "years": [2026]
+}))]
 pub struct SourceInput {
     /// 1–64 characters, unique.
     #[validate(
         length(min = 1, max = 64, message = "来源名称须为 1–64 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub name: String,
     pub kind: SourceKind,
     /// Host names (`www.schqxh.org.cn`, optionally `host:port`), at most 20;
-    /// each belongs to one source only.
+    /// each belongs to one source only. The pattern says what is never a
+    /// host (white space, `/`, `@`, `?`, `#`, `\`); the rest must parse as
+    /// a host (422 `format` otherwise). Duplicates are merged.
     #[validate(length(max = 20, message = "网站地址最多 20 个。"))]
     #[serde(default)]
+    #[schema(
+        max_items = 20,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/@?#\\]+[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub hosts: Vec<String>,
     /// Counted columns; empty (the default) = every column counts.
+    /// Duplicates are merged.
     #[validate(
         length(max = 50, message = "栏目最多 50 个。"),
         custom(function = "columns_rules")
     )]
     #[serde(default)]
+    #[schema(
+        max_items = 50,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub columns: Vec<String>,
     /// Years in which the source counts; empty (the default) = every year.
+    /// Duplicates are merged.
     #[validate(
         length(max = 100, message = "年份最多 100 个。"),
         custom(function = "years_rules")
     )]
     #[serde(default)]
+    #[schema(max_items = 100, minimum = 2000, maximum = 2100)]
     pub years: Vec<i32>,
     /// Only for `bonus` sources (default false).
     pub needs_confirmation: Option<bool>,
@@ -376,29 +508,55 @@ pub struct SourceInput {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "columns": ["学校后勤动态", "后勤风采"],
+    "reason": "增加后勤风采栏目。"
+}))]
 pub struct SourcePatch {
     #[validate(
         length(min = 1, max = 64, message = "来源名称须为 1–64 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub name: Option<String>,
     pub kind: Option<SourceKind>,
+    /// As in `SourceInput`; replaces the list.
     #[validate(length(max = 20, message = "网站地址最多 20 个。"))]
+    #[schema(
+        max_items = 20,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/@?#\\]+[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub hosts: Option<Vec<String>>,
+    /// As in `SourceInput`; replaces the list.
     #[validate(
         length(max = 50, message = "栏目最多 50 个。"),
         custom(function = "columns_rules")
     )]
+    #[schema(
+        max_items = 50,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub columns: Option<Vec<String>>,
+    /// As in `SourceInput`; replaces the list.
     #[validate(
         length(max = 100, message = "年份最多 100 个。"),
         custom(function = "years_rules")
     )]
+    #[schema(max_items = 100, minimum = 2000, maximum = 2100)]
     pub years: Option<Vec<i32>>,
     pub needs_confirmation: Option<bool>,
     pub allow_private_network: Option<bool>,
     /// Why (kept in the audit log).
     #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

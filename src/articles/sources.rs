@@ -28,6 +28,7 @@ pub async fn list(
     page_token_key: &[u8],
     q: &SourceQuery,
 ) -> ApiResult<Page<SourceView>> {
+    crate::articles::model::check_query_year(q.year)?;
     let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let tokens = PageTokens::new(page_token_key, format!("sources?y={:?}", q.year));
     let after: Option<i64> = tokens.cursor(&params)?;

@@ -38,6 +38,13 @@ use crate::platform::error::{ApiError, ApiResult, ErrorCode};
 /// The conditions of seed 000 §五(一) for a school, ticked by the secretariat.
 #[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "mechanism": true,
+    "process": true,
+    "archive": true,
+    "dedicated_staff": true,
+    "note": "四川大学后勤宣传制度齐全。"
+}))]
 pub struct SchoolEligibility {
     /// 有完善的学校后勤信息宣传工作机制
     pub mechanism: bool,
@@ -49,11 +56,13 @@ pub struct SchoolEligibility {
     pub dedicated_staff: bool,
     /// The secretariat's note (at most 500 characters).
     #[validate(length(max = 500, message = "备注不能超过 500 个字。"))]
+    #[schema(max_length = 500)]
     pub note: Option<String>,
     /// Why a recorded checklist changes: required with `If-Match` (at most
     /// 500 characters, kept in the audit log); not needed for the first record.
     #[validate(length(max = 500, message = "理由不能超过 500 个字。"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -99,15 +108,22 @@ pub struct SchoolEligibilityView {
 /// Whether a person is logistics staff of a member school (seed 000 §四(二)).
 #[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "logistics_staff": true,
+    "note": "张晓燕为四川大学后勤保障部在编职工。"
+}))]
 pub struct IndividualEligibility {
     /// 会员单位的后勤职工: confirmed by the secretariat.
     pub logistics_staff: bool,
+    /// At most 500 characters.
     #[validate(length(max = 500, message = "备注不能超过 500 个字。"))]
+    #[schema(max_length = 500)]
     pub note: Option<String>,
-    /// Why a recorded confirmation changes: required with `If-Match` (kept
-    /// in the audit log); not needed for the first record.
+    /// Why a recorded confirmation changes: required with `If-Match` (at
+    /// most 500 characters, kept in the audit log); not needed for the first record.
     #[validate(length(max = 500, message = "理由不能超过 500 个字。"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

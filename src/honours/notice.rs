@@ -39,6 +39,10 @@ pub const OBJECTION_LIMIT: Rule = Rule {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "opens_at": "2027-01-05T09:00:00+08:00",
+    "closes_at": "2027-01-12T00:00:00+08:00"
+}))]
 pub struct NoticeInput {
     /// When objections may start to be filed.
     pub opens_at: DateTime<FixedOffset>,
@@ -118,7 +122,8 @@ pub struct NoticeQuery {
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
+    /// The `next_page_token` of the previous page (empty or absent: the first page).
+    #[param(pattern = r"^([A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{22})?$")]
     pub page_token: Option<String>,
 }
 
@@ -314,15 +319,26 @@ pub async fn get(
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "scope": "schools",
+    "row_key": "1",
+    "text": "四川大学本年度在协会网站发表的稿件有两篇未计入，请核实。"
+}))]
 pub struct ObjectionInput {
     pub scope: Scope,
-    /// The `key` of the row objected to, as shown in the notice.
+    /// The `key` of the row objected to, as shown in the notice (1–120 characters).
     #[validate(length(min = 1, max = 120, message = "请选择异议对象。"))]
+    #[schema(min_length = 1, max_length = 120)]
     pub row_key: String,
-    /// What is wrong (5–1000 characters).
+    /// What is wrong (5–1000 characters; line breaks allowed).
     #[validate(
         length(min = 5, max = 1000, message = "异议内容须为 5–1000 个字。"),
         custom(function = "crate::platform::text::paragraph")
+    )]
+    #[schema(
+        min_length = 5,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
     )]
     pub text: String,
 }
@@ -451,7 +467,8 @@ pub struct ObjectionQuery {
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
+    /// The `next_page_token` of the previous page (empty or absent: the first page).
+    #[param(pattern = r"^([A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{22})?$")]
     pub page_token: Option<String>,
 }
 
@@ -514,10 +531,15 @@ pub enum ObjectionDecision {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "decision": "upheld",
+    "reason": "经核实，两篇稿件已补计分数。"
+}))]
 pub struct ResolveInput {
     pub decision: ObjectionDecision,
     /// Why (2–500 characters; shown to the member who objected).
     #[validate(length(min = 2, max = 500, message = "处理意见须为 2–500 个字。"))]
+    #[schema(min_length = 2, max_length = 500)]
     pub reason: String,
 }
 

@@ -99,16 +99,22 @@ pub struct ProposalView {
 #[serde(deny_unknown_fields)]
 pub struct ProposalChange {
     pub scope: Scope,
-    /// The row key in the notice.
+    /// The row key in the notice (1–120 characters).
     #[validate(length(min = 1, max = 120))]
+    #[schema(min_length = 1, max_length = 120)]
     pub key: String,
     /// Why (required, 2–500 characters; kept with the entry and in the audit log).
     #[validate(length(min = 2, max = 500, message = "须填写调整理由（2–500 个字）。"))]
+    #[schema(min_length = 2, max_length = 500)]
     pub reason: String,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "add": [{"scope": "schools", "key": "2", "reason": "异议成立，补入西南交通大学。"}],
+    "remove": []
+}))]
 pub struct ProposalPatch {
     #[validate(nested)]
     #[serde(default)]
@@ -120,9 +126,11 @@ pub struct ProposalPatch {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"note": "请核实四川大学的稿件计分后重新提交。"}))]
 pub struct ReturnInput {
     /// What to change (2–500 characters).
     #[validate(length(min = 2, max = 500, message = "请填写退回意见（2–500 个字）。"))]
+    #[schema(min_length = 2, max_length = 500)]
     pub note: String,
 }
 

@@ -44,12 +44,14 @@ pub struct StandingsQuery {
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
+    /// The `next_page_token` of the previous page (empty or absent: the first page).
+    #[param(pattern = r"^([A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{22})?$")]
     pub page_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"ranking_key": "total"}))]
 pub struct YearSettings {
     /// What the standings of the year are ranked by.
     pub ranking_key: RankingKey,

@@ -35,6 +35,13 @@ pub const REDEEM_LIMIT: Rule = Rule {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "role": "correspondent",
+    "school_id": 1,
+    "max_uses": 3,
+    "expires_at": "2027-06-30T00:00:00+08:00",
+    "note": "四川大学通讯员"
+}))]
 pub struct InvitationInput {
     pub role: Role,
     /// Required for `correspondent`.
@@ -43,11 +50,13 @@ pub struct InvitationInput {
     pub district_id: Option<i64>,
     /// How many members may redeem it (1–500, default 1).
     #[validate(range(min = 1, max = 500, message = "使用次数须为 1–500。"))]
+    #[schema(minimum = 1, maximum = 500)]
     pub max_uses: Option<i32>,
     /// When it stops working (must be in the future).
     pub expires_at: DateTime<FixedOffset>,
     /// For the secretariat's own records (at most 200 characters).
     #[validate(length(max = 200, message = "备注不能超过 200 个字。"))]
+    #[schema(max_length = 200)]
     pub note: Option<String>,
 }
 
@@ -93,14 +102,17 @@ pub struct InvitationQuery {
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
+    /// The `next_page_token` of the previous page (empty or absent: the first page).
+    #[param(pattern = r"^([A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{22})?$")]
     pub page_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(example = json!({"code": "K7M2-Q9XA"}))]
 pub struct RedeemRequest {
-    /// The code from the secretariat (case and dashes do not matter).
+    /// The code from the secretariat (1–64 characters; case and dashes do not matter).
     #[validate(length(min = 1, max = 64, message = "请输入邀请码。"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub code: String,
 }
 

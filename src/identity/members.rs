@@ -38,7 +38,8 @@ pub struct MemberQuery {
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
+    /// The `next_page_token` of the previous page (empty or absent: the first page).
+    #[param(pattern = r"^([A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{22})?$")]
     pub page_token: Option<String>,
 }
 
@@ -54,12 +55,18 @@ pub struct GrantInput {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "roles": [{"role": "correspondent", "school_id": 1}, {"role": "district_lead", "district_id": 1}],
+    "reason": "张晓燕兼任成都片区负责人。"
+}))]
 pub struct RolesInput {
-    /// The complete set of roles the member will hold (replaces the current set).
+    /// The complete set of roles the member will hold (replaces the current set; at most 20).
     #[validate(length(max = 20, message = "角色过多。"))]
+    #[schema(max_items = 20)]
     pub roles: Vec<GrantInput>,
     /// Why (kept in the audit log).
     #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

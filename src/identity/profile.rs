@@ -19,11 +19,22 @@ use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 /// an optional field.
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "display_name": "张晓燕",
+    "real_name": "张晓燕",
+    "department": "四川大学后勤保障部",
+    "position": "宣传干事"
+}))]
 pub struct UpdateMe {
-    /// Shown to others (1–32 characters).
+    /// Shown to others (1–32 characters, not blank).
     #[validate(
         length(min = 1, max = 32, message = "昵称须为 1–32 个字。"),
         custom(function = "crate::platform::text::optional_line")
+    )]
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
     )]
     pub display_name: Option<String>,
     /// 真实姓名 (up to 32 characters).
@@ -31,11 +42,19 @@ pub struct UpdateMe {
         length(max = 32, message = "姓名不能超过 32 个字。"),
         custom(function = "crate::platform::text::optional_line")
     )]
+    #[schema(
+        max_length = 32,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub real_name: Option<String>,
     /// 部门 (up to 64 characters).
     #[validate(
         length(max = 64, message = "部门不能超过 64 个字。"),
         custom(function = "crate::platform::text::optional_line")
+    )]
+    #[schema(
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
     )]
     pub department: Option<String>,
     /// 职务/职称 (up to 32 characters).
@@ -43,14 +62,20 @@ pub struct UpdateMe {
         length(max = 32, message = "职务不能超过 32 个字。"),
         custom(function = "crate::platform::text::optional_line")
     )]
+    #[schema(
+        max_length = 32,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub position: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(example = json!({"code": "dev:13812346978"}))]
 pub struct PhoneRequest {
-    /// The `code` from the `getPhoneNumber` button. In development without
-    /// WeChat credentials, `dev:<mobile number>`.
+    /// The `code` from the `getPhoneNumber` button (1–256 characters). In
+    /// development without WeChat credentials, `dev:<mobile number>`.
     #[validate(length(min = 1, max = 256, message = "code 不能为空。"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub code: String,
 }
 

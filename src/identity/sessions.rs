@@ -28,11 +28,13 @@ pub const LOGIN_LIMIT: Rule = Rule {
 };
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(example = json!({"code": "dev:张晓燕"}))]
 pub struct LoginRequest {
-    /// The `code` from `wx.login()` (single-use, valid 5 minutes). In
-    /// development without WeChat credentials, `dev:<name>` logs in as a
-    /// development member called `<name>`.
+    /// The `code` from `wx.login()` (single-use, valid 5 minutes; 1–256
+    /// characters). In development without WeChat credentials, `dev:<name>`
+    /// logs in as a development member called `<name>`.
     #[validate(length(min = 1, max = 256, message = "登录凭证不能为空。"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub code: String,
 }
 
@@ -54,8 +56,11 @@ pub struct TokenResponse {
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(example = json!({"refresh_token": "6oQ0Hc2mJ1kq8R4tUvXyZ3aBcDeFgHiJkLmNoPqRsT0"}))]
 pub struct RefreshRequest {
+    /// The `refresh_token` of the last token response (1–256 characters).
     #[validate(length(min = 1, max = 256, message = "refresh_token 不能为空。"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub refresh_token: String,
 }
 

@@ -23,6 +23,7 @@ use crate::platform::clock::{format_china_deadline, to_china};
 use crate::platform::db::Tx;
 use crate::platform::error::{ApiError, ApiResult, FieldError};
 use crate::platform::pagination::{Page, PageParams, PageTokens};
+use crate::platform::text;
 
 // ---------------------------------------------------------------------------
 // Reading.
@@ -318,9 +319,18 @@ pub async fn grant_late(
 // ---------------------------------------------------------------------------
 // Field rules of a campaign's input.
 
+/// A campaign's list text: at most `max` characters; with `min` ≥ 1 a
+/// single line that is not blank (`text::single_line`), else one that may be
+/// empty (`text::optional_line`). Counted as sent, as the spec's
+/// `maxLength` counts.
 fn chars_in(s: &str, min: usize, max: usize) -> bool {
-    let n = s.trim().chars().count();
-    (min..=max).contains(&n) && !s.chars().any(char::is_control)
+    let n = s.chars().count();
+    let text = if min > 0 {
+        text::single_line(s)
+    } else {
+        text::optional_line(s)
+    };
+    (min..=max).contains(&n) && text.is_ok()
 }
 
 /// Field rules of the lists of a campaign.

@@ -70,55 +70,100 @@ pub struct CampaignView {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "2027年度最美后勤人",
+    "year": 2027,
+    "district_quota": 1,
+    "association_quota": 2,
+    "deadline": "2027-11-04T00:00:00+08:00",
+    "national_deadline": "2027-12-11T00:00:00+08:00",
+    "contacts": [{"name": "郑云泽", "role": "协会秘书处联系人", "phone": "18583246978", "email": "scgxhq88888@sina.com"}],
+    "exclusions": [{"name": "李感动", "unit": "四川大学", "note": "2020年度感动人物"}]
+}))]
 pub struct CampaignInput {
     /// e.g. 2021年度最美后勤人 (2–64 characters).
     #[validate(
         length(min = 2, max = 64, message = "标题须为 2–64 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
+    #[schema(
+        min_length = 2,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub title: String,
     #[validate(range(min = 2000, max = 2100, message = "年度须为 2000–2100。"))]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
     /// Default: 敬业美, 匠心美, 乐群美 (persons) and 最美服务团队 (teams).
+    /// Names are unique (also across kinds, after trimming: 422 `unique`).
     #[validate(length(min = 1, max = 10, message = "类别须为 1–10 个。"))]
+    #[schema(
+        value_type = Option<std::collections::BTreeSet<Category>>,
+        min_items = 1,
+        max_items = 10
+    )]
     pub categories: Option<Vec<Category>>,
     /// Default 1.
     #[validate(range(min = 1, max = 20, message = "片区名额须为 1–20。"))]
+    #[schema(minimum = 1, maximum = 20)]
     pub district_quota: Option<i32>,
     /// Default 2.
     #[validate(range(min = 1, max = 50, message = "协会报送名额须为 1–50。"))]
+    #[schema(minimum = 1, maximum = 50)]
     pub association_quota: Option<i32>,
     /// The district deadline instant, exclusive (e.g. `2021-11-04T00:00:00+08:00` for "11月3日前").
     pub deadline: DateTime<FixedOffset>,
     /// The national deadline (information).
     pub national_deadline: Option<DateTime<FixedOffset>>,
     #[validate(length(max = 10, message = "联系人最多 10 个。"))]
+    #[schema(max_items = 10)]
     pub contacts: Option<Vec<Contact>>,
     #[validate(length(max = 500, message = "排除名单最多 500 条。"))]
+    #[schema(max_items = 500)]
     pub exclusions: Option<Vec<Exclusion>>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "district_quota": 2,
+    "association_quota": 3
+}))]
 pub struct CampaignPatch {
     #[validate(
         length(min = 2, max = 64, message = "标题须为 2–64 个字。"),
         custom(function = "crate::platform::text::single_line")
     )]
+    #[schema(
+        min_length = 2,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub title: Option<String>,
     #[validate(range(min = 2000, max = 2100, message = "年度须为 2000–2100。"))]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     #[validate(length(min = 1, max = 10, message = "类别须为 1–10 个。"))]
+    #[schema(
+        value_type = Option<std::collections::BTreeSet<Category>>,
+        min_items = 1,
+        max_items = 10
+    )]
     pub categories: Option<Vec<Category>>,
     #[validate(range(min = 1, max = 20, message = "片区名额须为 1–20。"))]
+    #[schema(minimum = 1, maximum = 20)]
     pub district_quota: Option<i32>,
     #[validate(range(min = 1, max = 50, message = "协会报送名额须为 1–50。"))]
+    #[schema(minimum = 1, maximum = 50)]
     pub association_quota: Option<i32>,
     pub deadline: Option<DateTime<FixedOffset>>,
     pub national_deadline: Option<DateTime<FixedOffset>>,
     #[validate(length(max = 10, message = "联系人最多 10 个。"))]
+    #[schema(max_items = 10)]
     pub contacts: Option<Vec<Contact>>,
     #[validate(length(max = 500, message = "排除名单最多 500 条。"))]
+    #[schema(max_items = 500)]
     pub exclusions: Option<Vec<Exclusion>>,
 }
 
@@ -130,19 +175,31 @@ pub struct CampaignQuery {
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
+    /// The `next_page_token` of the previous page (empty or absent: the first page).
+    #[param(pattern = r"^([A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{22})?$")]
     pub page_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "district_id": 1,
+    "until": "2027-11-11T00:00:00+08:00",
+    "reason": "成都片区因校庆活动顺延一周报送。"
+}))]
 pub struct LateGrantInput {
     /// The district allowed to file late.
     pub district_id: i64,
     /// Until when (exclusive); later than the campaign's deadline and than now.
     pub until: DateTime<FixedOffset>,
-    /// Why (kept in the audit log and shown in the campaign).
+    /// Why (kept in the audit log and shown in the campaign): 1–500
+    /// characters, not blank.
     #[validate(length(min = 1, max = 500, message = "请填写原因（不超过 500 个字）。"))]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub reason: String,
 }
 
@@ -163,6 +220,10 @@ pub(crate) fn grant_view(g: grant::Model, names: &HashMap<i64, String>) -> LateG
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "person",
+    "form": {"category": "敬业美", "name": "张晓燕", "gender": "女", "unit": "四川大学"}
+}))]
 pub struct NominationCreate {
     /// `person` or `team`.
     pub kind: NomineeKind,
@@ -176,6 +237,9 @@ pub struct NominationCreate {
 /// fields replace, `null` clears, arrays (`honours`) are replaced whole.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "form": {"phone": "13812346978", "postcode": "610065"}
+}))]
 pub struct NominationPatch {
     #[schema(value_type = RegistrationForm)]
     pub form: serde_json::Map<String, serde_json::Value>,
@@ -197,7 +261,8 @@ pub struct NominationQuery {
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
+    /// The `next_page_token` of the previous page (empty or absent: the first page).
+    #[param(pattern = r"^([A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{22})?$")]
     pub page_token: Option<String>,
 }
 
@@ -313,11 +378,14 @@ pub enum ReviewDecision {
 /// The secretariat's review of a nomination (named apart from the articles' review in the spec).
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(as = NominationReviewInput)]
+#[schema(as = NominationReviewInput, example = json!({
+    "decision": "shortlist"
+}))]
 pub struct ReviewInput {
     pub decision: ReviewDecision,
     /// Required to reject or disqualify (at most 500 characters).
     #[validate(length(max = 500, message = "原因不能超过 500 个字。"))]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
     /// Changes an earlier decision deliberately (改判): the status the
     /// nomination has as you saw it — `shortlisted` or `rejected`. Requires a
@@ -326,15 +394,38 @@ pub struct ReviewInput {
     /// naming who decided what; so does a `revises` that is no longer the
     /// nomination's status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = revisable_status)]
     pub revises: Option<NominationStatus>,
+}
+
+/// The statuses a review may revise (any other answers 422 `one_of`), or `null`.
+fn revisable_status() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some([
+            serde_json::json!("shortlisted"),
+            serde_json::json!("rejected"),
+            serde_json::Value::Null,
+        ]))
+        .description(Some(
+            "Changes an earlier decision deliberately (改判): the status the nomination has as \
+             you saw it — `shortlisted` or `rejected` — with a `reason`. Without it only a \
+             `submitted` nomination is reviewed (a reviewed one answers 409 `STALE_DECISION`).",
+        ))
+        .build()
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "nomination_ids": [1, 2]
+}))]
 pub struct ForwardInput {
     /// Shortlisted nominations of this campaign to forward (with those
-    /// forwarded before, at most the association quota).
+    /// forwarded before, at most the association quota). Duplicates are merged.
     #[validate(length(min = 1, max = 20, message = "请选择 1–20 名候选人。"))]
+    #[schema(min_items = 1, max_items = 20)]
     pub nomination_ids: Vec<i64>,
 }
 

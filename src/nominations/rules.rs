@@ -100,7 +100,12 @@ impl NominationStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Category {
-    /// e.g. 敬业美
+    /// e.g. 敬业美 (1–16 characters, unique in the campaign).
+    #[schema(
+        min_length = 1,
+        max_length = 16,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub name: String,
     pub kind: NomineeKind,
 }
@@ -131,12 +136,26 @@ pub const DEFAULT_ASSOCIATION_QUOTA: i32 = 2;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Exclusion {
-    /// The person's name, or the team's name.
+    /// The person's name, or the team's name (1–50 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub name: String,
-    /// Their unit (school).
+    /// Their unit (school), 1–128 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub unit: String,
-    /// Which honour, e.g. 2020年度感动人物.
+    /// Which honour, e.g. 2020年度感动人物 (at most 100 characters).
     #[serde(default)]
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub note: Option<String>,
 }
 
@@ -144,14 +163,33 @@ pub struct Exclusion {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
+    /// 1–20 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 20,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub name: String,
-    /// e.g. 协会秘书处联系人
+    /// e.g. 协会秘书处联系人 (at most 40 characters).
     #[serde(default)]
+    #[schema(
+        max_length = 40,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
     pub role: Option<String>,
+    /// 5–20 digits, `+`, `-` or inner spaces, e.g. 18583246978 or 028-85412345.
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[0-9+-][0-9+ -]{3,18}[0-9+-][\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub phone: Option<String>,
-    /// e.g. the address to send the papers to (报送邮箱).
+    /// e.g. the address to send the papers to (报送邮箱). The pattern is the
+    /// ASCII form the server checks (an internationalised domain or an
+    /// address literal is accepted too).
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub email: Option<String>,
 }
 
@@ -350,14 +388,17 @@ pub const MAX_HONOURS: usize = 20;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Honour {
-    /// e.g. 四川省教育后勤先进个人
+    /// e.g. 四川省教育后勤先进个人 (required even in a draft: not blank, at most 100 characters).
+    #[schema(value_type = String, required = true, max_length = 100, pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]")]
     pub title: Option<String>,
-    /// Who awarded it, e.g. 四川省高校后勤协会
+    /// Who awarded it, e.g. 四川省高校后勤协会 (required, as `title`).
+    #[schema(value_type = String, required = true, max_length = 100, pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]")]
     pub awarded_by: Option<String>,
-    /// When, `YYYY-MM-DD`.
-    #[schema(example = "2020-12-18")]
+    /// When, `YYYY-MM-DD` (required; not after today).
+    #[schema(value_type = String, required = true, example = "2020-12-18", pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[0-9]{4}-[0-9]{2}-[0-9]{2}[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$")]
     pub date: Option<String>,
-    /// 国家级, 省级, 市级, 校级, or 媒体 (a media platform; gives priority).
+    /// 国家级, 省级, 市级, 校级, or 媒体 (a media platform; gives priority). Required.
+    #[schema(value_type = String, required = true, pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(国家级|省级|市级|校级|媒体)[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$")]
     pub level: Option<String>,
 }
 
@@ -371,14 +412,21 @@ pub struct RegistrationForm {
     /// Person: 姓名 (2–20 characters).
     pub name: Option<String>,
     /// Person: 性别, 男 or 女.
+    #[schema(
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(男|女)[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub gender: Option<String>,
     /// Person: 民族, one of the 56 ethnic groups by full name (汉族, 彝族, 藏族 …).
     pub ethnicity: Option<String>,
     /// Person: 年龄 (18–70).
+    #[schema(minimum = 18, maximum = 70)]
     pub age: Option<i32>,
     /// Person: 政治面貌 (中共党员, 共青团员, 群众 …).
     pub political_status: Option<String>,
-    /// Person: 联系电话, a mainland mobile number.
+    /// Person: 联系电话, a mainland mobile number (11 digits, optionally after +86).
+    #[schema(
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(\+?86)?1[3-9][0-9]{9}[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub phone: Option<String>,
     /// 邮箱.
     pub email: Option<String>,
@@ -391,18 +439,26 @@ pub struct RegistrationForm {
     /// 通讯地址.
     pub address: Option<String>,
     /// 邮编, 6 digits.
+    #[schema(
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[0-9]{6}[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub postcode: Option<String>,
     /// Team: 团队名称.
     pub team_name: Option<String>,
     /// Team: the contact person.
     pub contact_name: Option<String>,
     /// Team: the contact person's mainland mobile number.
+    #[schema(
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(\+?86)?1[3-9][0-9]{9}[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub contact_phone: Option<String>,
     /// Team: number of members (2–500).
+    #[schema(minimum = 2, maximum = 500)]
     pub member_count: Option<i32>,
     /// 事迹材料 (300–3000 characters to submit).
     pub story: Option<String>,
     /// 曾获表彰 (at most 20).
+    #[schema(max_items = 20)]
     pub honours: Option<Vec<Honour>>,
     /// 申报人单位意见 (the unit's opinion; the printed form is stamped).
     pub unit_opinion: Option<String>,
@@ -621,11 +677,11 @@ pub fn check_fields(
                 ("title", &h.title, "表彰名称"),
                 ("awarded_by", &h.awarded_by, "授予单位"),
             ] {
-                match value.as_deref().map(str::trim) {
-                    None | Some("") => {
+                match value.as_deref().map(|v| (v.trim(), v.chars().count())) {
+                    None | Some(("", _)) => {
                         out.push(err(&at(field), "required", format!("请填写{label}。")))
                     }
-                    Some(v) if v.chars().count() > 100 => out.push(err(
+                    Some((_, n)) if n > 100 => out.push(err(
                         &at(field),
                         "length",
                         format!("{label}不能超过 100 个字。"),

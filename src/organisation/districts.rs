@@ -35,11 +35,17 @@ impl From<district::Model> for DistrictView {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "攀西片区"}))]
 pub struct DistrictInput {
     /// e.g. 成都片区 (1–32 characters, unique).
     #[validate(
         length(min = 1, max = 32, message = "片区名称须为 1–32 个字。"),
         custom(function = "crate::platform::text::single_line")
+    )]
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
     )]
     pub name: String,
 }
@@ -50,7 +56,8 @@ pub struct ListQuery {
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
+    /// The `next_page_token` of the previous page (empty or absent: the first page).
+    #[param(pattern = r"^([A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{22})?$")]
     pub page_token: Option<String>,
 }
 

@@ -53,17 +53,24 @@ pub struct SchoolQuery {
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
-    /// The `next_page_token` of the previous page.
+    /// The `next_page_token` of the previous page (empty or absent: the first page).
+    #[param(pattern = r"^([A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{22})?$")]
     pub page_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "成都大学", "district_id": 1, "active": true}))]
 pub struct SchoolInput {
     /// Full name, e.g. 四川大学 (1–64 characters, unique).
     #[validate(
         length(min = 1, max = 64, message = "学校名称须为 1–64 个字。"),
         custom(function = "crate::platform::text::single_line")
+    )]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
     )]
     pub name: String,
     pub district_id: i64,
@@ -73,10 +80,17 @@ pub struct SchoolInput {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "四川大学（望江校区）"}))]
 pub struct SchoolPatch {
+    /// 1–64 characters, unique.
     #[validate(
         length(min = 1, max = 64, message = "学校名称须为 1–64 个字。"),
         custom(function = "crate::platform::text::single_line")
+    )]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
     )]
     pub name: Option<String>,
     pub district_id: Option<i64>,

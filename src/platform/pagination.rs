@@ -18,6 +18,13 @@ use crate::platform::error::{ApiError, ApiResult, ErrorCode};
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
 
+/// The shape of a page token as [`PageTokens::encode`] writes it: the
+/// base64url (no padding) JSON of the cursor, a dot, the base64url of the
+/// 16-byte MAC (22 characters); or empty (the first page). A token of that
+/// shape that the server did not sign for this list and these filters still
+/// answers 400 `INVALID_PAGE_TOKEN`.
+pub const PAGE_TOKEN_PATTERN: &str = r"^([A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{22})?$";
+
 /// The page a list request asks for. Built only by [`PageParams::new`], so
 /// every list refuses a `page_size` outside 1–[`MAX_PAGE_SIZE`] the same way.
 #[derive(Clone, Debug, Default)]

@@ -18,6 +18,7 @@ mod concurrency;
 mod config;
 mod content_check;
 mod contract;
+mod contract_constraints;
 mod errors;
 mod honours;
 mod idempotency;

@@ -20,7 +20,7 @@ use crate::state::AppState;
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year")),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     request_body = NoticeInput,
     responses((status = 201, body = NoticeView, description = "The notice published (a new version when one existed)"), (status = 403, description = "`FORBIDDEN`"))
 )]
@@ -42,7 +42,7 @@ pub async fn publish_notice(
 /// The published notice of a year (public, no login): the frozen standings.
 #[utoipa::path(
     tag = "honours",
-    params(("year" = i32, Path, description = "Credit year"), NoticeQuery),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"), NoticeQuery),
     responses((status = 200, body = NoticeView, description = "The public notice of the year's statistics (its latest version)"), (status = 404, description = "`NOTICE_NOT_PUBLISHED`"))
 )]
 #[get("/credit-years/{year}/notice")]
@@ -63,7 +63,7 @@ pub async fn get_notice(
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year")),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     request_body = ObjectionInput,
     responses(
         (status = 201, body = ObjectionView, description = "The objection filed"),
@@ -98,7 +98,7 @@ pub async fn file_objection(
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year"), ObjectionQuery),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"), ObjectionQuery),
     responses((status = 200, body = Page<ObjectionView>, description = "One page of the year's objections"))
 )]
 #[get("/credit-years/{year}/objections")]

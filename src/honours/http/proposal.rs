@@ -32,7 +32,7 @@ fn tagged<T: Serialize>(status: StatusCode, etag: &str, body: &T) -> HttpRespons
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year"), ("school_id" = i64, Path, description = "School id")),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"), ("school_id" = i64, Path, description = "School id")),
     responses(
         (status = 200, body = SchoolEligibilityView, description = "The school's checklist for the year (all unticked when never recorded)", headers(("ETag" = String, description = "Pass as If-Match to change it"))),
         (status = 403, description = "`FORBIDDEN`"),
@@ -63,7 +63,7 @@ pub async fn get_school_eligibility(
     tag = "honours",
     security(("bearer_auth" = [])),
     params(
-        ("year" = i32, Path, description = "Credit year"),
+        ("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"),
         ("school_id" = i64, Path, description = "School id"),
         ("If-Match" = Option<String>, Header, description = "To change a recorded checklist: its ETag"),
     ),
@@ -98,7 +98,7 @@ pub async fn put_school_eligibility(
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year"), ("key" = String, Path, description = "Row key of the person")),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"), ("key" = String, Path, description = "Row key of the person")),
     responses(
         (status = 200, body = IndividualEligibilityView, description = "The person's eligibility record for the year", headers(("ETag" = String, description = "Pass as If-Match to change it"))),
         (status = 403, description = "`FORBIDDEN`"),
@@ -126,7 +126,7 @@ pub async fn get_individual_eligibility(
     tag = "honours",
     security(("bearer_auth" = [])),
     params(
-        ("year" = i32, Path, description = "Credit year"),
+        ("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"),
         ("key" = String, Path, description = "Row key of the person"),
         ("If-Match" = Option<String>, Header, description = "To change a recorded confirmation: its ETag"),
     ),
@@ -168,7 +168,7 @@ pub async fn put_individual_eligibility(
     tag = "honours",
     security(("bearer_auth" = [])),
     params(
-        ("year" = i32, Path, description = "Credit year"),
+        ("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"),
         ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it (required to rebuild a proposal changed by hand)"),
     ),
     responses(
@@ -198,7 +198,7 @@ pub async fn build_proposal(
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year")),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     responses(
         (status = 200, body = ProposalView, description = "The year's proposal of honours", headers(("ETag" = String, description = "Pass as If-Match to change it"))),
         (status = 403, description = "`FORBIDDEN`"),
@@ -223,7 +223,7 @@ pub async fn get_proposal(
     tag = "honours",
     security(("bearer_auth" = [])),
     params(
-        ("year" = i32, Path, description = "Credit year"),
+        ("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"),
         ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it"),
     ),
     request_body = ProposalPatch,
@@ -255,7 +255,7 @@ pub async fn patch_proposal(
     tag = "honours",
     security(("bearer_auth" = [])),
     params(
-        ("year" = i32, Path, description = "Credit year"),
+        ("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"),
         ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it"),
     ),
     responses(
@@ -288,7 +288,7 @@ pub async fn submit_proposal(
     tag = "honours",
     security(("bearer_auth" = [])),
     params(
-        ("year" = i32, Path, description = "Credit year"),
+        ("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"),
         ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it"),
     ),
     responses(
@@ -318,7 +318,7 @@ pub async fn approve_proposal(
     tag = "honours",
     security(("bearer_auth" = [])),
     params(
-        ("year" = i32, Path, description = "Credit year"),
+        ("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"),
         ("If-Match" = Option<String>, Header, description = "The proposal's ETag as you read it"),
     ),
     request_body = ReturnInput,
@@ -355,7 +355,7 @@ pub async fn return_proposal(
 /// The honoured schools and individuals of a year (public once the council approved them).
 #[utoipa::path(
     tag = "honours",
-    params(("year" = i32, Path, description = "Credit year")),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     responses((status = 200, body = HonoursView, description = "The honours list approved by the council"), (status = 404, description = "`HONOURS_NOT_APPROVED`"))
 )]
 #[get("/credit-years/{year}/honours")]

@@ -18,7 +18,7 @@ use crate::state::AppState;
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year (China time)"), StandingsQuery),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (China time) (2000–2100)"), StandingsQuery),
     responses((status = 200, body = StandingsPage, description = "One page of the standings with the year's figures (population, caps, cut-off)"), (status = 403, description = "`FORBIDDEN`"))
 )]
 #[get("/credit-years/{year}/standings")]
@@ -36,7 +36,7 @@ pub async fn get_standings(
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year")),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     request_body = YearSettings,
     responses((status = 200, body = YearSettings, description = "The year's settings as recorded"), (status = 403, description = "`FORBIDDEN`"))
 )]
@@ -63,7 +63,7 @@ pub async fn put_settings(
 #[utoipa::path(
     tag = "honours",
     security(("bearer_auth" = [])),
-    params(("year" = i32, Path, description = "Credit year")),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     responses(
         (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
         (status = 403, description = "`FORBIDDEN`"),
