@@ -1925,7 +1925,7 @@ export interface components {
              * @enum {string|null}
              */
             revises?: "shortlisted" | "rejected" | null;
-        };
+        } & (unknown & unknown);
         /**
          * @description Where a nomination stands.
          * @enum {string}
@@ -2763,7 +2763,7 @@ export interface components {
             revises?: "approved" | "rejected" | "repost" | null;
             /** @description Corrects the title. */
             title?: string | null;
-        };
+        } & (unknown & unknown);
         ReviewView: {
             confirmed_level?: components["schemas"]["OutletLevel"] | null;
             reason?: string | null;
@@ -2950,7 +2950,7 @@ export interface components {
              *     Duplicates are merged.
              */
             years?: number[];
-        };
+        } & unknown;
         /**
          * @description What kind of credit a source gives.
          * @enum {string}

@@ -627,40 +627,55 @@ fn add_links(openapi: &mut OpenApi) {
 const NOT_ALL_WHITESPACE: &str =
     "[^\\t\\n\\x0B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
 
-/// Rules between two fields of a body, as JSON Schema `if`/`then`: (schema,
-/// field, the values that make `required` mandatory, the required field).
-const REQUIRED_WHEN: &[(&str, &str, &[&str], &str)] = &[
-    // 退回或认定为转载时须说明原因 (articles::review).
-    ("ReviewInput", "decision", &["reject", "repost"], "reason"),
-    // 不入围或取消资格须填写原因 (nominations::review).
-    (
-        "NominationReviewInput",
-        "decision",
-        &["reject", "disqualify"],
-        "reason",
-    ),
-];
+/// Rules between two fields of a body, as JSON Schema `if`/`then` (in an
+/// `allOf`, one entry per rule): (schema, `if`, `then`).
+fn conditions() -> Vec<(&'static str, serde_json::Value, serde_json::Value)> {
+    use serde_json::json;
+    let reason = json!({
+        "properties": {"reason": {"type": "string", "pattern": NOT_ALL_WHITESPACE}},
+        "required": ["reason"]
+    });
+    let revising = json!({"properties": {"revises": {"type": "string"}}, "required": ["revises"]});
+    vec![
+        // 退回或认定为转载时须说明原因 (articles::review).
+        (
+            "ReviewInput",
+            json!({"properties": {"decision": {"enum": ["reject", "repost"]}}, "required": ["decision"]}),
+            reason.clone(),
+        ),
+        // 不入围或取消资格须填写原因 (nominations::review).
+        (
+            "NominationReviewInput",
+            json!({"properties": {"decision": {"enum": ["reject", "disqualify"]}}, "required": ["decision"]}),
+            reason.clone(),
+        ),
+        // 改变已作出的决定须说明理由 (platform::decision): a revision has a reason.
+        ("ReviewInput", revising.clone(), reason.clone()),
+        ("NominationReviewInput", revising, reason),
+        // 只有附加分来源（bonus）需要人工确认媒体级别 (articles::sources).
+        (
+            "SourceInput",
+            json!({"properties": {"needs_confirmation": {"const": true}}, "required": ["needs_confirmation"]}),
+            json!({"properties": {"kind": {"const": "bonus"}}, "required": ["kind"]}),
+        ),
+    ]
+}
 
 fn add_conditional_requirements(openapi: &mut OpenApi) {
     let Some(components) = openapi.components.as_mut() else {
         return;
     };
-    for (schema, field, values, required) in REQUIRED_WHEN {
-        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*schema) else {
+    for (schema, condition, then) in conditions() {
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else {
             continue;
         };
         let extensions = object.extensions.get_or_insert_with(Extensions::default);
-        extensions.insert(
-            "if".to_owned(),
-            serde_json::json!({"properties": {*field: {"enum": values}}, "required": [field]}),
-        );
-        extensions.insert(
-            "then".to_owned(),
-            serde_json::json!({
-                "properties": {*required: {"type": "string", "pattern": NOT_ALL_WHITESPACE}},
-                "required": [required]
-            }),
-        );
+        let all_of = extensions
+            .entry("allOf".to_owned())
+            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        if let serde_json::Value::Array(rules) = all_of {
+            rules.push(serde_json::json!({"if": condition, "then": then}));
+        }
     }
 }
 

@@ -230,3 +230,40 @@ fn every_error_response_names_its_codes_with_an_example_of_each() {
     }
     assert!(checked > 300, "{checked}");
 }
+
+/// Every API operation documents its 4XX answers; only the operations
+/// endpoints (no parameter, no body, no token) have none, which is why the
+/// lint's `operation-4xx-response` rule is off (openapi/lint.redocly.yaml).
+#[test]
+fn every_api_operation_but_the_operations_endpoints_has_a_4xx_answer() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&association::api::openapi::document_json().unwrap()).unwrap();
+    let without: Vec<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .iter()
+                .filter_map(move |(method, op)| {
+                    let has_4xx = op["responses"]
+                        .as_object()
+                        .unwrap()
+                        .keys()
+                        .any(|s| s.starts_with('4'));
+                    (!has_4xx).then(|| format!("{method} {path}"))
+                })
+        })
+        .collect();
+    assert_eq!(
+        without,
+        [
+            "get /api/v1/server-info",
+            "get /healthz",
+            "get /metrics",
+            "get /openapi.json",
+            "get /readyz"
+        ]
+    );
+}
