@@ -12,16 +12,16 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Articles, newest first, with filters: a correspondent's own (`mine`) or
-         *     their schools' (`school`); the secretariat and the council read all. The
-         *     secretariat's review queue is `scope=all&status=pending`, with
-         *     `likely_duplicate=true` for the pairs that are probably the same story.
+         * Articles, newest first, with filters
+         * @description Articles, newest first, with filters: a correspondent's own (`mine`) or their schools' (`school`); the secretariat and the council read all. The secretariat's review queue is `scope=all&status=pending`, with `likely_duplicate=true` for the pairs that are probably the same story.
          */
         get: operations["list_articles"];
         put?: never;
         /**
-         * Submit an article (correspondent; the secretariat may submit on behalf of a school).
-         * @description The URL is canonicalised and must be new (409 `DUPLICATE_ARTICLE` names
+         * Submit an article (correspondent
+         * @description Submit an article (correspondent; the secretariat may submit on behalf of a school).
+         *
+         *     The URL is canonicalised and must be new (409 `DUPLICATE_ARTICLE` names
          *     the existing article in `existing_article_id`) and on the site of a
          *     configured source (422 `UNKNOWN_SOURCE` lists the accepted sites in
          *     `accepted_sources`). The article is created `pending`; the server then
@@ -46,18 +46,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * One article with its status, verification, points and (for the
-         *     secretariat) its likely duplicates.
-         */
+        /** One article with its status, verification, points and (for the secretariat) its likely duplicates */
         get: operations["get_article"];
         put?: never;
         post?: never;
         /**
-         * Withdraw an article. Its school's correspondents (and its submitter)
-         *     withdraw it while pending; once reviewed only the secretariat can (409
-         *     `ARTICLE_ALREADY_REVIEWED` for others). A withdrawn link can be submitted
-         *     again. Withdrawing a withdrawn article is a no-op.
+         * Withdraw an article
+         * @description Withdraw an article. Its school's correspondents (and its submitter) withdraw it while pending; once reviewed only the secretariat can (409 `ARTICLE_ALREADY_REVIEWED` for others). A withdrawn link can be submitted again. Withdrawing a withdrawn article is a no-op.
          */
         delete: operations["withdraw_article"];
         options?: never;
@@ -75,10 +70,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Merge an article with another as one story (secretariat): both (and the
-         *     groups they are already in) end up in one duplicate group, which counts
-         *     once. Audited.
-         * @description State precondition: send `expected_group_id` and `expected_into_group_id`
+         * Merge an article with another as one story (secretariat)
+         * @description Merge an article with another as one story (secretariat): both (and the groups they are already in) end up in one duplicate group, which counts once. Audited.
+         *
+         *     State precondition: send `expected_group_id` and `expected_into_group_id`
          *     — the two articles' `duplicate_group_id` as you read them (`null`: not
          *     merged). When a colleague merged either article elsewhere since, the
          *     merge answers 409 `STALE_DECISION` naming the last merge (`decided_by`,
@@ -102,10 +97,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Review an article (secretariat): approve, reject with a reason, or mark as
-         *     a repost (转载) with a reason. May correct title, column and publication
-         *     date. Audited; points are recomputed for the article's duplicate group.
-         * @description No silent overwrites. A review decides a `pending` article. Once it is
+         * Review an article (secretariat)
+         * @description Review an article (secretariat): approve, reject with a reason, or mark as a repost (转载) with a reason. May correct title, column and publication date. Audited; points are recomputed for the article's duplicate group.
+         *
+         *     No silent overwrites. A review decides a `pending` article. Once it is
          *     reviewed — say two members of the secretariat review it at the same
          *     moment, one approving, one rejecting — the later review answers 409
          *     `STALE_DECISION` naming the decision in force: `decided_by` {`id`,
@@ -132,8 +127,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The audit log, newest first (secretariat and council). Append-only: no
-         *     endpoint changes or deletes an entry.
+         * The audit log, newest first (secretariat and council)
+         * @description The audit log, newest first (secretariat and council). Append-only: no endpoint changes or deletes an entry.
          */
         get: operations["list_audit"];
         put?: never;
@@ -154,9 +149,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Log out: the refresh token and its whole family stop working, and so
-         *     does the access token sent with the request, at once.
-         * @description Send the access token as `Authorization: Bearer …` (optional, but without
+         * Log out
+         * @description Log out: the refresh token and its whole family stop working, and so does the access token sent with the request, at once.
+         *
+         *     Send the access token as `Authorization: Bearer …` (optional, but without
          *     it the access token keeps working until it expires, at most 15 minutes):
          *     from this answer on, every server refuses it with 401 `UNAUTHENTICATED`,
          *     even when the refresh token was already unknown, expired or revoked.
@@ -181,7 +177,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Exchange a refresh token for new tokens.
+         * Exchange a refresh token for new tokens
          * @description The refresh token is rotated: the old one stops working. A phone on a bad
          *     connection may send the same refresh again (or several at once): within
          *     30 seconds of the first exchange, and while the new refresh token has not
@@ -208,7 +204,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Log in with the code from `wx.login()`.
+         * Log in with the code from `wx.login()`
          * @description Creates the member on first login (found by `openid`). Rate limited per
          *     client address. The WeChat session key never leaves the server.
          */
@@ -226,10 +222,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Campaigns, newest first. Public. */
+        /**
+         * Campaigns, newest first
+         * @description Campaigns, newest first. Public.
+         */
         get: operations["list_campaigns"];
         put?: never;
-        /** Create a campaign (secretariat). Audited. */
+        /**
+         * Create a campaign (secretariat)
+         * @description Create a campaign (secretariat). Audited.
+         */
         post: operations["create_campaign"];
         delete?: never;
         options?: never;
@@ -244,7 +246,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One campaign, with `server_time` and the deadline for a true countdown. Public. */
+        /**
+         * One campaign, with `server_time` and the deadline for a true countdown
+         * @description One campaign, with `server_time` and the deadline for a true countdown. Public.
+         */
         get: operations["get_campaign"];
         put?: never;
         post?: never;
@@ -252,8 +257,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a campaign (secretariat). Audited with before and after.
-         * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
+         * Change a campaign (secretariat)
+         * @description Change a campaign (secretariat). Audited with before and after.
+         *
+         *     From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
          */
         patch: operations["update_campaign"];
         trace?: never;
@@ -266,10 +273,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The package of the forwarded nominees (secretariat): per nominee a folder
-         *     with the registration form (`.docx`) and the attachments. A nominee who
-         *     withdrew their consent after forwarding is left out (PIPL). 409
-         *     `CONFLICT` when there is nothing to export.
+         * The package of the forwarded nominees (secretariat)
+         * @description The package of the forwarded nominees (secretariat): per nominee a folder with the registration form (`.docx`) and the attachments. A nominee who withdrew their consent after forwarding is left out (PIPL). 409 `CONFLICT` when there is nothing to export.
          */
         get: operations["export_zip"];
         put?: never;
@@ -290,10 +295,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Forward nominees to the national association (secretariat): at most the
-         *     association quota in total (409 `QUOTA_EXCEEDED`), only shortlisted ones
-         *     (409 `CONFLICT`), only with the nominee's consent (409
-         *     `CONSENT_REQUIRED`). All or nothing; audited per nomination.
+         * Forward nominees to the national association (secretariat)
+         * @description Forward nominees to the national association (secretariat): at most the association quota in total (409 `QUOTA_EXCEEDED`), only shortlisted ones (409 `CONFLICT`), only with the nominee's consent (409 `CONSENT_REQUIRED`). All or nothing; audited per nomination.
          */
         post: operations["forward"];
         delete?: never;
@@ -312,8 +315,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Let one district file after the deadline until a stated instant
-         *     (secretariat). Audited; shown in the campaign read.
+         * Let one district file after the deadline until a stated instant (secretariat)
+         * @description Let one district file after the deadline until a stated instant (secretariat). Audited; shown in the campaign read.
          */
         post: operations["create_late_grant"];
         delete?: never;
@@ -330,15 +333,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The nominations of a campaign: media-honoured nominees first ("受到过各级各类
-         *     媒体平台表彰与奖励具有优先入围资质"), then by filing order. The secretariat
-         *     sees all; a district lead only their own district's. Phones masked.
+         * The nominations of a campaign
+         * @description The nominations of a campaign: media-honoured nominees first ("受到过各级各类 媒体平台表彰与奖励具有优先入围资质"), then by filing order. The secretariat sees all; a district lead only their own district's. Phones masked.
          */
         get: operations["list_nominations"];
         put?: never;
         /**
-         * Start a nomination (draft) for the lead's own district. `Idempotency-Key`
-         *     honoured. Only before the deadline (409 `DEADLINE_PASSED`).
+         * Start a nomination (draft) for the lead's own district
+         * @description Start a nomination (draft) for the lead's own district. `Idempotency-Key` honoured. Only before the deadline (409 `DEADLINE_PASSED`).
          */
         post: operations["create_nomination"];
         delete?: never;
@@ -354,10 +356,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A school's recorded eligibility checklist for a year, with its `ETag` (secretariat). */
+        /** A school's recorded eligibility checklist for a year, with its `ETag` (secretariat) */
         get: operations["get_school_eligibility"];
         /**
-         * Record the eligibility checklist of a school for a year (secretariat).
+         * Record the eligibility checklist of a school for a year (secretariat)
          * @description The first record needs no precondition. Changing a recorded checklist
          *     needs `If-Match` with its ETag (from `GET` or the last answer) and a
          *     `reason` (audited). Without `If-Match` on a recorded checklist — e.g. a
@@ -381,7 +383,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The honoured schools and individuals of a year (public once the council approved them). */
+        /** The honoured schools and individuals of a year (public once the council approved them) */
         get: operations["get_honours"];
         put?: never;
         post?: never;
@@ -398,10 +400,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A person's recorded confirmation as logistics staff for a year, with its `ETag` (secretariat). */
+        /** A person's recorded confirmation as logistics staff for a year, with its `ETag` (secretariat) */
         get: operations["get_individual_eligibility"];
         /**
-         * Confirm (or not) a person of the standings as logistics staff of a member school (secretariat).
+         * Confirm (or not) a person of the standings as logistics staff of a member school (secretariat)
          * @description `key` is the row key of the individuals' standings (`<school_id>/<author_key>`, URL-encoded).
          *     As for a school's checklist: the first record needs no precondition; a
          *     change needs `If-Match` and a `reason`; stale → 409 `STALE_DECISION`
@@ -422,11 +424,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The published notice of a year (public, no login): the frozen standings. */
+        /**
+         * The published notice of a year (public, no login)
+         * @description The published notice of a year (public, no login): the frozen standings.
+         */
         get: operations["get_notice"];
         put?: never;
         /**
-         * Publish (or republish) the year's statistics for public notice (secretariat).
+         * Publish (or republish) the year's statistics for public notice (secretariat)
          * @description Freezes a snapshot of both standings: later review changes do not alter
          *     it. Republishing (e.g. after an upheld objection) makes a new version.
          */
@@ -444,11 +449,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Objections of a year, newest first: members see their own; the secretariat and the council see all. */
+        /**
+         * Objections of a year, newest first
+         * @description Objections of a year, newest first: members see their own; the secretariat and the council see all.
+         */
         get: operations["list_objections"];
         put?: never;
         /**
-         * File an objection about a row of the notice, during the notice window (members).
+         * File an objection about a row of the notice, during the notice window (members)
          * @description The secretariat and the council do not file objections (they resolve and
          *     approve). Outside the window → 409 `OUTSIDE_NOTICE_WINDOW`. The text goes
          *     through WeChat's content check where configured.
@@ -467,11 +475,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The proposal of a year, with its `ETag` (secretariat, council). */
+        /** The proposal of a year, with its `ETag` (secretariat, council) */
         get: operations["get_proposal"];
         put?: never;
         /**
-         * Build the proposal from the latest notice (secretariat).
+         * Build the proposal from the latest notice (secretariat)
          * @description The top eligible rows within each cap; a tied group straddling the cap is
          *     left out for the secretariat to decide. Rebuilding replaces a draft or a
          *     returned proposal (manual changes are lost); a submitted or approved one
@@ -484,7 +492,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Add or remove rows with a reason (secretariat), never above a cap.
+         * Add or remove rows with a reason (secretariat), never above a cap
          * @description With `If-Match` (the proposal's ETag as you read it), a change made on a
          *     stale view answers 409 `STALE_DECISION` naming the last change; nothing changes.
          *
@@ -503,8 +511,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Approve the submitted proposal (council, 审定). Final: it cannot change afterwards.
-         * @description Two council members deciding at once are ordered; with `If-Match` the
+         * Approve the submitted proposal (council, 审定)
+         * @description Approve the submitted proposal (council, 审定). Final: it cannot change afterwards.
+         *
+         *     Two council members deciding at once are ordered; with `If-Match` the
          *     second is answered 409 `STALE_DECISION` naming the first decision.
          */
         post: operations["approve_proposal"];
@@ -523,7 +533,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Return the submitted proposal to the secretariat with a note (council). */
+        /** Return the submitted proposal to the secretariat with a note (council) */
         post: operations["return_proposal"];
         delete?: never;
         options?: never;
@@ -540,7 +550,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Submit the proposal to the council (secretariat). Every objection must be resolved first. */
+        /**
+         * Submit the proposal to the council (secretariat)
+         * @description Submit the proposal to the council (secretariat). Every objection must be resolved first.
+         */
         post: operations["submit_proposal"];
         delete?: never;
         options?: never;
@@ -556,7 +569,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set the ranking key of a credit year (secretariat). */
+        /** Set the ranking key of a credit year (secretariat) */
         put: operations["put_settings"];
         post?: never;
         delete?: never;
@@ -573,7 +586,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Live standings of a credit year, with the cap figures (correspondents, secretariat, council).
+         * Live standings of a credit year, with the cap figures (correspondents, secretariat, council)
          * @description Computed in SQL from the articles' points; ranks are standard competition
          *     ranks. Rows tied across the cut-off are flagged.
          */
@@ -594,7 +607,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The standings and the honours list as an Excel workbook (secretariat, council).
+         * The standings and the honours list as an Excel workbook (secretariat, council)
          * @description Sheets 学校排名 and 个人排名 (Chinese headers, frozen header row, the
          *     year's population, cap and cut-off above the table) and, once a proposal
          *     exists, 表彰名单.
@@ -615,10 +628,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Districts, by id. Public. */
+        /**
+         * Districts, by id
+         * @description Districts, by id. Public.
+         */
         get: operations["list_districts"];
         put?: never;
-        /** Create a district (secretariat). */
+        /** Create a district (secretariat) */
         post: operations["create_district"];
         delete?: never;
         options?: never;
@@ -640,7 +656,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Rename a district (secretariat).
+         * Rename a district (secretariat)
          * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
          */
         patch: operations["update_district"];
@@ -653,10 +669,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Invitation codes, newest first (secretariat). */
+        /** Invitation codes, newest first (secretariat) */
         get: operations["list_invitations"];
         put?: never;
-        /** Issue an invitation code (secretariat). */
+        /** Issue an invitation code (secretariat) */
         post: operations["create_invitation"];
         delete?: never;
         options?: never;
@@ -674,7 +690,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an invitation code (secretariat). Roles already granted stay. */
+        /**
+         * Revoke an invitation code (secretariat)
+         * @description Revoke an invitation code (secretariat). Roles already granted stay.
+         */
         delete: operations["revoke_invitation"];
         options?: never;
         head?: never;
@@ -688,7 +707,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The logged-in member, with roles. */
+        /** The logged-in member, with roles */
         get: operations["get_me"];
         put?: never;
         post?: never;
@@ -696,7 +715,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update the logged-in member's profile.
+         * Update the logged-in member's profile
          * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
          */
         patch: operations["patch_me"];
@@ -712,8 +731,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Redeem an invitation code: the member gets its role for its school or district.
-         * @description Redeeming a code whose role the member already holds answers 200 and uses nothing.
+         * Redeem an invitation code
+         * @description Redeem an invitation code: the member gets its role for its school or district.
+         *
+         *     Redeeming a code whose role the member already holds answers 200 and uses nothing.
          */
         post: operations["redeem"];
         delete?: never;
@@ -731,7 +752,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Bind the member's phone number through WeChat's phone-number API (never typed in). */
+        /** Bind the member's phone number through WeChat's phone-number API (never typed in) */
         post: operations["bind_phone"];
         delete?: never;
         options?: never;
@@ -746,7 +767,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Members, newest first, with filters (secretariat). */
+        /** Members, newest first, with filters (secretariat) */
         get: operations["list_members"];
         put?: never;
         post?: never;
@@ -763,7 +784,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One member, phone in full (secretariat). */
+        /** One member, phone in full (secretariat) */
         get: operations["get_member"];
         put?: never;
         post?: never;
@@ -781,7 +802,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Replace a member's roles (secretariat). Audited with before and after. */
+        /**
+         * Replace a member's roles (secretariat)
+         * @description Replace a member's roles (secretariat). Audited with before and after.
+         */
         put: operations["put_roles"];
         post?: never;
         delete?: never;
@@ -797,7 +821,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One nomination in full with its `ETag` (the lead of its district and the secretariat). */
+        /** One nomination in full with its `ETag` (the lead of its district and the secretariat) */
         get: operations["get_nomination"];
         put?: never;
         post?: never;
@@ -805,12 +829,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Edit a draft (the lead of its district), with `If-Match` set to the
-         *     current `ETag`: 428 `PRECONDITION_REQUIRED` without it, 412
-         *     `PRECONDITION_FAILED` when someone changed it since. Only before the
-         *     deadline (409 `DEADLINE_PASSED`). The nominee's consent may be withdrawn
-         *     (`{"form": {"consent": false}}`) at any stage and time (PIPL).
-         * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
+         * Edit a draft (the lead of its district), with `If-Match` set to the current `ETag`
+         * @description Edit a draft (the lead of its district), with `If-Match` set to the current `ETag`: 428 `PRECONDITION_REQUIRED` without it, 412 `PRECONDITION_FAILED` when someone changed it since. Only before the deadline (409 `DEADLINE_PASSED`). The nominee's consent may be withdrawn (`{"form": {"consent": false}}`) at any stage and time (PIPL).
+         *
+         *     From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
          */
         patch: operations["patch_nomination"];
         trace?: never;
@@ -825,13 +847,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload an attachment (the lead of its district; a draft, before the
-         *     deadline): multipart fields `kind` (photo | certificate |
-         *     registration_scan) and `file`. The type is read from the content, never
-         *     the name (415 otherwise); photo at most 2 MB, scans 10 MB (413); a JPEG
-         *     or PNG at most 16 megapixels, no side over 8192 pixels (422
-         *     `IMAGE_TOO_LARGE`). A new photo or scan replaces the old one; at most 2
-         *     certificates.
+         * Upload an attachment (the lead of its district
+         * @description Upload an attachment (the lead of its district; a draft, before the deadline): multipart fields `kind` (photo | certificate | registration_scan) and `file`. The type is read from the content, never the name (415 otherwise); photo at most 2 MB, scans 10 MB (413); a JPEG or PNG at most 16 megapixels, no side over 8192 pixels (422 `IMAGE_TOO_LARGE`). A new photo or scan replaces the old one; at most 2 certificates.
          */
         post: operations["upload_attachment"];
         delete?: never;
@@ -847,14 +864,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Download an attachment (the lead of its district and the secretariat),
-         *     with the content type sniffed at upload.
-         */
+        /** Download an attachment (the lead of its district and the secretariat), with the content type sniffed at upload */
         get: operations["get_attachment"];
         put?: never;
         post?: never;
-        /** Delete an attachment (the lead of its district; a draft, before the deadline). */
+        /**
+         * Delete an attachment (the lead of its district
+         * @description Delete an attachment (the lead of its district; a draft, before the deadline).
+         */
         delete: operations["delete_attachment"];
         options?: never;
         head?: never;
@@ -869,9 +886,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The filled registration form (附件二) as a Word document, to print,
-         *     stamp and scan (the lead of its district and the secretariat). The photo
-         *     is embedded when uploaded.
+         * The filled registration form (附件二) as a Word document, to print, stamp and scan (the lead of its district and the secretariat)
+         * @description The filled registration form (附件二) as a Word document, to print, stamp and scan (the lead of its district and the secretariat). The photo is embedded when uploaded.
          */
         get: operations["form_docx"];
         put?: never;
@@ -892,10 +908,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Review a submitted nomination (secretariat): shortlist, reject with a
-         *     reason, or disqualify for fraud with a reason — "对推荐过程中弄虚作假、徇私
-         *     舞弊的，一经查实，取消参与资格" (final). Audited.
-         * @description No silent overwrites. A review decides a `submitted` nomination; once it
+         * Review a submitted nomination (secretariat)
+         * @description Review a submitted nomination (secretariat): shortlist, reject with a reason, or disqualify for fraud with a reason — "对推荐过程中弄虚作假、徇私 舞弊的，一经查实，取消参与资格" (final). Audited.
+         *
+         *     No silent overwrites. A review decides a `submitted` nomination; once it
          *     is reviewed (say, by a colleague a moment ago), a review answers 409
          *     `STALE_DECISION` with `decided_by` {`id`, `display_name`}, `decision`
          *     (`shortlist`, `reject`, `disqualify`), `decided_at`, `current_status`, `reason`
@@ -924,11 +940,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Submit the nomination (the lead of its district): only before the
-         *     deadline (409 `DEADLINE_PASSED`); the form and attachments complete (422
-         *     with a pointer per missing or invalid field); not on the exclusion list
-         *     (409 `PREVIOUSLY_HONOURED`); within the district's quota (409
-         *     `QUOTA_EXCEEDED`). `Idempotency-Key` honoured.
+         * Submit the nomination (the lead of its district)
+         * @description Submit the nomination (the lead of its district): only before the deadline (409 `DEADLINE_PASSED`); the form and attachments complete (422 with a pointer per missing or invalid field); not on the exclusion list (409 `PREVIOUSLY_HONOURED`); within the district's quota (409 `QUOTA_EXCEEDED`). `Idempotency-Key` honoured.
          */
         post: operations["submit_nomination"];
         delete?: never;
@@ -947,8 +960,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Withdraw a submitted nomination back to draft (the lead of its district),
-         *     before the deadline; its quota slot is freed.
+         * Withdraw a submitted nomination back to draft (the lead of its district), before the deadline
+         * @description Withdraw a submitted nomination back to draft (the lead of its district), before the deadline; its quota slot is freed.
          */
         post: operations["withdraw_nomination"];
         delete?: never;
@@ -967,8 +980,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Resolve an objection: upheld or dismissed, with a reason (secretariat).
-         * @description After an upheld objection the secretariat corrects the articles and may
+         * Resolve an objection
+         * @description Resolve an objection: upheld or dismissed, with a reason (secretariat).
+         *
+         *     After an upheld objection the secretariat corrects the articles and may
          *     republish the notice.
          */
         post: operations["resolve_objection"];
@@ -985,10 +1000,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Schools (member units), by id, with filters. Public. */
+        /**
+         * Schools (member units), by id, with filters
+         * @description Schools (member units), by id, with filters. Public.
+         */
         get: operations["list_schools"];
         put?: never;
-        /** Create a school (secretariat). */
+        /** Create a school (secretariat) */
         post: operations["create_school"];
         delete?: never;
         options?: never;
@@ -1006,7 +1024,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import schools from CSV (secretariat).
+         * Import schools from CSV (secretariat)
          * @description Columns `学校名称` (or `name`) and `片区` (or `district`, an existing
          *     district's name); UTF-8 with or without BOM, or GB18030 as Excel saves it
          *     in China. A school whose name exists is updated (its district), others are
@@ -1034,7 +1052,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a school (secretariat).
+         * Change a school (secretariat)
          * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
          */
         patch: operations["update_school"];
@@ -1047,7 +1065,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The server's clock and version. */
+        /** The server's clock and version */
         get: operations["server_info"];
         put?: never;
         post?: never;
@@ -1064,10 +1082,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Sources, by id. Public: the mini-program shows where articles may be published. */
+        /**
+         * Sources, by id
+         * @description Sources, by id. Public: the mini-program shows where articles may be published.
+         */
         get: operations["list_sources"];
         put?: never;
-        /** Create a source (secretariat). Audited. */
+        /**
+         * Create a source (secretariat)
+         * @description Create a source (secretariat). Audited.
+         */
         post: operations["create_source"];
         delete?: never;
         options?: never;
@@ -1089,10 +1113,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a source (secretariat). Audited. The points of the source's
-         *     approved articles are recomputed under the new configuration (kind,
-         *     columns, years, confirmation).
-         * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
+         * Change a source (secretariat)
+         * @description Change a source (secretariat). Audited. The points of the source's approved articles are recomputed under the new configuration (kind, columns, years, confirmation).
+         *
+         *     From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
          */
         patch: operations["update_source"];
         trace?: never;
@@ -1104,7 +1128,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers. */
+        /**
+         * Liveness
+         * @description Liveness: the process answers.
+         */
         get: operations["healthz"];
         put?: never;
         post?: never;
@@ -1121,7 +1148,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics: request counts and latency histograms by route and status. */
+        /**
+         * Prometheus metrics
+         * @description Prometheus metrics: request counts and latency histograms by route and status.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -1138,7 +1168,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This API's OpenAPI 3.1 document (the same as `openapi/openapi.json`). */
+        /** This API's OpenAPI 3.1 document (the same as `openapi/openapi.json`) */
         get: operations["openapi_json"];
         put?: never;
         post?: never;
@@ -1155,7 +1185,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database and the cache answer. 503 problem when one does not. */
+        /**
+         * Readiness
+         * @description Readiness: the database and the cache answer. 503 problem when one does not.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;

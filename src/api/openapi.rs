@@ -389,10 +389,11 @@ fn complete_headers(openapi: &mut OpenApi) {
 }
 
 /// OpenAPI links from each create to the operations on what it created, so
-/// a client (and schemathesis's stateful phase) can chain the calls:
+/// a client (and schemathesis's stateful phase) can chain the calls: rows of
 /// (operation, status, link name, target operation, target parameters as
-/// runtime expressions).
-/// (operation id, status, link name, target operation id, target parameters).
+/// runtime expressions). None leads to an operation whose body names other
+/// resources (a late grant's district): a 404 about those would read as
+/// "the created resource is gone".
 type LinkRow = (
     &'static str,
     &'static str,
@@ -477,13 +478,6 @@ const LINKS: &[LinkRow] = &[
         "201",
         "nominations",
         "list_nominations",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_campaign",
-        "201",
-        "late_grant",
-        "create_late_grant",
         &[("id", "$response.body#/id")],
     ),
     (
@@ -796,6 +790,43 @@ fn add_problem_examples(openapi: &mut OpenApi) {
     }
 }
 
+/// A one-line summary for every operation (its doc comment's first clause:
+/// up to the first `. `, `: ` or `; `), with the whole first paragraph kept
+/// at the head of the description, so lists of operations stay readable and
+/// nothing written is lost.
+fn one_line_summaries(openapi: &mut OpenApi) {
+    for item in openapi.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let Some(summary) = op.summary.take() else {
+                continue;
+            };
+            let flat = summary.split_whitespace().collect::<Vec<_>>().join(" ");
+            let cut = [". ", ": ", "; "]
+                .iter()
+                .filter_map(|sep| flat.find(sep))
+                .min();
+            let Some(cut) = cut else {
+                op.summary = Some(flat.trim_end_matches('.').to_owned());
+                continue;
+            };
+            op.summary = Some(flat[..cut].to_owned());
+            op.description = Some(match op.description.take() {
+                Some(d) if !d.is_empty() => format!("{flat}\n\n{d}"),
+                _ => flat.clone(),
+            });
+        }
+    }
+}
+
 /// The whole document: the routes' paths merged into [`ApiDoc`].
 pub fn document() -> OpenApi {
     use utoipa_actix_web::AppExt;
@@ -807,6 +838,7 @@ pub fn document() -> OpenApi {
     complete_errors(&mut api);
     complete_headers(&mut api);
     add_links(&mut api);
+    one_line_summaries(&mut api);
     add_problem_examples(&mut api);
     add_conditional_requirements(&mut api);
     drop_unused_schemas(&mut api);

@@ -267,3 +267,34 @@ fn every_api_operation_but_the_operations_endpoints_has_a_4xx_answer() {
         ]
     );
 }
+
+/// Every operation has a one-line summary and a tag the document declares.
+#[test]
+fn every_operation_has_a_one_line_summary_and_a_declared_tag() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&association::api::openapi::document_json().unwrap()).unwrap();
+    let tags: Vec<&str> = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            assert!(t["description"].as_str().is_some_and(|d| !d.is_empty()));
+            t["name"].as_str().unwrap()
+        })
+        .collect();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let summary = op["summary"].as_str().unwrap_or_default();
+            assert!(
+                !summary.is_empty() && !summary.contains('\n') && summary.chars().count() <= 140,
+                "{method} {path}: {summary:?}"
+            );
+            for tag in op["tags"].as_array().unwrap() {
+                assert!(
+                    tags.contains(&tag.as_str().unwrap()),
+                    "{method} {path}: {tag}"
+                );
+            }
+        }
+    }
+}
