@@ -6,8 +6,7 @@ use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::extensions::Extensions;
 use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::link::LinkBuilder;
-use utoipa::openapi::path::Operation;
-use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::schema::{
     AdditionalProperties, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
 };
@@ -48,6 +47,19 @@ pub const BEARER: &str = "bearer_auth";
     )
 )]
 pub struct ApiDoc;
+
+/// The operations of one path (the methods this API uses).
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
+}
 
 /// Adds the Bearer-JWT scheme and puts the problem schema on every error response.
 struct Conventions;
@@ -98,16 +110,7 @@ fn complete_errors(openapi: &mut OpenApi) {
         let has_path_params = path.contains('{');
         // Every API operation reads or writes storage (server-info does not).
         let uses_database = path.starts_with("/api/v1/") && path != "/api/v1/server-info";
-        for op in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in operations_mut(item) {
             let has_query = op.parameters.as_ref().is_some_and(|ps| !ps.is_empty());
             if op.request_body.is_some() {
                 add_default(
@@ -284,16 +287,7 @@ fn complete_headers(openapi: &mut OpenApi) {
                 _ => note.to_owned(),
             });
         }
-        for op in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in operations_mut(item) {
             op.security.get_or_insert_with(Vec::new);
             constrain_header_parameters(op);
             let idempotent = op.parameters.iter().flatten().any(|p| {
@@ -584,16 +578,7 @@ const LINKS: &[LinkRow] = &[
 
 fn add_links(openapi: &mut OpenApi) {
     for item in openapi.paths.paths.values_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in operations_mut(item) {
             let Some(id) = op.operation_id.clone() else {
                 continue;
             };
@@ -756,16 +741,7 @@ fn example_problem(code: ErrorCode, path: &str) -> serde_json::Value {
 /// description names (the codes the operation can answer with that status).
 fn add_problem_examples(openapi: &mut OpenApi) {
     for (path, item) in openapi.paths.paths.iter_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in operations_mut(item) {
             for (status, response) in op.responses.responses.iter_mut() {
                 let RefOr::T(r) = response else { continue };
                 let codes = codes_named(&r.description, status);
@@ -796,16 +772,7 @@ fn add_problem_examples(openapi: &mut OpenApi) {
 /// nothing written is lost.
 fn one_line_summaries(openapi: &mut OpenApi) {
     for item in openapi.paths.paths.values_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in operations_mut(item) {
             let Some(summary) = op.summary.take() else {
                 continue;
             };
