@@ -1326,7 +1326,13 @@ export interface components {
          * @enum {string}
          */
         AttachmentKind: "photo" | "certificate" | "registration_scan";
-        /** @description The multipart body of an upload (documentation). */
+        /**
+         * @description The multipart body of an upload (documentation).
+         * @example {
+         *       "file": "(the JPEG's bytes)",
+         *       "kind": "photo"
+         *     }
+         */
         AttachmentUpload: {
             /**
              * Format: binary
@@ -1706,6 +1712,9 @@ export interface components {
         /**
          * @description The schools CSV as a form upload (other parts are ignored; the spec
          *     declares none so that a generated form sends only the file).
+         * @example {
+         *       "file": "学校名称,片区\n四川大学,成都片区\n"
+         *     }
          */
         ImportUpload: {
             /**

@@ -483,6 +483,7 @@ impl From<AttachmentMeta> for AttachmentView {
 
 /// The multipart body of an upload (documentation).
 #[derive(Debug, ToSchema)]
+#[schema(example = json!({"kind": "photo", "file": "(the JPEG's bytes)"}))]
 pub struct AttachmentUpload {
     pub kind: AttachmentKind,
     /// The file; its type is read from its content (photo: JPEG or PNG, at

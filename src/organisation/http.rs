@@ -118,6 +118,7 @@ const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
 /// declares none so that a generated form sends only the file).
 #[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"file": "学校名称,片区\n四川大学,成都片区\n"}))]
 #[allow(dead_code)]
 pub struct ImportUpload {
     /// The CSV file (UTF-8 with or without BOM, or GB18030), at most 2 MB.
