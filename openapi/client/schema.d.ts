@@ -1661,7 +1661,7 @@ export interface components {
              * @description Required for `correspondent`.
              */
             school_id?: number | null;
-        };
+        } & (unknown & unknown & unknown);
         Health: {
             /**
              * @description Always `ok` when the process answers.
@@ -1710,8 +1710,8 @@ export interface components {
          */
         ImportRowStatus: "ok" | "error" | "created" | "updated" | "unchanged";
         /**
-         * @description The schools CSV as a form upload (other parts are ignored; the spec
-         *     declares none so that a generated form sends only the file).
+         * @description The schools CSV as a form upload: one `file` part, nothing else (another
+         *     part is refused like an unknown field of a JSON body).
          * @example {
          *       "file": "学校名称,片区\n四川大学,成都片区\n"
          *     }
@@ -1788,7 +1788,7 @@ export interface components {
              * @description Required for `correspondent`.
              */
             school_id?: number | null;
-        };
+        } & (unknown & unknown & unknown);
         InvitationView: {
             /** @description The code to give to the person (e.g. `K7M2Q9XA`). */
             code: string;

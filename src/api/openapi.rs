@@ -615,6 +615,19 @@ fn conditions() -> Vec<(&'static str, serde_json::Value, serde_json::Value)> {
         "required": ["reason"]
     });
     let revising = json!({"properties": {"revises": {"type": "string"}}, "required": ["revises"]});
+    let role = |r: &str| json!({"properties": {"role": {"const": r}}, "required": ["role"]});
+    let scoped = |needed: &str, refused: &str| {
+        json!({
+            "properties": {needed: {"type": "integer"}, refused: {"type": "null"}},
+            "required": [needed]
+        })
+    };
+    let unscoped_roles = json!({
+        "properties": {"role": {"enum": ["secretariat", "council"]}},
+        "required": ["role"]
+    });
+    let unscoped =
+        json!({"properties": {"school_id": {"type": "null"}, "district_id": {"type": "null"}}});
     vec![
         // 退回或认定为转载时须说明原因 (articles::review).
         (
@@ -631,6 +644,31 @@ fn conditions() -> Vec<(&'static str, serde_json::Value, serde_json::Value)> {
         // 改变已作出的决定须说明理由 (platform::decision): a revision has a reason.
         ("ReviewInput", revising.clone(), reason.clone()),
         ("NominationReviewInput", revising, reason),
+        // A grant's scope follows its role (access::roles::Grant::new): a
+        // correspondent belongs to a school, a district lead to a district,
+        // the secretariat and the council to neither.
+        (
+            "InvitationInput",
+            role("correspondent"),
+            scoped("school_id", "district_id"),
+        ),
+        (
+            "InvitationInput",
+            role("district_lead"),
+            scoped("district_id", "school_id"),
+        ),
+        ("InvitationInput", unscoped_roles.clone(), unscoped.clone()),
+        (
+            "GrantInput",
+            role("correspondent"),
+            scoped("school_id", "district_id"),
+        ),
+        (
+            "GrantInput",
+            role("district_lead"),
+            scoped("district_id", "school_id"),
+        ),
+        ("GrantInput", unscoped_roles, unscoped),
         // 只有附加分来源（bonus）需要人工确认媒体级别 (articles::sources).
         (
             "SourceInput",

@@ -114,8 +114,8 @@ pub async fn update_school(
 
 const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
 
-/// The schools CSV as a form upload (other parts are ignored; the spec
-/// declares none so that a generated form sends only the file).
+/// The schools CSV as a form upload: one `file` part, nothing else (another
+/// part is refused like an unknown field of a JSON body).
 #[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"file": "学校名称,片区\n四川大学,成都片区\n"}))]

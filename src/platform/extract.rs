@@ -302,7 +302,8 @@ impl<const LIMIT: usize> FromRequest for RawBody<LIMIT> {
 
 /// A file sent either as the whole body (e.g. `text/csv`) or as the `file`
 /// part of a `multipart/form-data` body (what `wx.uploadFile` and a browser
-/// form send); other parts are read and dropped. At most `LIMIT` bytes of
+/// form send); any other part is refused (422 naming it), as a JSON body's
+/// unknown field is. At most `LIMIT` bytes of
 /// file (413 beyond); a broken multipart body → 400 `MALFORMED_MULTIPART`;
 /// a multipart body without a `file` part → 422 on `/file`.
 pub struct FileOrBody<const LIMIT: usize>(pub web::Bytes);
@@ -344,21 +345,24 @@ impl<const LIMIT: usize> FromRequest for FileOrBody<LIMIT> {
             let mut file: Option<web::BytesMut> = None;
             while let Some(field) = mp.next().await {
                 let mut field = field.map_err(broken)?;
-                let is_file = field.name() == Some("file") && file.is_none();
+                let name = field.name().unwrap_or_default().to_owned();
+                if name != "file" || file.is_some() {
+                    let pointer = format!("/{}", name.replace('~', "~0").replace('/', "~1"));
+                    return Err(ApiError::validation(vec![FieldError::new(
+                        &pointer,
+                        "unknown",
+                        "表单只能包含一个 file 字段。",
+                    )]));
+                }
                 let mut buf = web::BytesMut::new();
                 while let Some(chunk) = field.next().await {
                     let chunk = chunk.map_err(broken)?;
-                    if !is_file {
-                        continue;
-                    }
                     if buf.len() + chunk.len() > LIMIT {
                         return Err(too_large(LIMIT));
                     }
                     buf.extend_from_slice(&chunk);
                 }
-                if is_file {
-                    file = Some(buf);
-                }
+                file = Some(buf);
             }
             match file {
                 Some(b) => Ok(Self(b.freeze())),

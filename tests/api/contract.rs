@@ -85,15 +85,13 @@ async fn the_school_import_takes_the_csv_as_a_form_upload() {
         .await;
     let school = unique("学院");
     let csv = format!("学校名称,片区\r\n{school},{district}\r\n");
-    let form = reqwest::multipart::Form::new()
-        .text("note", "from wx.uploadFile")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(csv.into_bytes())
-                .file_name("schools.csv")
-                .mime_str("text/csv")
-                .unwrap(),
-        );
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.into_bytes())
+            .file_name("schools.csv")
+            .mime_str("text/csv")
+            .unwrap(),
+    );
     let res = app
         .authed(reqwest::Method::POST, "/api/v1/schools/import", &admin)
         .multipart(form)
@@ -119,10 +117,12 @@ async fn the_school_import_takes_the_csv_as_a_form_upload() {
 }
 
 #[tokio::test]
-async fn a_form_upload_without_a_file_part_names_the_field() {
+async fn a_form_upload_with_another_part_is_refused_naming_it() {
     let app = spawn_app().await;
     let admin = app.secretariat().await;
-    let form = reqwest::multipart::Form::new().text("name", "schools.csv");
+    let form = reqwest::multipart::Form::new()
+        .text("file", "学校名称,片区\n")
+        .text("note", "from wx.uploadFile");
     let res = app
         .authed(reqwest::Method::POST, "/api/v1/schools/import", &admin)
         .multipart(form)
@@ -130,7 +130,20 @@ async fn a_form_upload_without_a_file_part_names_the_field() {
         .await
         .unwrap();
     let problem = assert_problem(res, 422, "VALIDATION_FAILED").await;
-    assert_eq!(problem["errors"][0]["pointer"], "/file");
+    assert_eq!(problem["errors"][0]["pointer"], "/note");
+}
+
+#[tokio::test]
+async fn a_form_upload_without_any_part_is_a_malformed_multipart() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let res = app
+        .authed(reqwest::Method::POST, "/api/v1/schools/import", &admin)
+        .multipart(reqwest::multipart::Form::new())
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 400, "MALFORMED_MULTIPART").await;
 }
 
 #[tokio::test]
