@@ -111,7 +111,8 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
 /// Integral numbers written with a fraction (`433.0`, `2e3`) become integers:
 /// JSON Schema counts them as integers (and a client's number type may
 /// print them so), serde's integer fields would refuse them.
-fn integral_floats_as_integers(value: &mut serde_json::Value) {
+/// Answers whether it changed anything.
+fn integral_floats_as_integers(value: &mut serde_json::Value) -> bool {
     use serde_json::Value;
     match value {
         Value::Number(n) if n.is_f64() => {
@@ -122,11 +123,17 @@ fn integral_floats_as_integers(value: &mut serde_json::Value) {
                 #[allow(clippy::cast_possible_truncation)] // integral and within ±2^53
                 let i = f as i64;
                 *value = Value::from(i);
+                return true;
             }
+            false
         }
-        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
-        Value::Object(members) => members.values_mut().for_each(integral_floats_as_integers),
-        _ => {}
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, v| integral_floats_as_integers(v) | changed),
+        Value::Object(members) => members
+            .values_mut()
+            .fold(false, |changed, v| integral_floats_as_integers(v) | changed),
+        _ => false,
     }
 }
 
@@ -135,10 +142,23 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::new(ErrorCode::MalformedJson).with_detail("请求内容为空。"));
     }
-    // Syntax first (trailing garbage included), then the data.
-    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
-    integral_floats_as_integers(&mut value);
-    let result: Result<T, _> = serde_path_to_error::deserialize(value);
+    // The body as sent, straight into `T` (so a duplicated field is refused,
+    // as serde's derive does); only when that fails on the data and the body
+    // has integral floats, once more with them as integers.
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    if result.is_ok() {
+        de.end().map_err(malformed)?;
+    } else if let Err(e) = &result
+        && e.inner().classify() == serde_json::error::Category::Data
+    {
+        let mut value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
+        if integral_floats_as_integers(&mut value)
+            && let Ok(v) = serde_json::from_value::<T>(value)
+        {
+            return Ok(v);
+        }
+    }
     match result {
         Ok(v) => Ok(v),
         Err(err) => {

@@ -259,3 +259,32 @@ async fn a_roles_scope_follows_the_role() {
         .unwrap();
     assert_eq!(member["roles"], before["roles"], "nothing changed");
 }
+
+/// A field given twice is refused rather than one of the two kept silently
+/// (integers written `433.0` are still read as integers).
+#[tokio::test]
+async fn a_field_given_twice_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let res = app
+        .authed(reqwest::Method::POST, "/api/v1/districts", &admin)
+        .header("content-type", "application/json")
+        .body(r#"{"name": "甲片区", "name": "乙片区"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 422, "VALIDATION_FAILED").await;
+    let list: Value = app
+        .get_as("/api/v1/districts?page_size=100", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == "甲片区" || d["name"] == "乙片区")
+    );
+}
