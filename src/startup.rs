@@ -141,6 +141,7 @@ fn serve(
 ) -> anyhow::Result<Server> {
     let doc = crate::api::openapi::document();
     let routes = web::Data::new(RouteTable::from_openapi(&doc));
+    let integer_query = web::Data::new(crate::api::query::IntegerQueryNames::from_openapi(&doc));
     let doc_json = web::Data::new(OpenApiJson(serde_json::to_string(&doc)?));
     let json_limit = state.settings.json_limit;
     let verifier = web::Data::new(verifier);
@@ -162,6 +163,7 @@ fn serve(
             .app_data(trusted.clone())
             .app_data(body_timeout.clone())
             .app_data(routes.clone())
+            .app_data(integer_query.clone())
             .app_data(doc_json.clone())
             .app_data(extract::json_config(json_limit))
             .app_data(crate::api::fallback::path_config())
@@ -185,6 +187,7 @@ fn serve(
         .wrap(Compress::default())
         .wrap(from_fn(crate::platform::client::body_deadline))
         .wrap(from_fn(crate::platform::metrics::middleware))
+        .wrap(from_fn(crate::api::query::middleware))
         .wrap(from_fn(crate::platform::method_override::middleware))
         .wrap(from_fn(crate::platform::request_id::middleware))
     })

@@ -7,6 +7,7 @@ pub mod meta;
 pub mod openapi;
 pub mod ops;
 pub mod problem;
+pub mod query;
 
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::Paths;

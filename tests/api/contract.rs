@@ -288,3 +288,19 @@ async fn a_field_given_twice_is_refused() {
             .any(|d| d["name"] == "甲片区" || d["name"] == "乙片区")
     );
 }
+
+#[tokio::test]
+async fn integer_query_parameters_written_with_a_fraction_are_integers() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let (_, school_id) = app.district_and_school(&admin).await;
+    let res = app
+        .get_as(
+            &format!("/api/v1/articles?school_id={school_id}.0&year=2026.0&page_size=5.0"),
+            &admin,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app.get_as("/api/v1/articles?school_id=1.5", &admin).await;
+    assert_problem(res, 400, "INVALID_PARAMETER").await;
+}
