@@ -177,7 +177,7 @@ impl FieldError {
 }
 
 /// The extension members a problem may carry, beyond the fixed ones: each is
-/// documented on the spec's `Problem` schema (`crate::api::problem`), and
+/// documented on the spec's `Problem` schema (the API layer's `ProblemSchema`), and
 /// [`ApiError::with_extension`] refuses any other name (in debug builds, so
 /// every test run checks every path that adds one).
 pub const EXTENSION_MEMBERS: &[&str] = &[
@@ -201,7 +201,7 @@ pub const EXTENSION_MEMBERS: &[&str] = &[
 ];
 
 /// RFC 9457 problem details as this API answers them (documented for the
-/// spec by `crate::api::problem::ProblemSchema`).
+/// spec by the API layer's `ProblemSchema`, which sits above every area).
 #[derive(Debug, Serialize)]
 pub struct Problem {
     /// URI reference identifying the problem type.
@@ -273,7 +273,7 @@ impl ApiError {
         debug_assert!(
             EXTENSION_MEMBERS.contains(&key),
             "problem extension member `{key}` is not documented: add it to \
-             EXTENSION_MEMBERS and to crate::api::problem::ProblemSchema"
+             EXTENSION_MEMBERS and to the spec's ProblemSchema (src/api/problem.rs)"
         );
         self.extensions.insert(key.to_owned(), value);
         self

@@ -224,7 +224,7 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
 }
 
 /// Error handlers so that actix's `Query` and `Json` extractors (and
-/// `crate::api::fallback::path_config` for `Path`)
+/// the API layer's `path_config` for `Path`)
 /// answer problem+json like the rest of the API.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| {

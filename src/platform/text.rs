@@ -30,7 +30,7 @@ pub fn is_invisible_format(c: char) -> bool {
 
 /// What [`optional_line`] accepts, as a JSON Schema `pattern`: no control
 /// character (U+0000–001F, U+007F–009F) and no invisible format character
-/// ([`is_invisible_format`]). Spelled with `\uXXXX` ranges only, so ECMA-262,
+/// ([`is_invisible_format`]). Spelled with four-hex-digit `\u` escapes only, so ECMA-262,
 /// Python `re` and the Rust `regex` crate read it alike (a negated class
 /// also admits characters beyond the BMP, whichever the engine's unit).
 /// One caveat of Python: its `$` also matches before a final `\n`, so a
