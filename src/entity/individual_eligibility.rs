@@ -8,6 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub row_key: String,
     pub logistics_staff: bool,
+    pub qualities_confirmed: bool,
     pub note: Option<String>,
     pub updated_by: Option<i64>,
     pub updated_at: DateTimeUtc,

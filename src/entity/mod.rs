@@ -3,6 +3,7 @@
 pub mod article;
 pub mod article_duplicate;
 pub mod audit_log;
+pub mod author;
 pub mod campaign;
 pub mod campaign_late_grant;
 pub mod credit_year_setting;

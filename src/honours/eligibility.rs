@@ -13,8 +13,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    TryInsertResult,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TryInsertResult,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -22,7 +22,9 @@ use validator::Validate;
 
 use crate::access::principal::Principal;
 use crate::access::roles::Role;
-use crate::entity::{individual_eligibility, school_eligibility};
+use crate::entity::{article, individual_eligibility, school_eligibility};
+use crate::honours::conditions::{Unmet, checklist_unmet, individual_unmet};
+use crate::honours::lookup::refuse_once_submitted;
 use crate::honours::model::check_year;
 use crate::honours::rules::Scope;
 use crate::identity::lookup::decided_by;
@@ -33,7 +35,8 @@ use crate::platform::db::Tx;
 use crate::platform::decision::{
     DecidedBy, StaleDecision, content_etag, if_match_satisfied, revision_reason,
 };
-use crate::platform::error::{ApiError, ApiResult, ErrorCode};
+use crate::platform::batch;
+use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError, Problem};
 
 /// The conditions of seed 000 §五(一) for a school, ticked by the secretariat.
 #[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -98,6 +101,8 @@ pub struct SchoolEligibilityView {
     pub note: Option<String>,
     /// All four conditions hold.
     pub eligible: bool,
+    /// The conditions not ticked (empty when eligible).
+    pub unmet: Vec<Unmet>,
     /// Who recorded it last.
     pub decided_by: Option<DecidedBy>,
     pub decided_at: DateTime<FixedOffset>,
@@ -110,11 +115,18 @@ pub struct SchoolEligibilityView {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "logistics_staff": true,
+    "qualities_confirmed": true,
     "note": "张晓燕为四川大学后勤保障部在编职工。"
 }))]
 pub struct IndividualEligibility {
-    /// 会员单位的后勤职工: confirmed by the secretariat.
+    /// 会员单位的后勤职工: confirmed by the secretariat (seed 000 §四(二)).
     pub logistics_staff: bool,
+    /// The qualitative conditions of seed 000 §五(二)1–4 (political
+    /// quality, writing, liaison work, timely uploads), confirmed by the
+    /// secretariat. Both this and `logistics_staff` are needed to be
+    /// proposed. Default false.
+    #[serde(default)]
+    pub qualities_confirmed: bool,
     /// At most 500 characters.
     #[validate(length(max = 500, message = "备注不能超过 500 个字。"))]
     #[schema(max_length = 500)]
@@ -134,7 +146,13 @@ pub struct IndividualEligibilityView {
     /// The row key of the individuals' standings (`<school_id>/<author_key>`).
     pub key: String,
     pub logistics_staff: bool,
+    pub qualities_confirmed: bool,
     pub note: Option<String>,
+    /// Both conditions confirmed (the school's membership is checked when
+    /// the row enters the proposal).
+    pub eligible: bool,
+    /// The conditions not confirmed (empty when eligible).
+    pub unmet: Vec<Unmet>,
     /// Who recorded it last.
     pub decided_by: Option<DecidedBy>,
     pub decided_at: DateTime<FixedOffset>,
@@ -164,6 +182,7 @@ fn individual_etag(e: &individual_eligibility::Model) -> ApiResult<String> {
             e.year,
             &e.row_key,
             e.logistics_staff,
+            e.qualities_confirmed,
             &e.note,
             e.updated_by,
             e.updated_at.timestamp_micros(),
@@ -180,6 +199,7 @@ async fn school_view(
         year: e.year,
         school_id: e.school_id,
         eligible: checklist.eligible(),
+        unmet: checklist_unmet(e.mechanism, e.process, e.archive, e.dedicated_staff),
         mechanism: e.mechanism,
         process: e.process,
         archive: e.archive,
@@ -199,7 +219,10 @@ async fn individual_view(
         year: e.year,
         key: e.row_key.clone(),
         logistics_staff: e.logistics_staff,
+        qualities_confirmed: e.qualities_confirmed,
         note: e.note.clone(),
+        eligible: e.logistics_staff && e.qualities_confirmed,
+        unmet: individual_unmet(Some((e.logistics_staff, e.qualities_confirmed))),
         decided_by: decided_by(db, e.updated_by).await?,
         decided_at: to_china(e.updated_at),
         etag: individual_etag(e)?,
@@ -263,6 +286,26 @@ fn check_key(key: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// 404 unless the key names a person credited with an article of the year:
+/// `<school_id>/<author_key>` as the individuals' standings give it.
+async fn require_person(db: &impl ConnectionTrait, year: i32, key: &str) -> ApiResult<()> {
+    let missing = || {
+        ApiError::not_found().with_detail(format!(
+            "本年度积分排名中没有此人（{key}）：请使用积分排名中该行的 key。"
+        ))
+    };
+    let (school, author_key) = key.split_once('/').ok_or_else(missing)?;
+    let school_id: i64 = school.parse().map_err(|_| missing())?;
+    let credited = article::Entity::find()
+        .filter(article::Column::SchoolId.eq(school_id))
+        .filter(article::Column::AuthorKey.eq(author_key))
+        .filter(article::Column::CreditYear.eq(year))
+        .one(db)
+        .await?
+        .is_some();
+    if credited { Ok(()) } else { Err(missing()) }
+}
+
 /// A school's recorded checklist for a year (secretariat); 404 before the first record.
 pub async fn get_school(
     db: &impl ConnectionTrait,
@@ -309,6 +352,7 @@ pub async fn set_school(
     require_school(txn, school_id, "/school_id")
         .await
         .map_err(|_| ApiError::not_found().with_detail("学校不存在。"))?;
+    refuse_once_submitted(txn, year).await?;
     let existing = school_eligibility::Entity::find_by_id((year, school_id))
         .lock_exclusive()
         .one(txn)
@@ -390,6 +434,8 @@ pub async fn set_individual(
     let year = check_year(year)?;
     check_key(key)?;
     let txn = &*tx;
+    require_person(txn, year, key).await?;
+    refuse_once_submitted(txn, year).await?;
     let id = (year, key.to_owned());
     let existing = individual_eligibility::Entity::find_by_id(id.clone())
         .lock_exclusive()
@@ -399,12 +445,14 @@ pub async fn set_individual(
         year: Set(year),
         row_key: Set(key.to_owned()),
         logistics_staff: Set(input.logistics_staff),
+        qualities_confirmed: Set(input.qualities_confirmed),
         note: Set(input.note.clone()),
         updated_by: Set(Some(actor.id())),
         updated_at: Set(now),
     };
     let snapshot = |e: &individual_eligibility::Model| IndividualEligibility {
         logistics_staff: e.logistics_staff,
+        qualities_confirmed: e.qualities_confirmed,
         note: e.note.clone(),
         reason: None,
     };
@@ -480,5 +528,301 @@ pub async fn eligible_keys(
             .into_iter()
             .map(|e| e.row_key)
             .collect(),
+    })
+}
+
+/// Every checklist recorded for a year, by school id (secretariat).
+pub async fn list_schools(
+    db: &impl ConnectionTrait,
+    year: i32,
+) -> ApiResult<Vec<SchoolEligibilityView>> {
+    let year = check_year(year)?;
+    let mut out = Vec::new();
+    for e in school_eligibility::Entity::find()
+        .filter(school_eligibility::Column::Year.eq(year))
+        .order_by_asc(school_eligibility::Column::SchoolId)
+        .all(db)
+        .await?
+    {
+        out.push(school_view(db, &e).await?);
+    }
+    Ok(out)
+}
+
+/// Every person's record of a year, by key (secretariat).
+pub async fn list_individuals(
+    db: &impl ConnectionTrait,
+    year: i32,
+) -> ApiResult<Vec<IndividualEligibilityView>> {
+    let year = check_year(year)?;
+    let mut out = Vec::new();
+    for e in individual_eligibility::Entity::find()
+        .filter(individual_eligibility::Column::Year.eq(year))
+        .order_by_asc(individual_eligibility::Column::RowKey)
+        .all(db)
+        .await?
+    {
+        out.push(individual_view(db, &e).await?);
+    }
+    Ok(out)
+}
+
+/// One school's checklist in a batch: the fields of the single call, the
+/// school, and the record's ETag when changing it (its `If-Match`).
+#[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchoolChecklistItem {
+    pub school_id: i64,
+    /// To change a recorded checklist: its ETag (as `If-Match` of the single call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
+    pub if_match: Option<String>,
+    pub mechanism: bool,
+    pub process: bool,
+    pub archive: bool,
+    pub dedicated_staff: bool,
+    #[validate(length(max = 500, message = "备注不能超过 500 个字。"))]
+    #[schema(max_length = 500)]
+    pub note: Option<String>,
+    #[validate(length(max = 500, message = "理由不能超过 500 个字。"))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
+}
+
+impl SchoolChecklistItem {
+    fn checklist(&self) -> SchoolEligibility {
+        SchoolEligibility {
+            mechanism: self.mechanism,
+            process: self.process,
+            archive: self.archive,
+            dedicated_staff: self.dedicated_staff,
+            note: self.note.clone(),
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+/// Many schools' checklists in one call (1–200 items, each school once).
+#[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"items": [
+    {"school_id": 1, "mechanism": true, "process": true, "archive": true, "dedicated_staff": true},
+    {"school_id": 2, "mechanism": true, "process": true, "archive": true, "dedicated_staff": false,
+     "note": "无专职宣传人员。"}
+]}))]
+pub struct SchoolChecklistBatch {
+    #[validate(length(min = 1, max = 200, message = "每次登记 1–200 所学校。"), nested)]
+    #[schema(min_items = 1, max_items = 200)]
+    pub items: Vec<SchoolChecklistItem>,
+}
+
+/// One person's record in a batch: the fields of the single call, the
+/// person's row key (as the individuals' standings give it) and the record's
+/// ETag when changing it.
+#[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndividualItem {
+    /// Row key of the person (`<school_id>/<author_key>`), as sent, not URL-encoded.
+    #[validate(length(min = 1, max = 120))]
+    #[schema(min_length = 1, max_length = 120)]
+    pub key: String,
+    /// To change a recorded confirmation: its ETag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
+    pub if_match: Option<String>,
+    pub logistics_staff: bool,
+    #[serde(default)]
+    pub qualities_confirmed: bool,
+    #[validate(length(max = 500, message = "备注不能超过 500 个字。"))]
+    #[schema(max_length = 500)]
+    pub note: Option<String>,
+    #[validate(length(max = 500, message = "理由不能超过 500 个字。"))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
+}
+
+impl IndividualItem {
+    fn record(&self) -> IndividualEligibility {
+        IndividualEligibility {
+            logistics_staff: self.logistics_staff,
+            qualities_confirmed: self.qualities_confirmed,
+            note: self.note.clone(),
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+/// Many people's records in one call (1–200 items, each key once).
+#[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"items": [
+    {"key": "1/member:12", "logistics_staff": true, "qualities_confirmed": true},
+    {"key": "1/name:张晓燕", "logistics_staff": true, "qualities_confirmed": false}
+]}))]
+pub struct IndividualBatch {
+    #[validate(length(min = 1, max = 200, message = "每次登记 1–200 人。"), nested)]
+    #[schema(min_items = 1, max_items = 200)]
+    pub items: Vec<IndividualItem>,
+}
+
+/// What became of one school of a batch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SchoolChecklistOutcome {
+    pub school_id: i64,
+    /// 200 when recorded; else the status of `problem`.
+    pub status: u16,
+    /// The checklist as recorded (when `status` is 200).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<SchoolEligibilityView>,
+    /// Why this item was refused (nothing of it changed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub problem: Option<Problem>,
+}
+
+/// What became of one person of a batch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndividualOutcome {
+    pub key: String,
+    /// 200 when recorded; else the status of `problem`.
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<IndividualEligibilityView>,
+    /// Why this item was refused (nothing of it changed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub problem: Option<Problem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SchoolChecklistResults {
+    /// Recorded items.
+    pub done: usize,
+    /// Refused items.
+    pub refused: usize,
+    /// One per item, in the order sent.
+    pub items: Vec<SchoolChecklistOutcome>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndividualResults {
+    pub done: usize,
+    pub refused: usize,
+    pub items: Vec<IndividualOutcome>,
+}
+
+/// 422 at `/items/<i>/<field>` for a value given twice in one batch.
+fn refuse_repeats<'a>(values: impl Iterator<Item = String> + 'a, field: &str) -> ApiResult<()> {
+    let mut seen = HashSet::new();
+    let errors: Vec<FieldError> = values
+        .enumerate()
+        .filter(|(_, v)| !seen.insert(v.clone()))
+        .map(|(i, _)| {
+            FieldError::new(
+                &format!("/items/{i}/{field}"),
+                "duplicate",
+                "同一批中重复出现，请每项只登记一次。",
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// Records many schools' checklists (secretariat): each item as the single
+/// call would, in its own unit of work and audited; one refused item leaves
+/// the others recorded. Sent again, recorded items answer 409
+/// `STALE_DECISION` naming the record, so a repeated batch changes nothing twice.
+pub async fn set_schools(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    year: i32,
+    batch: &SchoolChecklistBatch,
+    now: DateTime<Utc>,
+) -> ApiResult<SchoolChecklistResults> {
+    let year = check_year(year)?;
+    refuse_repeats(batch.items.iter().map(|i| i.school_id.to_string()), "school_id")?;
+    let outcomes = batch::each(db, &batch.items, |tx, item| {
+        let checklist = item.checklist();
+        async move {
+            set_school(
+                tx,
+                actor,
+                year,
+                item.school_id,
+                item.if_match.as_deref(),
+                &checklist,
+                now,
+            )
+            .await
+        }
+    })
+    .await;
+    let items: Vec<SchoolChecklistOutcome> = batch
+        .items
+        .iter()
+        .zip(outcomes)
+        .map(|(item, o)| SchoolChecklistOutcome {
+            school_id: item.school_id,
+            status: o.status,
+            result: o.result,
+            problem: o.problem,
+        })
+        .collect();
+    let done = items.iter().filter(|i| i.result.is_some()).count();
+    Ok(SchoolChecklistResults {
+        done,
+        refused: items.len() - done,
+        items,
+    })
+}
+
+/// Records many people's confirmations (secretariat), as [`set_schools`].
+pub async fn set_individuals(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    year: i32,
+    batch: &IndividualBatch,
+    now: DateTime<Utc>,
+) -> ApiResult<IndividualResults> {
+    let year = check_year(year)?;
+    refuse_repeats(batch.items.iter().map(|i| i.key.clone()), "key")?;
+    let outcomes = batch::each(db, &batch.items, |tx, item| {
+        let record = item.record();
+        async move {
+            set_individual(
+                tx,
+                actor,
+                year,
+                &item.key,
+                item.if_match.as_deref(),
+                &record,
+                now,
+            )
+            .await
+        }
+    })
+    .await;
+    let items: Vec<IndividualOutcome> = batch
+        .items
+        .iter()
+        .zip(outcomes)
+        .map(|(item, o)| IndividualOutcome {
+            key: item.key.clone(),
+            status: o.status,
+            result: o.result,
+            problem: o.problem,
+        })
+        .collect();
+    let done = items.iter().filter(|i| i.result.is_some()).count();
+    Ok(IndividualResults {
+        done,
+        refused: items.len() - done,
+        items,
     })
 }

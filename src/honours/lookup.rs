@@ -43,3 +43,16 @@ pub async fn current_proposal(
         .one(db)
         .await?)
 }
+
+/// Eligibility records back the list the council decides on: once the
+/// proposal is submitted they change only after the council returns it
+/// (409 `PROPOSAL_NOT_EDITABLE`), and never once it is approved (409 `PROPOSAL_FINAL`).
+pub async fn refuse_once_submitted(db: &impl ConnectionTrait, year: i32) -> ApiResult<()> {
+    match current_proposal(db, year).await?.map(|p| p.status) {
+        Some(s) if s == "approved" => Err(ApiError::new(ErrorCode::ProposalFinal)
+            .with_detail("本年度推荐名单已经理事会审定，评选条件的登记不能再更改。")),
+        Some(s) if s == "submitted" => Err(ApiError::new(ErrorCode::ProposalNotEditable)
+            .with_detail("推荐名单已报理事会审定，评选条件的登记暂不能更改；如需更改，请理事会先退回名单。")),
+        _ => Ok(()),
+    }
+}

@@ -12,6 +12,7 @@
 //!   caps, the cut-off and the automatic selection, quoting the seed),
 //!   `standings` (the standings SQL) and `workbook` (the Excel output).
 
+pub mod conditions;
 pub mod eligibility;
 pub mod http;
 pub mod lookup;

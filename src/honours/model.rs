@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::entity::proposal_entry;
+use crate::honours::conditions::{CapPlace, RowRef, Why, assess};
 use crate::honours::rules::Scope;
 use crate::honours::standings::{self, StandingRow};
 use crate::organisation::lookup::OrgRef;
@@ -68,15 +69,25 @@ pub struct StandingView {
     pub within_cap: bool,
     /// Part of a tied group that straddles the cut-off.
     pub tied_at_cutoff: bool,
+    /// Why the row is in or out: the cap, and (for the secretariat and the
+    /// council) the conditions of seed 000 it does not meet.
+    pub why: Why,
 }
 
 pub fn standing_view(row: StandingRow, figures: &CapFigures) -> StandingView {
     let tied = figures.tied_rank == Some(row.rank);
+    let within_cap = !tied && row.position <= i64::from(figures.cap);
+    let place = match (within_cap, tied) {
+        (true, _) => CapPlace::WithinCap,
+        (false, true) => CapPlace::TiedAtCutoff,
+        (false, false) => CapPlace::BelowCap,
+    };
     StandingView {
         rank: row.rank,
         position: row.position,
-        within_cap: !tied && row.position <= i64::from(figures.cap),
+        within_cap,
         tied_at_cutoff: tied,
+        why: Why::new(place, row.rank, figures.cap, None),
         key: row.key,
         name: row.name,
         school: OrgRef {
@@ -88,6 +99,31 @@ pub fn standing_view(row: StandingRow, figures: &CapFigures) -> StandingView {
         total: row.total,
         counted_articles: row.counted_articles,
     }
+}
+
+/// Adds the conditions of seed 000 to the rows' `why` (for the secretariat
+/// and the council, who see the eligibility records).
+pub async fn explain_conditions(
+    db: &impl sea_orm::ConnectionTrait,
+    year: i32,
+    scope: Scope,
+    cap: u32,
+    views: &mut [StandingView],
+) -> ApiResult<()> {
+    let refs: Vec<RowRef<'_>> = views
+        .iter()
+        .map(|v| RowRef {
+            key: &v.key,
+            name: &v.name,
+            school_id: v.school.id,
+        })
+        .collect();
+    let assessed = assess(db, year, scope, &refs).await?;
+    for v in views.iter_mut() {
+        let unmet = assessed.get(&v.key).map(|a| a.unmet.clone());
+        v.why = Why::new(v.why.cap, v.rank, cap, unmet.or(Some(Vec::new())));
+    }
+    Ok(())
 }
 
 /// The standings rows of a whole scope with its cap figures (a scope

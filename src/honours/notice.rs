@@ -15,7 +15,7 @@ use validator::Validate;
 
 use crate::access::principal::Principal;
 use crate::access::roles::Role;
-use crate::entity::{notice, notice_row, objection};
+use crate::entity::{notice, notice_row, objection, proposal};
 use crate::honours::lookup::{current_proposal, latest_notice, not_published, ranking_key};
 use crate::honours::model::{check_year, standing_views};
 use crate::honours::rules::Scope;
@@ -201,10 +201,14 @@ pub async fn publish(
         )]));
     }
     let txn = &*tx;
-    if let Some(p) = current_proposal(txn, year).await?
-        && p.status == "approved"
-    {
-        return Err(ApiError::new(ErrorCode::ProposalFinal));
+    match current_proposal(txn, year).await?.map(|p| p.status) {
+        Some(s) if s == "approved" => return Err(ApiError::new(ErrorCode::ProposalFinal)),
+        Some(s) if s == "submitted" => {
+            return Err(ApiError::new(ErrorCode::ProposalNotEditable).with_detail(
+                "推荐名单已报理事会审定：须理事会先退回名单，才能重新公示。",
+            ));
+        }
+        _ => {}
     }
     let key = ranking_key(txn, year).await?;
     let version = latest_notice(txn, year).await?.map_or(1, |n| n.version + 1);
@@ -453,7 +457,29 @@ pub async fn file_objection(
             created_at: Set(now),
             ..Default::default()
         };
-        async move { Ok(am.insert(&*tx).await?) }
+        async move {
+            // Never against a list already sent to (or decided by) the council:
+            // the proposal's row is locked, so a submission waits for this.
+            let p = proposal::Entity::find()
+                .filter(proposal::Column::Year.eq(year))
+                .lock_exclusive()
+                .one(&*tx)
+                .await?;
+            match p.as_ref().map(|p| p.status.as_str()) {
+                Some("approved") => {
+                    return Err(ApiError::new(ErrorCode::ProposalFinal).with_detail(
+                        "本年度推荐名单已经理事会审定，不能再提出异议。",
+                    ));
+                }
+                Some("submitted") => {
+                    return Err(ApiError::new(ErrorCode::ProposalNotEditable).with_detail(
+                        "推荐名单已报理事会审定，不能再提出异议。",
+                    ));
+                }
+                _ => {}
+            }
+            Ok(am.insert(&*tx).await?)
+        }
     })
     .await?;
     Ok(objection_view(o, n.version))

@@ -14,8 +14,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -24,14 +24,17 @@ use validator::Validate;
 use crate::access::principal::Principal;
 use crate::access::roles::Role;
 use crate::entity::{notice, notice_row, objection, proposal, proposal_entry};
-use crate::honours::eligibility::eligible_keys;
+use crate::honours::conditions::{
+    CapPlace, RowEligibility, RowRef, UnmetRow, Why, assess, not_eligible,
+};
 use crate::honours::lookup::{current_proposal, latest_notice, not_published};
 use crate::honours::model::{HonoursView, ProposalEntryView, check_year};
 use crate::honours::rules::{Candidate, Scope, auto_select};
 use crate::identity::lookup::decided_by;
+use crate::organisation::lookup::OrgRef;
 use crate::platform::audit::{self, Entry};
-use crate::platform::clock::to_china;
-use crate::platform::db::Tx;
+use crate::platform::clock::{format_china_deadline, to_china};
+use crate::platform::db::{self, Tx};
 use crate::platform::decision::{StaleDecision, if_match_satisfied};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 
@@ -75,6 +78,22 @@ pub struct ProposalList {
     /// At most this many (from the notice).
     pub cap: i32,
     pub entries: Vec<ProposalEntryView>,
+    /// The rows of the notice ranked as high as the list reaches (or inside
+    /// the cap) that are not in it, each with why: tied at the cut-off, a
+    /// condition of seed 000 not met, or removed by hand.
+    pub left_out: Vec<LeftOutRow>,
+}
+
+/// A high-ranked row of the notice that is not in the list, and why.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LeftOutRow {
+    pub key: String,
+    pub name: String,
+    pub school: OrgRef,
+    /// Rank in the notice.
+    pub rank: i32,
+    pub total: i32,
+    pub why: Why,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -235,6 +254,8 @@ async fn proposal_view(db: &impl ConnectionTrait, p: proposal::Model) -> ApiResu
         .into_iter()
         .map(ProposalEntryView::from)
         .partition(|e| e.scope == Scope::Schools);
+    let schools_left_out = left_out(db, &n, Scope::Schools, &schools).await?;
+    let individuals_left_out = left_out(db, &n, Scope::Individuals, &individuals).await?;
     Ok(ProposalView {
         year: p.year,
         status: ProposalStatus::parse(&p.status),
@@ -244,10 +265,12 @@ async fn proposal_view(db: &impl ConnectionTrait, p: proposal::Model) -> ApiResu
         schools: ProposalList {
             cap: n.school_cap,
             entries: schools,
+            left_out: schools_left_out,
         },
         individuals: ProposalList {
             cap: n.individual_cap,
             entries: individuals,
+            left_out: individuals_left_out,
         },
         submitted_at: p.submitted_at.map(to_china),
         decided_at: p.decided_at.map(to_china),
@@ -276,26 +299,189 @@ fn entry_from_row(
     }
 }
 
-/// Rows of the notice, in order, for one scope, each with whether it is eligible.
+/// Rows of the notice, in order, for one scope, each with whether it meets
+/// the conditions of seed 000.
 async fn candidates(
     db: &impl ConnectionTrait,
     n: &notice::Model,
     scope: Scope,
-) -> ApiResult<Vec<(notice_row::Model, bool)>> {
+) -> ApiResult<Vec<(notice_row::Model, RowEligibility)>> {
     let rows = notice_row::Entity::find()
         .filter(notice_row::Column::NoticeId.eq(n.id))
         .filter(notice_row::Column::Scope.eq(scope.as_str()))
         .order_by_asc(notice_row::Column::Position)
         .all(db)
         .await?;
-    let eligible = eligible_keys(db, n.year, scope).await?;
+    let refs: Vec<RowRef<'_>> = rows.iter().map(row_ref).collect();
+    let mut assessed = assess(db, n.year, scope, &refs).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            let ok = eligible.contains(&r.row_key);
-            (r, ok)
+            let a = assessed.remove(&r.row_key).unwrap_or_default();
+            (r, a)
         })
         .collect())
+}
+
+fn row_ref(r: &notice_row::Model) -> RowRef<'_> {
+    RowRef {
+        key: &r.row_key,
+        name: &r.name,
+        school_id: r.school_id,
+    }
+}
+
+/// The automatic selection over assessed candidates.
+fn auto_selection(rows: &[(notice_row::Model, RowEligibility)], cap: i32) -> HashSet<String> {
+    let list: Vec<Candidate> = rows
+        .iter()
+        .map(|(r, a)| Candidate {
+            key: r.row_key.clone(),
+            rank: i64::from(r.rank),
+            eligible: a.eligible,
+        })
+        .collect();
+    auto_select(&list, usize::try_from(cap).unwrap_or(0))
+        .into_iter()
+        .collect()
+}
+
+/// The rows of the notice as high as the list reaches (or inside the cap)
+/// that are not in it, with why.
+async fn left_out(
+    db: &impl ConnectionTrait,
+    n: &notice::Model,
+    scope: Scope,
+    entries: &[ProposalEntryView],
+) -> ApiResult<Vec<LeftOutRow>> {
+    let cap = match scope {
+        Scope::Schools => n.school_cap,
+        Scope::Individuals => n.individual_cap,
+    };
+    let in_list: HashSet<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+    let rows = candidates(db, n, scope).await?;
+    let cutoff = rows
+        .get(usize::try_from(cap).unwrap_or(0).saturating_sub(1))
+        .filter(|_| cap > 0)
+        .map(|(r, _)| r.rank);
+    let reach = entries.iter().map(|e| e.rank).chain(cutoff).max();
+    let Some(reach) = reach else {
+        return Ok(Vec::new());
+    };
+    let auto = auto_selection(&rows, cap);
+    let cap_size = u32::try_from(cap).unwrap_or(0);
+    Ok(rows
+        .into_iter()
+        .filter(|(r, _)| r.rank <= reach && !in_list.contains(r.row_key.as_str()))
+        .map(|(r, a)| {
+            let place = if r.tied_at_cutoff {
+                CapPlace::TiedAtCutoff
+            } else if r.within_cap {
+                CapPlace::WithinCap
+            } else {
+                CapPlace::BelowCap
+            };
+            let mut why = Why::new(place, i64::from(r.rank), cap_size, Some(a.unmet));
+            why.in_list = false;
+            if auto.contains(&r.row_key) {
+                why.removed_by_hand = true;
+                why.text = format!("{}秘书处已将其移出推荐名单（理由见审计日志）。", why.text);
+            }
+            LeftOutRow {
+                key: r.row_key,
+                name: r.name,
+                school: OrgRef {
+                    id: r.school_id,
+                    name: r.school_name,
+                },
+                rank: r.rank,
+                total: r.total,
+                why,
+            }
+        })
+        .collect())
+}
+
+/// The rows of a list that no longer meet the conditions (re-checked on
+/// submission and approval).
+async fn unmet_entries(
+    db: &impl ConnectionTrait,
+    year: i32,
+    proposal_id: i64,
+) -> ApiResult<Vec<UnmetRow>> {
+    let entries = proposal_entry::Entity::find()
+        .filter(proposal_entry::Column::ProposalId.eq(proposal_id))
+        .order_by_asc(proposal_entry::Column::Rank)
+        .all(db)
+        .await?;
+    let mut refused = Vec::new();
+    for scope in [Scope::Schools, Scope::Individuals] {
+        let rows: Vec<&proposal_entry::Model> =
+            entries.iter().filter(|e| e.scope == scope.as_str()).collect();
+        let refs: Vec<RowRef<'_>> = rows
+            .iter()
+            .map(|e| RowRef {
+                key: &e.row_key,
+                name: &e.name,
+                school_id: e.school_id,
+            })
+            .collect();
+        let assessed = assess(db, year, scope, &refs).await?;
+        for e in rows {
+            if let Some(a) = assessed.get(&e.row_key).filter(|a| !a.eligible) {
+                refused.push(UnmetRow {
+                    scope,
+                    key: e.row_key.clone(),
+                    name: e.name.clone(),
+                    unmet: a.unmet.clone(),
+                });
+            }
+        }
+    }
+    Ok(refused)
+}
+
+/// Inserts rows of the notice into the list: every path into the list
+/// comes here, and a row that does not meet the conditions of seed 000 is
+/// refused (409 `NOT_ELIGIBLE` naming it and the conditions).
+async fn insert_entries(
+    db: &impl ConnectionTrait,
+    year: i32,
+    scope: Scope,
+    rows: Vec<(&notice_row::Model, bool, Option<String>)>,
+    proposal_id: i64,
+) -> ApiResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let refs: Vec<RowRef<'_>> = rows.iter().map(|(r, _, _)| row_ref(r)).collect();
+    let assessed = assess(db, year, scope, &refs).await?;
+    not_eligible(
+        rows.iter()
+            .filter_map(|(r, _, _)| {
+                let a = assessed.get(&r.row_key)?;
+                (!a.eligible).then(|| UnmetRow {
+                    scope,
+                    key: r.row_key.clone(),
+                    name: r.name.clone(),
+                    unmet: a.unmet.clone(),
+                })
+            })
+            .collect(),
+    )?;
+    for (r, manual, reason) in rows {
+        // Already in the list: nothing to add (ON CONFLICT DO NOTHING, so
+        // that PostgreSQL's transaction is not aborted by the duplicate).
+        proposal_entry::Entity::insert(entry_from_row(proposal_id, r, manual, reason))
+            .on_conflict_do_nothing_on([
+                proposal_entry::Column::ProposalId,
+                proposal_entry::Column::Scope,
+                proposal_entry::Column::RowKey,
+            ])
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }
 
 fn refuse_unless_editable(p: &proposal::Model) -> ApiResult<()> {
@@ -383,27 +569,13 @@ pub async fn build(
         (Scope::Individuals, n.individual_cap),
     ] {
         let rows = candidates(txn, &n, scope).await?;
-        let list: Vec<Candidate> = rows
-            .iter()
-            .map(|(r, ok)| Candidate {
-                key: r.row_key.clone(),
-                rank: i64::from(r.rank),
-                eligible: *ok,
-            })
-            .collect();
-        let chosen: HashSet<String> = auto_select(&list, usize::try_from(cap).unwrap_or(0))
-            .into_iter()
-            .collect();
-        let entries: Vec<proposal_entry::ActiveModel> = rows
+        let chosen = auto_selection(&rows, cap);
+        let entries = rows
             .iter()
             .filter(|(r, _)| chosen.contains(&r.row_key))
-            .map(|(r, _)| entry_from_row(model.id, r, false, None))
+            .map(|(r, _)| (r, false, None))
             .collect();
-        if !entries.is_empty() {
-            proposal_entry::Entity::insert_many(entries)
-                .exec(txn)
-                .await?;
-        }
+        insert_entries(txn, year, scope, entries, model.id).await?;
     }
     let view = proposal_view(txn, model).await?;
     audit::record(
@@ -470,20 +642,13 @@ pub async fn patch(
                     "公示中没有这一行。",
                 )])
             })?;
-        // Already in the list: nothing to add (ON CONFLICT DO NOTHING, so
-        // that PostgreSQL's transaction is not aborted by the duplicate).
-        proposal_entry::Entity::insert(entry_from_row(
+        insert_entries(
+            txn,
+            year,
+            change.scope,
+            vec![(&row, true, Some(change.reason.trim().to_owned()))],
             prop.id,
-            &row,
-            true,
-            Some(change.reason.trim().to_owned()),
-        ))
-        .on_conflict_do_nothing_on([
-            proposal_entry::Column::ProposalId,
-            proposal_entry::Column::Scope,
-            proposal_entry::Column::RowKey,
-        ])
-        .exec_without_returning(txn)
+        )
         .await?;
     }
     // Never above a cap.
@@ -621,7 +786,26 @@ pub async fn decide(
             )),
         );
     }
+    if role == Role::Council && prop.submitted_by == Some(actor.id()) {
+        return Err(ApiError::new(ErrorCode::SeparationOfDuties));
+    }
     if to == ProposalStatus::Submitted {
+        // Seed 000's order: the notice, its objections, then the list.
+        let n = latest_notice(txn, year).await?.ok_or_else(not_published)?;
+        if now < n.closes_at {
+            return Err(
+                ApiError::new(ErrorCode::NoticeWindowOpen).with_detail(format!(
+                    "公示期至{}（北京时间）结束：公示期结束、异议全部处理后，才能将推荐名单报理事会。",
+                    format_china_deadline(n.closes_at)
+                )),
+            );
+        }
+        if n.id != prop.notice_id {
+            return Err(ApiError::new(ErrorCode::ProposalWrongState).with_detail(format!(
+                "统计结果已重新公示（第 {} 版），请先按新的公示重新生成推荐名单，再报理事会。",
+                n.version
+            )));
+        }
         let open = objection::Entity::find()
             .filter(objection::Column::Year.eq(year))
             .filter(objection::Column::Status.eq("open"))
@@ -630,6 +814,10 @@ pub async fn decide(
         if open.is_some() {
             return Err(ApiError::new(ErrorCode::ObjectionsPending));
         }
+    }
+    if matches!(to, ProposalStatus::Submitted | ProposalStatus::Approved) {
+        // The whole list again: a record may have changed since a row went in.
+        not_eligible(unmet_entries(txn, year, prop.id).await?)?;
     }
     let version = prop.version + 1;
     let mut am: proposal::ActiveModel = prop.into();
@@ -660,6 +848,38 @@ pub async fn decide(
     )
     .await?;
     Ok(view)
+}
+
+/// Runs a decision in its unit of work. A council member deciding on a list
+/// they submitted themselves is refused (403 `SEPARATION_OF_DUTIES`) and the
+/// attempt is recorded in the audit log (`proposal.refused`).
+pub async fn decide_in(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    year: i32,
+    if_match: Option<&str>,
+    decision: Decision<'_>,
+    now: DateTime<Utc>,
+) -> ApiResult<ProposalView> {
+    let result = db::write(db, |tx| decide(tx, actor, year, if_match, decision, now)).await;
+    if let Err(e) = &result
+        && e.code == ErrorCode::SeparationOfDuties
+    {
+        let action = decision.step().action;
+        db::write(db, |tx| async move {
+            audit::record(
+                &*tx,
+                now,
+                Entry::by(actor, Role::Council, "proposal.refused", "proposal", year)
+                    .reason(Some("报送推荐名单的人不能审定或退回同一份名单")),
+                None::<&()>,
+                Some(&serde_json::json!({ "attempted": action })),
+            )
+            .await
+        })
+        .await?;
+    }
+    result
 }
 
 /// The honours list once the council approved it, else None.

@@ -12,7 +12,9 @@ use crate::access::principal::Principal;
 use crate::access::roles::Role;
 use crate::entity::credit_year_setting;
 use crate::honours::lookup::ranking_key;
-use crate::honours::model::{CapFigures, StandingView, check_year, standing_view, standing_views};
+use crate::honours::model::{
+    CapFigures, StandingView, check_year, explain_conditions, standing_view, standing_views,
+};
 use crate::honours::proposal::honours_list;
 use crate::honours::rules::{RankingKey, Scope, honours_cap};
 use crate::honours::standings;
@@ -116,10 +118,13 @@ pub async fn page(
         // Past the last row: the figures alone.
         None => cap_figures(db, year, scope, key).await?,
     };
-    let views: Vec<StandingView> = rows
+    let mut views: Vec<StandingView> = rows
         .into_iter()
         .map(|r| standing_view(r, &figures))
         .collect();
+    if viewer.has(Role::Secretariat) || viewer.has(Role::Council) {
+        explain_conditions(db, year, scope, figures.cap, &mut views).await?;
+    }
     let page = tokens.page(views, params.size(), |v| v.position)?;
     Ok(StandingsPage {
         year,

@@ -46,3 +46,26 @@ pub async fn require_school(
     }
     Ok(())
 }
+
+/// Of `ids`, the schools that are member units in credit year `year`.
+pub async fn members_in_year(
+    db: &impl sea_orm::ConnectionTrait,
+    _year: i32,
+    ids: &std::collections::HashSet<i64>,
+) -> ApiResult<std::collections::HashSet<i64>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut out = std::collections::HashSet::new();
+    let ids: Vec<i64> = ids.iter().copied().collect();
+    for chunk in ids.chunks(1000) {
+        for s in school::Entity::find()
+            .filter(school::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            if s.active {
+                out.insert(s.id);
+            }
+        }
+    }
+    Ok(out)
+}

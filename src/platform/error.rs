@@ -102,6 +102,9 @@ error_codes! {
     ProposalFinal = (CONFLICT, "PROPOSAL_FINAL", "Proposal approved and final", "推荐名单已经理事会审定，不能再更改。"),
     ObjectionsPending = (CONFLICT, "OBJECTIONS_PENDING", "Objections pending", "还有未处理的异议，请先处理后再报理事会。"),
     HonoursNotApproved = (NOT_FOUND, "HONOURS_NOT_APPROVED", "Honours not approved yet", "本年度表彰名单尚未经理事会审定。"),
+    NotEligible = (CONFLICT, "NOT_ELIGIBLE", "Row does not meet the conditions", "该行不符合评选条件（见 unmet），不能列入推荐名单。"),
+    NoticeWindowOpen = (CONFLICT, "NOTICE_WINDOW_OPEN", "Notice window still open", "公示期尚未结束：公示期结束、异议全部处理后，才能将推荐名单报理事会。"),
+    SeparationOfDuties = (FORBIDDEN, "SEPARATION_OF_DUTIES", "Submitter cannot decide", "报送推荐名单的人不能审定或退回同一份名单，请由理事会的其他成员审定。"),
 
     // Nominations (campaigns, filing, attachments, review).
     DeadlinePassed = (CONFLICT, "DEADLINE_PASSED", "Deadline passed", "推荐已截止。"),
@@ -198,6 +201,7 @@ pub const EXTENSION_MEMBERS: &[&str] = &[
     "current_status",
     "reason",
     "etag",
+    "unmet",
 ];
 
 /// RFC 9457 problem details as this API answers them (documented for the

@@ -6,6 +6,7 @@
 //! Nothing here imports an area.
 
 pub mod audit;
+pub mod batch;
 pub mod cache;
 pub mod client;
 pub mod clock;

@@ -1,5 +1,6 @@
 //! The honours round's HTTP surface.
 
+pub mod eligibility;
 pub mod notice;
 pub mod proposal;
 pub mod standings;

@@ -1,17 +1,13 @@
-//! Eligibility, the honours proposal (推荐名单) and the council's decision
+//! The honours proposal (推荐名单) and the council's decision
 //! (审定). Every change reads `If-Match` (the ETag of the view it was
 //! decided on) and answers the new `ETag`; see `platform::decision`.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ETAG, HeaderValue};
-use actix_web::{HttpResponse, get, patch, post, put, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use serde::Serialize;
 
 use crate::access::principal::{Council, Secretariat, SecretariatOrCouncil};
-use crate::honours::eligibility::{
-    self, IndividualEligibility, IndividualEligibilityView, SchoolEligibility,
-    SchoolEligibilityView,
-};
 use crate::honours::model::HonoursView;
 use crate::honours::proposal::{self, Decision, ProposalPatch, ProposalView, ReturnInput};
 use crate::platform::db;
@@ -20,140 +16,12 @@ use crate::platform::extract::{IfMatch, ValidJson};
 use crate::state::AppState;
 
 /// Answers `body` with its `ETag`.
-fn tagged<T: Serialize>(status: StatusCode, etag: &str, body: &T) -> HttpResponse {
+pub(super) fn tagged<T: Serialize>(status: StatusCode, etag: &str, body: &T) -> HttpResponse {
     let mut b = HttpResponse::build(status);
     if let Ok(v) = HeaderValue::from_str(etag) {
         b.insert_header((ETAG, v));
     }
     b.json(body)
-}
-
-/// A school's recorded eligibility checklist for a year, with its `ETag` (secretariat).
-#[utoipa::path(
-    tag = "honours",
-    security(("bearer_auth" = [])),
-    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"), ("school_id" = i64, Path, description = "School id")),
-    responses(
-        (status = 200, body = SchoolEligibilityView, description = "The school's checklist for the year (all unticked when never recorded)", headers(("ETag" = String, description = "Pass as If-Match to change it"))),
-        (status = 403, description = "`FORBIDDEN`"),
-        (status = 404, description = "`NOT_FOUND`: not recorded yet"),
-    )
-)]
-#[get("/credit-years/{year}/eligibility/{school_id}")]
-pub async fn get_school_eligibility(
-    state: web::Data<AppState>,
-    Secretariat(_p): Secretariat,
-    path: web::Path<(i32, i64)>,
-) -> ApiResult<HttpResponse> {
-    let (year, school_id) = *path;
-    let view = eligibility::get_school(&state.db, year, school_id).await?;
-    Ok(tagged(StatusCode::OK, &view.etag, &view))
-}
-
-/// Record the eligibility checklist of a school for a year (secretariat).
-///
-/// The first record needs no precondition. Changing a recorded checklist
-/// needs `If-Match` with its ETag (from `GET` or the last answer) and a
-/// `reason` (audited). Without `If-Match` on a recorded checklist — e.g. a
-/// colleague recorded it a moment ago — or with an old ETag: 409
-/// `STALE_DECISION` naming `decided_by` {`id`, `display_name`}, `decision`
-/// (`eligible` / `not_eligible`), `decided_at` and the current `etag`;
-/// nothing changes.
-#[utoipa::path(
-    tag = "honours",
-    security(("bearer_auth" = [])),
-    params(
-        ("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"),
-        ("school_id" = i64, Path, description = "School id"),
-        ("If-Match" = Option<String>, Header, description = "To change a recorded checklist: its ETag"),
-    ),
-    request_body = SchoolEligibility,
-    responses(
-        (status = 200, body = SchoolEligibilityView, description = "The school's checklist as recorded", headers(("ETag" = String, description = "The new ETag"))),
-        (status = 403, description = "`FORBIDDEN`"),
-        (status = 404, description = "`NOT_FOUND`: no such school"),
-        (status = 409, description = "`STALE_DECISION`: already recorded (no `If-Match`) or changed since (old ETag) — names `decided_by`, `decision`, `decided_at`, `etag`; nothing changed"),
-        (status = 412, description = "`PRECONDITION_FAILED`: `If-Match` on a checklist never recorded"),
-        (status = 422, description = "`VALIDATION_FAILED`: a change needs a `reason` (`/reason`)"),
-    )
-)]
-#[put("/credit-years/{year}/eligibility/{school_id}")]
-pub async fn put_school_eligibility(
-    state: web::Data<AppState>,
-    Secretariat(p): Secretariat,
-    path: web::Path<(i32, i64)>,
-    if_match: IfMatch,
-    body: ValidJson<SchoolEligibility>,
-) -> ApiResult<HttpResponse> {
-    let (year, school_id) = *path;
-    let now = state.now();
-    let view = db::write(&state.db, |tx| {
-        eligibility::set_school(tx, &p, year, school_id, if_match.0.as_deref(), &body, now)
-    })
-    .await?;
-    Ok(tagged(StatusCode::OK, &view.etag, &view))
-}
-
-/// A person's recorded confirmation as logistics staff for a year, with its `ETag` (secretariat).
-#[utoipa::path(
-    tag = "honours",
-    security(("bearer_auth" = [])),
-    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"), ("key" = String, Path, description = "Row key of the person")),
-    responses(
-        (status = 200, body = IndividualEligibilityView, description = "The person's eligibility record for the year", headers(("ETag" = String, description = "Pass as If-Match to change it"))),
-        (status = 403, description = "`FORBIDDEN`"),
-        (status = 404, description = "`NOT_FOUND`: not recorded yet"),
-    )
-)]
-#[get("/credit-years/{year}/individual-eligibility/{key}")]
-pub async fn get_individual_eligibility(
-    state: web::Data<AppState>,
-    Secretariat(_p): Secretariat,
-    path: web::Path<(i32, String)>,
-) -> ApiResult<HttpResponse> {
-    let (year, key) = path.into_inner();
-    let view = eligibility::get_individual(&state.db, year, &key).await?;
-    Ok(tagged(StatusCode::OK, &view.etag, &view))
-}
-
-/// Confirm (or not) a person of the standings as logistics staff of a member school (secretariat).
-///
-/// `key` is the row key of the individuals' standings (`<school_id>/<author_key>`, URL-encoded).
-/// As for a school's checklist: the first record needs no precondition; a
-/// change needs `If-Match` and a `reason`; stale → 409 `STALE_DECISION`
-/// (`decision`: `logistics_staff` / `not_logistics_staff`).
-#[utoipa::path(
-    tag = "honours",
-    security(("bearer_auth" = [])),
-    params(
-        ("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)"),
-        ("key" = String, Path, description = "Row key of the person"),
-        ("If-Match" = Option<String>, Header, description = "To change a recorded confirmation: its ETag"),
-    ),
-    request_body = IndividualEligibility,
-    responses(
-        (status = 200, body = IndividualEligibilityView, description = "The person's eligibility as recorded", headers(("ETag" = String, description = "The new ETag"))),
-        (status = 403, description = "`FORBIDDEN`"),
-        (status = 409, description = "`STALE_DECISION`: already recorded (no `If-Match`) or changed since (old ETag) — names `decided_by`, `decision`, `decided_at`, `etag`; nothing changed"),
-        (status = 412, description = "`PRECONDITION_FAILED`: `If-Match` on a confirmation never recorded"),
-        (status = 422, description = "`VALIDATION_FAILED`: a change needs a `reason` (`/reason`)"),
-    )
-)]
-#[put("/credit-years/{year}/individual-eligibility/{key}")]
-pub async fn put_individual_eligibility(
-    state: web::Data<AppState>,
-    Secretariat(p): Secretariat,
-    path: web::Path<(i32, String)>,
-    if_match: IfMatch,
-    body: ValidJson<IndividualEligibility>,
-) -> ApiResult<HttpResponse> {
-    let (year, key) = path.into_inner();
-    let now = state.now();
-    let view = db::write(&state.db, |tx| {
-        eligibility::set_individual(tx, &p, year, &key, if_match.0.as_deref(), &body, now)
-    })
-    .await?;
-    Ok(tagged(StatusCode::OK, &view.etag, &view))
 }
 
 /// Build the proposal from the latest notice (secretariat).
@@ -231,7 +99,7 @@ pub async fn get_proposal(
         (status = 200, body = ProposalView, description = "The proposal with the changes applied", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
-        (status = 409, description = "`QUOTA_EXCEEDED`, `PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
+        (status = 409, description = "`NOT_ELIGIBLE`: an added row does not meet the conditions of seed 000 (`unmet` names it and each condition); `QUOTA_EXCEEDED`, `PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
     )
 )]
 #[patch("/credit-years/{year}/proposal")]
@@ -262,7 +130,7 @@ pub async fn patch_proposal(
         (status = 200, body = ProposalView, description = "The proposal submitted to the council", headers(("ETag" = String, description = "The new ETag"))),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
-        (status = 409, description = "`PROPOSAL_WRONG_STATE`, `PROPOSAL_FINAL` or `OBJECTIONS_PENDING`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
+        (status = 409, description = "`NOTICE_WINDOW_OPEN`: the notice window has not closed yet; `OBJECTIONS_PENDING`: an objection is still open; `PROPOSAL_WRONG_STATE`: not a draft or returned list, or the notice was republished since the list was built (rebuild first); `NOT_ELIGIBLE`: a row of the list no longer meets the conditions (`unmet` names each); `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
     )
 )]
 #[post("/credit-years/{year}/proposal/submit")]
@@ -273,9 +141,14 @@ pub async fn submit_proposal(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
-    let view = db::write(&state.db, |tx| {
-        proposal::decide(tx, &p, *path, if_match.0.as_deref(), Decision::Submit, now)
-    })
+    let view = proposal::decide_in(
+        &state.db,
+        &p,
+        *path,
+        if_match.0.as_deref(),
+        Decision::Submit,
+        now,
+    )
     .await?;
     Ok(tagged(StatusCode::OK, &view.etag, &view))
 }
@@ -293,9 +166,9 @@ pub async fn submit_proposal(
     ),
     responses(
         (status = 200, body = ProposalView, description = "The proposal approved by the council (final)", headers(("ETag" = String, description = "The new ETag"))),
-        (status = 403, description = "`FORBIDDEN`: only the council approves"),
+        (status = 403, description = "`FORBIDDEN`: only the council approves; `SEPARATION_OF_DUTIES`: you submitted this list yourself (the attempt is audited)"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
-        (status = 409, description = "`PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
+        (status = 409, description = "`NOT_ELIGIBLE`: a row of the list no longer meets the conditions of seed 000 (`unmet` names each; return the list); `PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
     )
 )]
 #[post("/credit-years/{year}/proposal/approve")]
@@ -306,9 +179,14 @@ pub async fn approve_proposal(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
-    let view = db::write(&state.db, |tx| {
-        proposal::decide(tx, &p, *path, if_match.0.as_deref(), Decision::Approve, now)
-    })
+    let view = proposal::decide_in(
+        &state.db,
+        &p,
+        *path,
+        if_match.0.as_deref(),
+        Decision::Approve,
+        now,
+    )
     .await?;
     Ok(tagged(StatusCode::OK, &view.etag, &view))
 }
@@ -324,7 +202,7 @@ pub async fn approve_proposal(
     request_body = ReturnInput,
     responses(
         (status = 200, body = ProposalView, description = "The proposal returned to the secretariat with the council's reason", headers(("ETag" = String, description = "The new ETag"))),
-        (status = 403, description = "`FORBIDDEN`: only the council returns"),
+        (status = 403, description = "`FORBIDDEN`: only the council returns; `SEPARATION_OF_DUTIES`: you submitted this list yourself (the attempt is audited)"),
         (status = 404, description = "`NOT_FOUND`: no proposal yet"),
         (status = 409, description = "`PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed"),
     )
@@ -338,16 +216,14 @@ pub async fn return_proposal(
     body: ValidJson<ReturnInput>,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
-    let view = db::write(&state.db, |tx| {
-        proposal::decide(
-            tx,
-            &p,
-            *path,
-            if_match.0.as_deref(),
-            Decision::Return(&body),
-            now,
-        )
-    })
+    let view = proposal::decide_in(
+        &state.db,
+        &p,
+        *path,
+        if_match.0.as_deref(),
+        Decision::Return(&body),
+        now,
+    )
     .await?;
     Ok(tagged(StatusCode::OK, &view.etag, &view))
 }
