@@ -105,6 +105,8 @@ handlers!(
     crate::honours::http::eligibility::put_individual_eligibility,
     crate::honours::http::eligibility::list_individual_eligibility,
     crate::honours::http::eligibility::batch_individual_eligibility,
+    crate::honours::http::people::list_authors,
+    crate::honours::http::people::merge_authors,
     crate::honours::http::proposal::build_proposal,
     crate::honours::http::proposal::get_proposal,
     crate::honours::http::proposal::patch_proposal,

@@ -10,6 +10,7 @@
 //!   configuration), `canonical_url`, `fingerprint`, and `verify` (the
 //!   background fetch of a submitted page, a service of its own).
 
+pub mod authors;
 pub mod canonical_url;
 pub mod fingerprint;
 pub mod http;

@@ -18,6 +18,7 @@ use crate::articles::canonical_url::CanonicalUrl;
 use crate::articles::fingerprint;
 use crate::articles::listing::one_view;
 use crate::articles::model::{AcceptedSource, ArticleInput};
+use crate::articles::authors;
 use crate::articles::rules::{self, ArticleStatus, SourceRules, VerificationStatus};
 use crate::entity::{article, member_role, school};
 use crate::platform::cache::Cache;
@@ -167,7 +168,13 @@ pub async fn submit(
         &p.id().to_string(),
         idempotency_key,
         &request_hash,
-        |tx| create(tx, new.clone(), &url_key, p, now),
+        |tx| {
+            let first_author = (
+                input.first_author_member_id,
+                input.first_author_name.as_deref().map(str::trim).map(str::to_owned),
+            );
+            create(tx, new.clone(), school_id, first_author, &url_key, p, now)
+        },
     )
     .await?;
     let verify = if !answer.replayed && answer.status == StatusCode::CREATED && fetchable {
@@ -183,11 +190,19 @@ pub async fn submit(
 async fn create(
     tx: Tx,
     new: article::ActiveModel,
+    school_id: i64,
+    first_author: (Option<i64>, Option<String>),
     url_key: &str,
     viewer: &Principal,
     now: DateTime<Utc>,
 ) -> ApiResult<Stored> {
     let txn = &*tx;
+    // The first author as a person of the school's registry.
+    let mut new = new;
+    let (member_id, typed) = first_author;
+    let credited = authors::resolve(txn, school_id, member_id, typed.as_deref(), now).await?;
+    new.author_key = Set(credited.author_key);
+    new.first_author_member_id = Set(credited.member_id.or(member_id));
     let a = insert_unique(txn, new, url_key).await?;
     rules::refresh_likely_duplicates(txn, &a, now).await?;
     let view = one_view(txn, &a, viewer).await?;

@@ -18,6 +18,7 @@ pub mod http;
 pub mod lookup;
 pub mod model;
 pub mod notice;
+pub mod people;
 pub mod proposal;
 pub mod ranking;
 pub mod rules;

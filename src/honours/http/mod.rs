@@ -2,5 +2,6 @@
 
 pub mod eligibility;
 pub mod notice;
+pub mod people;
 pub mod proposal;
 pub mod standings;
