@@ -696,6 +696,25 @@ fn add_conditional_requirements(openapi: &mut OpenApi) {
     }
 }
 
+/// A batch outcome's `problem` is the very `Problem` every error answers
+/// (the areas declare it as an object: the schema lives in this layer).
+fn reference_problems(openapi: &mut OpenApi) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    for schema in components.schemas.values_mut() {
+        if let RefOr::T(Schema::Object(object)) = schema
+            && let Some(property) = object.properties.get_mut("problem")
+        {
+            let mut problem = utoipa::openapi::Ref::from_schema_name("Problem");
+            problem.description = "Why this item was refused (nothing of it changed): \
+                                   the problem it would have answered alone."
+                .to_owned();
+            *property = RefOr::Ref(problem);
+        }
+    }
+}
+
 /// Schemas nothing refers to any more (e.g. `FileBody` once downloads are
 /// `format: binary`, a type utoipa inlined into its page) leave the document.
 fn drop_unused_schemas(openapi: &mut OpenApi) {
@@ -846,6 +865,7 @@ pub fn document() -> OpenApi {
     one_line_summaries(&mut api);
     add_problem_examples(&mut api);
     add_conditional_requirements(&mut api);
+    reference_problems(&mut api);
     drop_unused_schemas(&mut api);
     api
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::articles::model::AcceptedSource;
+use crate::honours::conditions::UnmetRow;
 use crate::organisation::school_import::RowReport;
 use crate::platform::decision::DecidedBy;
 use crate::platform::error::{ErrorCode, FieldError};
@@ -117,4 +118,8 @@ pub struct ProblemSchema {
     /// with `If-Match` (nominations, eligibility, the proposal).
     #[schema(required = false)]
     pub etag: String,
+    /// `NOT_ELIGIBLE`: each row refused, with the conditions of seed 000 it
+    /// does not meet.
+    #[schema(required = false)]
+    pub unmet: Vec<UnmetRow>,
 }

@@ -30,6 +30,7 @@ use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 
 /// A first author of the school as the registry holds them.
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = RegisteredAuthor)]
 pub struct AuthorView {
     pub id: i64,
     pub school_id: i64,
@@ -167,7 +168,16 @@ pub async fn resolve(
     let found = match (member_id, typed_name) {
         (Some(m), _) => {
             let name = member_name(db, m).await?;
-            ensure(db, school_id, &author_key(Some(m), None), &name, Some(m), None, now).await?
+            ensure(
+                db,
+                school_id,
+                &author_key(Some(m), None),
+                &name,
+                Some(m),
+                None,
+                now,
+            )
+            .await?
         }
         (None, Some(typed)) => {
             let key = author_key(None, Some(typed));
@@ -324,7 +334,10 @@ pub async fn merge(
 ) -> ApiResult<Merged> {
     let (a, b) = pair(db, school_id, from, input.into).await?;
     let moved = article::Entity::update_many()
-        .col_expr(article::Column::AuthorKey, Expr::value(b.author_key.clone()))
+        .col_expr(
+            article::Column::AuthorKey,
+            Expr::value(b.author_key.clone()),
+        )
         .filter(article::Column::SchoolId.eq(school_id))
         .filter(article::Column::AuthorKey.eq(a.author_key.as_str()))
         .exec(db)

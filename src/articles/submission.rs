@@ -14,11 +14,11 @@ use sea_orm::{
 
 use crate::access::principal::Principal;
 use crate::access::roles::Role;
+use crate::articles::authors;
 use crate::articles::canonical_url::CanonicalUrl;
 use crate::articles::fingerprint;
 use crate::articles::listing::one_view;
 use crate::articles::model::{AcceptedSource, ArticleInput};
-use crate::articles::authors;
 use crate::articles::rules::{self, ArticleStatus, SourceRules, VerificationStatus};
 use crate::entity::{article, member_role, school};
 use crate::platform::cache::Cache;
@@ -171,7 +171,11 @@ pub async fn submit(
         |tx| {
             let first_author = (
                 input.first_author_member_id,
-                input.first_author_name.as_deref().map(str::trim).map(str::to_owned),
+                input
+                    .first_author_name
+                    .as_deref()
+                    .map(str::trim)
+                    .map(str::to_owned),
             );
             create(tx, new.clone(), school_id, first_author, &url_key, p, now)
         },

@@ -30,12 +30,12 @@ use crate::honours::rules::Scope;
 use crate::identity::lookup::decided_by;
 use crate::organisation::lookup::require_school;
 use crate::platform::audit::{self, Entry};
+use crate::platform::batch;
 use crate::platform::clock::to_china;
 use crate::platform::db::Tx;
 use crate::platform::decision::{
     DecidedBy, StaleDecision, content_etag, if_match_satisfied, revision_reason,
 };
-use crate::platform::batch;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError, Problem};
 
 /// The conditions of seed 000 §五(一) for a school, ticked by the secretariat.
@@ -612,7 +612,10 @@ impl SchoolChecklistItem {
      "note": "无专职宣传人员。"}
 ]}))]
 pub struct SchoolChecklistBatch {
-    #[validate(length(min = 1, max = 200, message = "每次登记 1–200 所学校。"), nested)]
+    #[validate(
+        length(min = 1, max = 200, message = "每次登记 1–200 所学校。"),
+        nested
+    )]
     #[schema(min_items = 1, max_items = 200)]
     pub items: Vec<SchoolChecklistItem>,
 }
@@ -746,7 +749,10 @@ pub async fn set_schools(
     now: DateTime<Utc>,
 ) -> ApiResult<SchoolChecklistResults> {
     let year = check_year(year)?;
-    refuse_repeats(batch.items.iter().map(|i| i.school_id.to_string()), "school_id")?;
+    refuse_repeats(
+        batch.items.iter().map(|i| i.school_id.to_string()),
+        "school_id",
+    )?;
     let outcomes = batch::each(db, &batch.items, |tx, item| {
         let checklist = item.checklist();
         async move {

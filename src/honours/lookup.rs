@@ -52,7 +52,9 @@ pub async fn refuse_once_submitted(db: &impl ConnectionTrait, year: i32) -> ApiR
         Some(s) if s == "approved" => Err(ApiError::new(ErrorCode::ProposalFinal)
             .with_detail("本年度推荐名单已经理事会审定，评选条件的登记不能再更改。")),
         Some(s) if s == "submitted" => Err(ApiError::new(ErrorCode::ProposalNotEditable)
-            .with_detail("推荐名单已报理事会审定，评选条件的登记暂不能更改；如需更改，请理事会先退回名单。")),
+            .with_detail(
+                "推荐名单已报理事会审定，评选条件的登记暂不能更改；如需更改，请理事会先退回名单。",
+            )),
         _ => Ok(()),
     }
 }

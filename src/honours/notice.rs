@@ -204,9 +204,8 @@ pub async fn publish(
     match current_proposal(txn, year).await?.map(|p| p.status) {
         Some(s) if s == "approved" => return Err(ApiError::new(ErrorCode::ProposalFinal)),
         Some(s) if s == "submitted" => {
-            return Err(ApiError::new(ErrorCode::ProposalNotEditable).with_detail(
-                "推荐名单已报理事会审定：须理事会先退回名单，才能重新公示。",
-            ));
+            return Err(ApiError::new(ErrorCode::ProposalNotEditable)
+                .with_detail("推荐名单已报理事会审定：须理事会先退回名单，才能重新公示。"));
         }
         _ => {}
     }
@@ -467,14 +466,12 @@ pub async fn file_objection(
                 .await?;
             match p.as_ref().map(|p| p.status.as_str()) {
                 Some("approved") => {
-                    return Err(ApiError::new(ErrorCode::ProposalFinal).with_detail(
-                        "本年度推荐名单已经理事会审定，不能再提出异议。",
-                    ));
+                    return Err(ApiError::new(ErrorCode::ProposalFinal)
+                        .with_detail("本年度推荐名单已经理事会审定，不能再提出异议。"));
                 }
                 Some("submitted") => {
-                    return Err(ApiError::new(ErrorCode::ProposalNotEditable).with_detail(
-                        "推荐名单已报理事会审定，不能再提出异议。",
-                    ));
+                    return Err(ApiError::new(ErrorCode::ProposalNotEditable)
+                        .with_detail("推荐名单已报理事会审定，不能再提出异议。"));
                 }
                 _ => {}
             }

@@ -77,7 +77,11 @@ pub async fn merge(
 
 /// Moves the eligibility records of `old_key` to `new_key` in the years
 /// where `new_key` has none; drops the rest (the kept author's stand).
-async fn carry_eligibility(db: &impl ConnectionTrait, old_key: &str, new_key: &str) -> ApiResult<()> {
+async fn carry_eligibility(
+    db: &impl ConnectionTrait,
+    old_key: &str,
+    new_key: &str,
+) -> ApiResult<()> {
     let taken: Vec<i32> = individual_eligibility::Entity::find()
         .filter(individual_eligibility::Column::RowKey.eq(new_key))
         .all(db)

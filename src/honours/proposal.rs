@@ -416,8 +416,10 @@ async fn unmet_entries(
         .await?;
     let mut refused = Vec::new();
     for scope in [Scope::Schools, Scope::Individuals] {
-        let rows: Vec<&proposal_entry::Model> =
-            entries.iter().filter(|e| e.scope == scope.as_str()).collect();
+        let rows: Vec<&proposal_entry::Model> = entries
+            .iter()
+            .filter(|e| e.scope == scope.as_str())
+            .collect();
         let refs: Vec<RowRef<'_>> = rows
             .iter()
             .map(|e| RowRef {
@@ -801,10 +803,12 @@ pub async fn decide(
             );
         }
         if n.id != prop.notice_id {
-            return Err(ApiError::new(ErrorCode::ProposalWrongState).with_detail(format!(
-                "统计结果已重新公示（第 {} 版），请先按新的公示重新生成推荐名单，再报理事会。",
-                n.version
-            )));
+            return Err(
+                ApiError::new(ErrorCode::ProposalWrongState).with_detail(format!(
+                    "统计结果已重新公示（第 {} 版），请先按新的公示重新生成推荐名单，再报理事会。",
+                    n.version
+                )),
+            );
         }
         let open = objection::Entity::find()
             .filter(objection::Column::Year.eq(year))

@@ -844,3 +844,27 @@ impl TestApp {
         address
     }
 }
+
+impl TestApp {
+    /// Ends the notice window of `year` a minute ago (the pinned clock stays,
+    /// so sessions stay valid): seed 000's order needs it closed before the
+    /// list goes to the council.
+    pub async fn close_notice_window(&self, year: i32) {
+        use association::platform::clock::Clock;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        let ended = self.clock.now() - chrono::Duration::minutes(1);
+        association::entity::notice::Entity::update_many()
+            .col_expr(
+                association::entity::notice::Column::OpensAt,
+                Expr::value(ended - chrono::Duration::days(7)),
+            )
+            .col_expr(
+                association::entity::notice::Column::ClosesAt,
+                Expr::value(ended),
+            )
+            .filter(association::entity::notice::Column::Year.eq(year))
+            .exec(&self.state.db)
+            .await
+            .unwrap();
+    }
+}

@@ -629,7 +629,7 @@ async fn ineligible_schools_are_left_out_of_the_automatic_proposal() {
         .put_as(
             &format!("/api/v1/credit-years/2021/individual-eligibility/{encoded}"),
             &y.admin,
-            &json!({"logistics_staff": true}),
+            &json!({"logistics_staff": true, "qualities_confirmed": true}),
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -752,6 +752,7 @@ async fn only_the_council_approves_and_an_approved_list_is_final_and_public() {
         )
         .await;
     assert_problem(res, 409, "PROPOSAL_WRONG_STATE").await;
+    y.app.close_notice_window(2021).await;
     let res = y
         .app
         .post_as(
@@ -841,6 +842,7 @@ async fn a_returned_proposal_can_be_edited_and_resubmitted() {
     y.app
         .post_as("/api/v1/credit-years/2021/proposal", &y.admin, &json!({}))
         .await;
+    y.app.close_notice_window(2021).await;
     y.app
         .post_as(
             "/api/v1/credit-years/2021/proposal/submit",
@@ -943,15 +945,19 @@ async fn the_proposal_is_not_submitted_while_objections_are_open() {
     y.app
         .post_as("/api/v1/credit-years/2021/proposal", &y.admin, &json!({}))
         .await;
-    let res = y
-        .app
-        .post_as(
+    let empty = json!({});
+    let submit = || {
+        y.app.post_as(
             "/api/v1/credit-years/2021/proposal/submit",
             &y.admin,
-            &json!({}),
+            &empty,
         )
-        .await;
-    assert_problem(res, 409, "OBJECTIONS_PENDING").await;
+    };
+    // Seed 000's order: first the window closes …
+    assert_problem(submit().await, 409, "NOTICE_WINDOW_OPEN").await;
+    y.app.close_notice_window(2021).await;
+    // … then every objection is resolved.
+    assert_problem(submit().await, 409, "OBJECTIONS_PENDING").await;
     let id = objection["id"].as_i64().unwrap();
     y.app
         .post_as(
@@ -1067,7 +1073,7 @@ async fn an_individual_is_proposed_only_once_confirmed_as_logistics_staff_of_a_m
         .put_as(
             &format!("/api/v1/credit-years/2021/individual-eligibility/{encoded}"),
             &y.admin,
-            &json!({"logistics_staff": true, "note": "后勤处在编职工"}),
+            &json!({"logistics_staff": true, "qualities_confirmed": true, "note": "后勤处在编职工"}),
         )
         .await;
     assert_eq!(res.status(), 200);

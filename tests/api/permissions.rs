@@ -128,6 +128,37 @@ fn table() -> Vec<Row> {
             "/api/v1/credit-years/{year}/individual-eligibility/{key}",
             SECRETARIAT,
         ),
+        r(
+            M::GET,
+            "/api/v1/credit-years/{year}/school-eligibility",
+            SECRETARIAT,
+        ),
+        r(
+            M::POST,
+            "/api/v1/credit-years/{year}/school-eligibility",
+            SECRETARIAT,
+        ),
+        r(
+            M::GET,
+            "/api/v1/credit-years/{year}/individual-eligibility",
+            SECRETARIAT,
+        ),
+        r(
+            M::POST,
+            "/api/v1/credit-years/{year}/individual-eligibility",
+            SECRETARIAT,
+        ),
+        // A school's authors: its correspondents, the secretariat, the council.
+        r(
+            M::GET,
+            "/api/v1/schools/{school_id}/authors",
+            ARTICLE_READERS,
+        ),
+        r(
+            M::POST,
+            "/api/v1/schools/{school_id}/authors/{author_id}/merge",
+            SECRETARIAT,
+        ),
         r(M::POST, "/api/v1/credit-years/{year}/proposal", SECRETARIAT),
         r(
             M::GET,
@@ -324,6 +355,7 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
                 &format!("/nominations/{nomination_id}"),
             )
             .replace("{attachment_id}", &attachment_id.to_string())
+            .replace("{author_id}", "999999")
             .replace("/sources/{id}", &format!("/sources/{source_id}"))
             .replace("/articles/{id}", &format!("/articles/{article_id}"));
         let body = match (row.method.as_str(), row.template) {
@@ -344,6 +376,15 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
             ("POST", "/api/v1/me/invitations/redeem") => json!({"code": "NOPE"}),
             ("PATCH", "/api/v1/me") => json!({"department": "后勤处"}),
             ("PUT", "/api/v1/credit-years/{year}/settings") => json!({"ranking_key": "total"}),
+            ("POST", "/api/v1/credit-years/{year}/school-eligibility") => {
+                json!({"items": [{"school_id": school_id, "mechanism": true, "process": true, "archive": true, "dedicated_staff": true}]})
+            }
+            ("POST", "/api/v1/credit-years/{year}/individual-eligibility") => {
+                json!({"items": [{"key": "1/name:nobody", "logistics_staff": true}]})
+            }
+            ("POST", "/api/v1/schools/{school_id}/authors/{author_id}/merge") => {
+                json!({"into": 999998, "reason": "权限测试"})
+            }
             ("POST", "/api/v1/credit-years/{year}/objections") => {
                 json!({"scope": "schools", "row_key": "1", "text": "权限测试的异议内容"})
             }

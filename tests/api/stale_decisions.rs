@@ -613,6 +613,7 @@ async fn built_proposal(app: &TestApp, admin: &Session) -> Value {
         .await;
     assert_eq!(res.status(), 201);
     assert!(res.headers().contains_key("etag"));
+    app.close_notice_window(2021).await;
     json_of(res).await
 }
 
