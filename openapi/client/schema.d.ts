@@ -24,7 +24,9 @@ export interface paths {
          *     The URL is canonicalised and must be new (409 `DUPLICATE_ARTICLE` names
          *     the existing article in `existing_article_id`) and on the site of a
          *     configured source (422 `UNKNOWN_SOURCE` lists the accepted sites in
-         *     `accepted_sources`). The article is created `pending`; the server then
+         *     `accepted_sources`). Naming no first author (neither
+         *     `first_author_member_id` nor `first_author_name`) makes the submitting
+         *     correspondent the first author. The article is created `pending`; the server then
          *     fetches the page in the background and fills in title, publication date,
          *     column and a text fingerprint — poll `GET /articles/{id}`
          *     (`verification.status`). A page that cannot be fetched is never an error
@@ -1243,10 +1245,16 @@ export interface components {
             declared_original: true;
             /**
              * Format: int64
-             * @description The first author (第一作者) when they are a correspondent of the school …
+             * @description The first author (第一作者) when they are a correspondent of the
+             *     school … At most one of `first_author_member_id` and
+             *     `first_author_name` (both: 422 `exclusive`). Neither says "I am the
+             *     first author": the submitter becomes the first author (as
+             *     `first_author_member_id`) when they are a correspondent of the
+             *     school; anyone else (the secretariat submitting for a school) must
+             *     name the author (422 `required` on `/first_author_name`).
              */
             first_author_member_id?: number | null;
-            /** @description … or their name (exactly one of the two). */
+            /** @description … or their name (at most one of the two; neither: the submitter). */
             first_author_name?: string | null;
             /**
              * Format: date

@@ -117,7 +117,7 @@ pub struct ArticleView {
 
 // ---------------------------------------------------------------- article inputs
 
-#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "url": "https://www.schqxh.org.cn/news/2026/1103.html",
@@ -164,9 +164,15 @@ pub struct ArticleInput {
     /// not after today.
     #[schema(pattern = r"^[2-9][0-9]{3}-[0-9]{2}-[0-9]{2}$")]
     pub published_on: Option<NaiveDate>,
-    /// The first author (第一作者) when they are a correspondent of the school …
+    /// The first author (第一作者) when they are a correspondent of the
+    /// school … At most one of `first_author_member_id` and
+    /// `first_author_name` (both: 422 `exclusive`). Neither says "I am the
+    /// first author": the submitter becomes the first author (as
+    /// `first_author_member_id`) when they are a correspondent of the
+    /// school; anyone else (the secretariat submitting for a school) must
+    /// name the author (422 `required` on `/first_author_name`).
     pub first_author_member_id: Option<i64>,
-    /// … or their name (exactly one of the two).
+    /// … or their name (at most one of the two; neither: the submitter).
     #[validate(
         length(min = 1, max = 32, message = "作者姓名须为 1–32 个字。"),
         custom(function = "crate::platform::text::single_line")

@@ -142,7 +142,8 @@ pub async fn submit(
             "学校不存在。",
         )]));
     }
-    if let Some(author) = input.first_author_member_id {
+    let first_author = first_author_of(p, input, school_id)?;
+    if let Some(author) = first_author {
         check_first_author(db, author, school_id).await?;
     }
     let sources = rules::load_sources(db).await?;
@@ -159,6 +160,10 @@ pub async fn submit(
         .await?;
     }
     let request_hash = idempotency::fingerprint("POST", "/api/v1/articles", input)?;
+    let input = &ArticleInput {
+        first_author_member_id: first_author,
+        ..input.clone()
+    };
     let new = new_article(input, &url, school_id, p.id(), &source, fetchable, now);
     let url_key = url.key();
     let answer = idempotency::run(
@@ -207,18 +212,13 @@ fn check_submission(input: &ArticleInput, now: DateTime<Utc>) -> ApiResult<Canon
     let url = CanonicalUrl::parse(&input.url)
         .map_err(|e| errors.push(FieldError::new("/url", e.code(), e.message())))
         .ok();
-    match (&input.first_author_member_id, &input.first_author_name) {
-        (Some(_), Some(_)) => errors.push(FieldError::new(
+    // Neither given: the submitter is the first author (see `first_author_of`).
+    if input.first_author_member_id.is_some() && input.first_author_name.is_some() {
+        errors.push(FieldError::new(
             "/first_author_name",
             "exclusive",
             "第一作者请二选一：本校成员（first_author_member_id）或姓名（first_author_name）。",
-        )),
-        (None, None) => errors.push(FieldError::new(
-            "/first_author_name",
-            "required",
-            "请填写第一作者。",
-        )),
-        _ => {}
+        ));
     }
     if let Some(d) = input.published_on {
         if d > china_date(now) {
@@ -238,6 +238,24 @@ fn check_submission(input: &ArticleInput, now: DateTime<Utc>) -> ApiResult<Canon
     match url {
         Some(url) if errors.is_empty() => Ok(url),
         _ => Err(ApiError::validation(errors)),
+    }
+}
+
+/// The first author as a member id: the one named, none when a name is
+/// given — or, when neither is given, the submitter ("I am the first
+/// author"), provided they are a correspondent of the school. Anyone else
+/// (the secretariat submitting for a school it is no correspondent of) must
+/// name the author: 422 `required` on `/first_author_name`.
+fn first_author_of(p: &Principal, input: &ArticleInput, school_id: i64) -> ApiResult<Option<i64>> {
+    match (input.first_author_member_id, &input.first_author_name) {
+        (Some(id), _) => Ok(Some(id)),
+        (None, Some(_)) => Ok(None),
+        (None, None) if p.school_ids().contains(&school_id) => Ok(Some(p.id())),
+        (None, None) => Err(ApiError::validation(vec![FieldError::new(
+            "/first_author_name",
+            "required",
+            "您不是该校的通讯员，代学校提交时请填写第一作者：本校成员（first_author_member_id）或姓名（first_author_name）。",
+        )])),
     }
 }
 

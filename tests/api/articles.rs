@@ -424,7 +424,7 @@ async fn a_link_of_no_source_is_422_listing_the_accepted_sites() {
 }
 
 #[tokio::test]
-async fn the_article_must_be_declared_original_and_name_one_first_author() {
+async fn the_article_must_be_declared_original_and_name_at_most_one_first_author() {
     let w = world().await;
     let url = w.association.url("/news/1.html");
     let res = w
@@ -436,17 +436,14 @@ async fn the_article_must_be_declared_original_and_name_one_first_author() {
     let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
     assert_eq!(body["errors"][0]["pointer"], "/declared_original");
     let res = w
-        .submit_as(&w.writer, json!({"url": url, "declared_original": true}))
-        .await;
-    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
-    assert_eq!(body["errors"][0]["pointer"], "/first_author_name");
-    let res = w
         .submit_as(
             &w.writer,
             json!({"url": url, "declared_original": true, "first_author_name": "张三", "first_author_member_id": w.writer.member_id}),
         )
         .await;
-    assert_problem(res, 422, "VALIDATION_FAILED").await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/first_author_name");
+    assert_eq!(body["errors"][0]["code"], "exclusive", "both given: {body}");
     let res = w
         .submit_as(&w.writer, json!({"url": "file:///etc/passwd", "declared_original": true, "first_author_name": "张三"}))
         .await;
@@ -464,6 +461,38 @@ async fn the_article_must_be_declared_original_and_name_one_first_author() {
         body["errors"][0]["pointer"], "/published_on",
         "a date after today (2021-11-01) is refused"
     );
+}
+
+#[tokio::test]
+async fn a_correspondent_naming_no_first_author_is_the_first_author() {
+    let w = world().await;
+    let url = w.association.url("/news/self.html");
+    let res = w
+        .submit_as(&w.writer, json!({"url": url, "declared_original": true}))
+        .await;
+    assert_eq!(res.status(), 201, "neither member nor name: the submitter");
+    let a: Value = res.json().await.unwrap();
+    assert_eq!(a["first_author"]["member_id"], w.writer.member_id);
+    assert_eq!(a["submitted_by"], w.writer.member_id);
+    let stored = w.article(id_of(&a)).await;
+    assert_eq!(stored["first_author"]["member_id"], w.writer.member_id);
+    // The secretariat is no correspondent of the school: it must name the author.
+    let res = w
+        .submit_as(
+            &w.admin,
+            json!({"url": w.association.url("/news/self-2.html"), "declared_original": true, "school_id": w.school_id}),
+        )
+        .await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/first_author_name");
+    assert_eq!(body["errors"][0]["code"], "required");
+    let res = w
+        .submit_as(
+            &w.admin,
+            json!({"url": w.association.url("/news/self-2.html"), "declared_original": true, "school_id": w.school_id, "first_author_name": "张三"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "with a name it is accepted");
 }
 
 #[tokio::test]

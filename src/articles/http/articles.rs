@@ -19,7 +19,9 @@ use crate::state::AppState;
 /// The URL is canonicalised and must be new (409 `DUPLICATE_ARTICLE` names
 /// the existing article in `existing_article_id`) and on the site of a
 /// configured source (422 `UNKNOWN_SOURCE` lists the accepted sites in
-/// `accepted_sources`). The article is created `pending`; the server then
+/// `accepted_sources`). Naming no first author (neither
+/// `first_author_member_id` nor `first_author_name`) makes the submitting
+/// correspondent the first author. The article is created `pending`; the server then
 /// fetches the page in the background and fills in title, publication date,
 /// column and a text fingerprint — poll `GET /articles/{id}`
 /// (`verification.status`). A page that cannot be fetched is never an error
