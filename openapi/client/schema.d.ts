@@ -21,10 +21,13 @@ export interface paths {
          * Submit an article (correspondent
          * @description Submit an article (correspondent; the secretariat may submit on behalf of a school).
          *
-         *     The URL is canonicalised and must be new (409 `DUPLICATE_ARTICLE` names
-         *     the existing article in `existing_article_id`) and on the site of a
-         *     configured source (422 `UNKNOWN_SOURCE` lists the accepted sites in
-         *     `accepted_sources`). Naming no first author (neither
+         *     The URL is canonicalised and must be new: a link already submitted
+         *     answers 409 `DUPLICATE_ARTICLE` naming the existing article in
+         *     `existing_article_id` when the caller may open it (their school's; any
+         *     for the secretariat), else 409 `ARTICLE_CREDITED_ELSEWHERE` — the article
+         *     counts for another school, which is not named (no id, school or title).
+         *     It must be on the site of a configured source (422 `UNKNOWN_SOURCE`
+         *     lists the accepted sites in `accepted_sources`). Naming no first author (neither
          *     `first_author_member_id` nor `first_author_name`) makes the submitting
          *     correspondent the first author. The article is created `pending`; the server then
          *     fetches the page in the background and fills in title, publication date,
@@ -1613,7 +1616,7 @@ export interface components {
          * @description Stable machine code of the problem; switch on it, never on the text.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "STALE_DECISION" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART" | "IMAGE_TOO_LARGE";
+        ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "STALE_DECISION" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "ARTICLE_CREDITED_ELSEWHERE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART" | "IMAGE_TOO_LARGE";
         /** @description An earlier honouree who may not take part again. */
         Exclusion: {
             /** @description The person's name, or the team's name (1–50 characters). */
@@ -2550,8 +2553,10 @@ export interface components {
             etag?: string;
             /**
              * Format: int64
-             * @description `DUPLICATE_ARTICLE`: the article first submitted with this link (it
-             *     may belong to another school, which the caller cannot open).
+             * @description `DUPLICATE_ARTICLE`: the article first submitted with this link, one
+             *     the caller may open (their school's; any for the secretariat). A link
+             *     first submitted by another school answers `ARTICLE_CREDITED_ELSEWHERE`
+             *     instead, without this member.
              */
             existing_article_id?: number;
             /**
@@ -3355,7 +3360,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `DUPLICATE_ARTICLE` (with `existing_article_id`) or `IDEMPOTENCY_KEY_IN_PROGRESS` */
+            /** @description `DUPLICATE_ARTICLE` (with `existing_article_id`: an article of the caller's school, or any for the secretariat), `ARTICLE_CREDITED_ELSEWHERE` (the link was first submitted by another school; nothing about it is named) or `IDEMPOTENCY_KEY_IN_PROGRESS` */
             409: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */

@@ -222,7 +222,7 @@ fn reads_all(p: &Principal) -> bool {
 }
 
 /// A correspondent reads their own articles and their schools' articles.
-fn can_read(p: &Principal, a: &article::Model) -> bool {
+pub(crate) fn can_read(p: &Principal, a: &article::Model) -> bool {
     reads_all(p)
         || p.school_ids().contains(&a.school_id)
         || a.submitted_by == p.id()

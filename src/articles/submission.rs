@@ -16,7 +16,7 @@ use crate::access::principal::Principal;
 use crate::access::roles::Role;
 use crate::articles::canonical_url::CanonicalUrl;
 use crate::articles::fingerprint;
-use crate::articles::listing::one_view;
+use crate::articles::listing::{can_read, one_view};
 use crate::articles::model::{AcceptedSource, ArticleInput};
 use crate::articles::rules::{self, ArticleStatus, SourceRules, VerificationStatus};
 use crate::entity::{article, member_role, school};
@@ -98,7 +98,17 @@ fn unknown_source(sources: &[SourceRules], host: &str) -> ApiError {
         )
 }
 
-fn duplicate(existing_id: i64) -> ApiError {
+/// SPEC §A rule 2 ("a second submission of the same article answers `409`
+/// and names the existing one") within §D ("nothing about other … schools'
+/// private data leaks"): 409 `DUPLICATE_ARTICLE` naming the existing article
+/// (`existing_article_id`) when the submitter may open it (their school's,
+/// or the secretariat); otherwise 409 `ARTICLE_CREDITED_ELSEWHERE`, saying it
+/// counts for another school, with no id, school or title.
+fn duplicate(existing: &article::Model, submitter: &Principal) -> ApiError {
+    if !can_read(submitter, existing) {
+        return ApiError::new(ErrorCode::ArticleCreditedElsewhere);
+    }
+    let existing_id = existing.id;
     ApiError::new(ErrorCode::DuplicateArticle)
         .with_detail(format!(
             "这篇文章已经提交过（稿件编号 {existing_id}），请勿重复提交。"
@@ -193,7 +203,7 @@ async fn create(
     now: DateTime<Utc>,
 ) -> ApiResult<Stored> {
     let txn = &*tx;
-    let a = insert_unique(txn, new, url_key).await?;
+    let a = insert_unique(txn, new, url_key, viewer).await?;
     rules::refresh_likely_duplicates(txn, &a, now).await?;
     let view = one_view(txn, &a, viewer).await?;
     Stored::new(StatusCode::CREATED, &view)
@@ -371,14 +381,14 @@ fn new_article(
     }
 }
 
-/// Inserts the article unless its URL is taken (409 `DUPLICATE_ARTICLE`
-/// naming the existing one). The insert runs in a savepoint so that a
+/// Inserts the article unless its URL is taken (409 [`duplicate`]). The insert runs in a savepoint so that a
 /// concurrent twin's unique violation leaves the transaction usable
 /// (PostgreSQL aborts a transaction on any error) to look up the twin.
 async fn insert_unique(
     txn: &sea_orm::DatabaseTransaction,
     new: article::ActiveModel,
     url_key: &str,
+    submitter: &Principal,
 ) -> ApiResult<article::Model> {
     let existing = || {
         article::Entity::find()
@@ -386,7 +396,7 @@ async fn insert_unique(
             .one(txn)
     };
     if let Some(x) = existing().await? {
-        return Err(duplicate(x.id));
+        return Err(duplicate(&x, submitter));
     }
     // A savepoint inside the unit of work, not a transaction of its own.
     #[allow(clippy::disallowed_methods)]
@@ -399,7 +409,7 @@ async fn insert_unique(
         Err(e) if crate::platform::db::is_unique_violation(&e) => {
             savepoint.rollback().await?;
             match existing().await? {
-                Some(x) => Err(duplicate(x.id)),
+                Some(x) => Err(duplicate(&x, submitter)),
                 None => Err(e.into()),
             }
         }

@@ -323,6 +323,52 @@ async fn the_same_article_submitted_twice_is_409_naming_the_first() {
 }
 
 #[tokio::test]
+async fn a_link_another_school_submitted_is_409_credited_elsewhere_naming_nothing_of_it() {
+    let w = world().await;
+    let url = w.association.url("/news/2021/1101.html");
+    let res = w
+        .submit_as(
+            &w.writer,
+            json!({"url": url, "title": "我校召开后勤工作会议", "declared_original": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let first: Value = res.json().await.unwrap();
+    let (_, other_school) = w.app.district_and_school(&w.admin).await;
+    let outsider = w
+        .app
+        .member_with(Role::Correspondent, Some(other_school), None)
+        .await;
+    let res = w
+        .submit_as(
+            &outsider,
+            json!({"url": url, "first_author_name": "李四", "declared_original": true}),
+        )
+        .await;
+    let body = assert_problem(res, 409, "ARTICLE_CREDITED_ELSEWHERE").await;
+    assert!(
+        body.get("existing_article_id").is_none(),
+        "no id the caller cannot open: {body}"
+    );
+    let text = body.to_string();
+    assert!(
+        !text.contains(&format!("稿件编号 {}", first["id"]))
+            && !text.contains("我校召开后勤工作会议")
+            && !text.contains(first["school"]["name"].as_str().unwrap()),
+        "nothing of the other school's article leaks: {body}"
+    );
+    // The secretariat may open any article: it is named.
+    let res = w
+        .submit_as(
+            &w.admin,
+            json!({"url": url, "first_author_name": "李四", "declared_original": true, "school_id": other_school}),
+        )
+        .await;
+    let body = assert_problem(res, 409, "DUPLICATE_ARTICLE").await;
+    assert_eq!(body["existing_article_id"], first["id"]);
+}
+
+#[tokio::test]
 async fn retries_with_the_same_idempotency_key_create_one_article() {
     let w = world().await;
     let url = w.association.url("/news/2021/1002.html");

@@ -16,10 +16,13 @@ use crate::state::AppState;
 
 /// Submit an article (correspondent; the secretariat may submit on behalf of a school).
 ///
-/// The URL is canonicalised and must be new (409 `DUPLICATE_ARTICLE` names
-/// the existing article in `existing_article_id`) and on the site of a
-/// configured source (422 `UNKNOWN_SOURCE` lists the accepted sites in
-/// `accepted_sources`). Naming no first author (neither
+/// The URL is canonicalised and must be new: a link already submitted
+/// answers 409 `DUPLICATE_ARTICLE` naming the existing article in
+/// `existing_article_id` when the caller may open it (their school's; any
+/// for the secretariat), else 409 `ARTICLE_CREDITED_ELSEWHERE` — the article
+/// counts for another school, which is not named (no id, school or title).
+/// It must be on the site of a configured source (422 `UNKNOWN_SOURCE`
+/// lists the accepted sites in `accepted_sources`). Naming no first author (neither
 /// `first_author_member_id` nor `first_author_name`) makes the submitting
 /// correspondent the first author. The article is created `pending`; the server then
 /// fetches the page in the background and fills in title, publication date,
@@ -36,7 +39,7 @@ use crate::state::AppState;
     responses(
         (status = 201, body = ArticleView, description = "Created (or, with `Idempotent-Replayed: true`, the first answer to this key)"),
         (status = 403, description = "`FORBIDDEN`: not a correspondent of the school"),
-        (status = 409, description = "`DUPLICATE_ARTICLE` (with `existing_article_id`) or `IDEMPOTENCY_KEY_IN_PROGRESS`"),
+        (status = 409, description = "`DUPLICATE_ARTICLE` (with `existing_article_id`: an article of the caller's school, or any for the secretariat), `ARTICLE_CREDITED_ELSEWHERE` (the link was first submitted by another school; nothing about it is named) or `IDEMPOTENCY_KEY_IN_PROGRESS`"),
         (status = 422, description = "`VALIDATION_FAILED`, `UNKNOWN_SOURCE` (with `accepted_sources`), `CONTENT_RISKY` (the title failed WeChat's content check) or `IDEMPOTENCY_KEY_REUSED`"),
         (status = 429, description = "`RATE_LIMITED`, with `Retry-After`"),
         (status = 503, description = "`WECHAT_UNAVAILABLE`: the content check could not run; retry later"),
