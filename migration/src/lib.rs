@@ -9,6 +9,7 @@ mod m20261121_000003_articles;
 mod m20261121_000004_honours;
 mod m20261121_000005_nominations;
 mod m20261122_000001_attachment_form_copy;
+mod m20261122_000002_article_page_check;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_honours::Migration),
             Box::new(m20261121_000005_nominations::Migration),
             Box::new(m20261122_000001_attachment_form_copy::Migration),
+            Box::new(m20261122_000002_article_page_check::Migration),
         ]
     }
 }

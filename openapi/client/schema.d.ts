@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Articles, newest first, with filters
-         * @description Articles, newest first, with filters: a correspondent's own (`mine`) or their schools' (`school`); the secretariat and the council read all. The secretariat's review queue is `scope=all&status=pending`, with `likely_duplicate=true` for the pairs that are probably the same story.
+         * @description Articles, newest first, with filters: a correspondent's own (`mine`) or their schools' (`school`); the secretariat and the council read all. The secretariat's review queue is `scope=all&status=pending`, with `likely_duplicate=true` for the pairs that are probably the same story, and `page_mismatch=true` for approved articles whose page, checked after the approval, shows another date or column (both values in `page_mismatch`). Both filters are the secretariat's (403 for others).
          */
         get: operations["list_articles"];
         put?: never;
@@ -116,6 +116,14 @@ export interface paths {
          *     it is audited as a revision (`after.revision` in the audit log, with the
          *     decision it replaced). A `revises` that is no longer the article's
          *     status is stale too (409).
+         *
+         *     Approving while the page check is still running (`verification.status`
+         *     `pending`) approves on the typed date and column and records it
+         *     (`review.approved_on_typed_data`). When the check then finds the page
+         *     showing another date (China time) or column, the article is flagged with
+         *     both values in `page_mismatch` (listed with `page_mismatch=true`); its
+         *     points and credit year stay as approved until the secretariat revises the
+         *     review (`revises: "approved"` with a reason), which clears the flag.
          */
         post: operations["review_article"];
         delete?: never;
@@ -1314,6 +1322,7 @@ export interface components {
             id: number;
             /** @description Likely duplicates not yet merged (shown to the secretariat only). */
             likely_duplicate_of?: components["schemas"]["DuplicateRef"][] | null;
+            page_mismatch?: components["schemas"]["PageMismatch"] | null;
             points: components["schemas"]["PointsView"];
             /** Format: date-time */
             published_at?: string | null;
@@ -1543,6 +1552,23 @@ export interface components {
             kind: components["schemas"]["NomineeKind"];
             /** @description e.g. 敬业美 (1–16 characters, unique in the campaign). */
             name: string;
+        };
+        /**
+         * @description The facts an approval stood on, or a page showed: what a
+         *     [`PageMismatch`] compares.
+         */
+        CheckedFacts: {
+            column?: string | null;
+            /**
+             * Format: int32
+             * @description The year it counts for (China time).
+             */
+            credit_year?: number | null;
+            /**
+             * Format: date
+             * @description The publication date (China time).
+             */
+            published_on?: string | null;
         };
         /** @description A contact of the campaign, as published in the notice (协会秘书处联系人). */
         Contact: {
@@ -2185,6 +2211,27 @@ export interface components {
          * @enum {string}
          */
         OutletLevel: "provincial" | "national";
+        /**
+         * @description An approved article whose page, checked after the approval, shows another
+         *     publication date or column than the approval stood on: flagged for the
+         *     secretariat with both values. The article keeps what was approved (its
+         *     points and credit year are not changed behind the secretariat's back).
+         */
+        PageMismatch: {
+            /** @description What the article was approved on (the typed facts). */
+            approved: components["schemas"]["CheckedFacts"];
+            /** @description Whether the page's date falls in another credit year. */
+            credit_year_differs: boolean;
+            /** @description What disagrees: `published_on` (the China-time date), `column`. */
+            fields: string[];
+            /**
+             * Format: date-time
+             * @description When the page check found it (China time).
+             */
+            found_at: string;
+            /** @description What the page shows. */
+            page: components["schemas"]["CheckedFacts"];
+        };
         /** @description One page of a list. */
         Page_ArticleView: {
             items: {
@@ -2210,6 +2257,7 @@ export interface components {
                 id: number;
                 /** @description Likely duplicates not yet merged (shown to the secretariat only). */
                 likely_duplicate_of?: components["schemas"]["DuplicateRef"][] | null;
+                page_mismatch?: components["schemas"]["PageMismatch"] | null;
                 points: components["schemas"]["PointsView"];
                 /** Format: date-time */
                 published_at?: string | null;
@@ -2820,6 +2868,13 @@ export interface components {
             title?: string | null;
         } & (unknown & unknown);
         ReviewView: {
+            /**
+             * @description `true`: approved while the page check was still running, so on the
+             *     date and column typed by the submitter (or the secretariat), not the
+             *     page's. When the page later shows another date or column, the
+             *     article's `page_mismatch` says so.
+             */
+            approved_on_typed_data: boolean;
             confirmed_level?: components["schemas"]["OutletLevel"] | null;
             reason?: string | null;
             /** Format: date-time */
@@ -3206,6 +3261,12 @@ export interface operations {
                 school_id?: number;
                 /** @description `true`: only articles with an unresolved likely duplicate (secretariat only). */
                 likely_duplicate?: boolean;
+                /**
+                 * @description `true`: only approved articles whose page, checked after the approval,
+                 *     shows another date or column (`page_mismatch` set); `false`: only the
+                 *     others (secretariat only).
+                 */
+                page_mismatch?: boolean;
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
                 /** @description The `next_page_token` of the previous page (empty or absent: the first page). */

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::articles::rules::{
-    ArticleStatus, Decision, OutletLevel, SourceKind, SourceRules, VerificationStatus,
+    ArticleStatus, Decision, OutletLevel, PageMismatch, SourceKind, SourceRules, VerificationStatus,
 };
 use crate::entity::source;
 use crate::organisation::lookup::OrgRef;
@@ -59,6 +59,11 @@ pub struct ReviewView {
     pub reviewed_at: Option<DateTime<FixedOffset>>,
     /// The outlet level confirmed by the secretariat (provincial-or-higher media).
     pub confirmed_level: Option<OutletLevel>,
+    /// `true`: approved while the page check was still running, so on the
+    /// date and column typed by the submitter (or the secretariat), not the
+    /// page's. When the page later shows another date or column, the
+    /// article's `page_mismatch` says so.
+    pub approved_on_typed_data: bool,
 }
 
 /// Points this article carries (0 or 1 each; a merged group counts once, so
@@ -108,6 +113,14 @@ pub struct ArticleView {
     pub points: PointsView,
     /// Articles merged as one story share this id.
     pub duplicate_group_id: Option<i64>,
+    /// Set when the article was approved on typed data and its page, checked
+    /// afterwards, shows another publication date (China time) or column:
+    /// both values, for the secretariat to decide on (a revision of the
+    /// review — `revises: "approved"` with a reason — clears it). The
+    /// article keeps what was approved meanwhile: its points and credit year
+    /// are not changed by the page. `null` otherwise. The secretariat lists
+    /// these with `page_mismatch=true`.
+    pub page_mismatch: Option<PageMismatch>,
     /// Likely duplicates not yet merged (shown to the secretariat only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub likely_duplicate_of: Option<Vec<DuplicateRef>>,
@@ -221,6 +234,10 @@ pub struct ArticleQuery {
     pub school_id: Option<i64>,
     /// `true`: only articles with an unresolved likely duplicate (secretariat only).
     pub likely_duplicate: Option<bool>,
+    /// `true`: only approved articles whose page, checked after the approval,
+    /// shows another date or column (`page_mismatch` set); `false`: only the
+    /// others (secretariat only).
+    pub page_mismatch: Option<bool>,
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,

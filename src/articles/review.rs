@@ -16,7 +16,7 @@ use crate::access::roles::Role;
 use crate::articles::fingerprint;
 use crate::articles::listing::{find_article, no_such_article, one_view};
 use crate::articles::model::{ArticleView, MergeInput, ReviewInput};
-use crate::articles::rules::{self, ArticleStatus, Decision, SourceRules};
+use crate::articles::rules::{self, ArticleStatus, Decision, SourceRules, VerificationStatus};
 use crate::entity::{article, source};
 use crate::identity::lookup::decided_by;
 use crate::platform::audit::{self, Entry};
@@ -39,6 +39,12 @@ struct Snapshot {
     bonus_points: i32,
     reviewed_by: Option<i64>,
     reviewed_at: Option<DateTime<FixedOffset>>,
+    /// Approved while the page check was still running.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    approved_on_typed_data: bool,
+    /// The page's disagreement with the approved facts, while flagged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page_mismatch: Option<serde_json::Value>,
     /// Set on a deliberate change of an earlier decision (改判): the decision it replaced.
     #[serde(skip_serializing_if = "Option::is_none")]
     revision: Option<Revision>,
@@ -66,6 +72,11 @@ impl From<&article::Model> for Snapshot {
             bonus_points: a.bonus_points,
             reviewed_by: a.reviewed_by,
             reviewed_at: a.reviewed_at.map(to_china),
+            approved_on_typed_data: a.approved_on_typed_data,
+            page_mismatch: a
+                .page_mismatch
+                .as_deref()
+                .and_then(|m| serde_json::from_str(m).ok()),
             revision: None,
         }
     }
@@ -303,6 +314,15 @@ pub async fn review(
     if let Some(level) = input.confirmed_level {
         am.confirmed_level = Set(Some(level.as_str().to_owned()));
     }
+    // Issue 12 item 9: an approval while the page check is still running
+    // stands on the typed facts, and says so; the check, when it finishes,
+    // flags a page that disagrees. A review (a revision, once reviewed)
+    // decides on a flagged disagreement: the flag is cleared, the audit row
+    // keeps it in `before`.
+    am.approved_on_typed_data = Set(status == ArticleStatus::Approved
+        && before.verification_status == VerificationStatus::Pending.as_str());
+    am.page_mismatch = Set(None);
+    am.page_mismatch_at = Set(None);
     am.status = Set(status.as_str().to_owned());
     am.review_reason = Set(reason.map(str::to_owned));
     am.reviewed_by = Set(Some(p.id()));

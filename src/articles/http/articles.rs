@@ -72,7 +72,10 @@ pub async fn submit_article(
 /// Articles, newest first, with filters: a correspondent's own (`mine`) or
 /// their schools' (`school`); the secretariat and the council read all. The
 /// secretariat's review queue is `scope=all&status=pending`, with
-/// `likely_duplicate=true` for the pairs that are probably the same story.
+/// `likely_duplicate=true` for the pairs that are probably the same story,
+/// and `page_mismatch=true` for approved articles whose page, checked after
+/// the approval, shows another date or column (both values in
+/// `page_mismatch`). Both filters are the secretariat's (403 for others).
 #[utoipa::path(
     tag = "articles",
     security(("bearer_auth" = [])),
@@ -148,6 +151,14 @@ pub async fn withdraw_article(
 /// it is audited as a revision (`after.revision` in the audit log, with the
 /// decision it replaced). A `revises` that is no longer the article's
 /// status is stale too (409).
+///
+/// Approving while the page check is still running (`verification.status`
+/// `pending`) approves on the typed date and column and records it
+/// (`review.approved_on_typed_data`). When the check then finds the page
+/// showing another date (China time) or column, the article is flagged with
+/// both values in `page_mismatch` (listed with `page_mismatch=true`); its
+/// points and credit year stay as approved until the secretariat revises the
+/// review (`revises: "approved"` with a reason), which clears the flag.
 #[utoipa::path(
     tag = "articles",
     security(("bearer_auth" = [])),
