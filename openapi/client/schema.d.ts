@@ -44,6 +44,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/articles/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review many articles in one call (secretariat)
+         * @description Review many articles in one call (secretariat): up to 200 reviews, each exactly as `POST /articles/{id}/review` (its body under `review`, with `revises` for a deliberate change of an earlier decision).
+         *
+         *     Answers 200 with one result per item, in the order sent: `ok` with the
+         *     reviewed `article`, or the `problem` the single review would answer for
+         *     that item (404 `NOT_FOUND`, 409 `ARTICLE_WITHDRAWN` / `STALE_DECISION`,
+         *     422 `VALIDATION_FAILED`) — nothing of that item applied. Not
+         *     all-or-nothing, but no item is half-done: each item is applied (and
+         *     audited, as the single review audits) on its own. A failure of storage
+         *     fails the whole batch (503, nothing applied; send it again).
+         *     The batch itself is refused with 422 `VALIDATION_FAILED` when it holds
+         *     no item or more than 200 (`/items`), or names an article twice
+         *     (`duplicate` on `/items/{i}/article_id`). `Idempotency-Key` is honoured:
+         *     a retry with the same key answers the first results and applies nothing.
+         */
+        post: operations["review_articles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/articles/{id}": {
         parameters: {
             query?: never;
@@ -1388,6 +1420,78 @@ export interface components {
             member_id?: number | null;
             /** @description Real name (or display name) of the member, or the name given. */
             name: string;
+        };
+        /**
+         * @description Many reviews in one call (secretariat): each item reviews one article as
+         *     `POST /articles/{id}/review` does.
+         * @example {
+         *       "items": [
+         *         {
+         *           "article_id": 1,
+         *           "review": {
+         *             "decision": "approve"
+         *           }
+         *         },
+         *         {
+         *           "article_id": 2,
+         *           "review": {
+         *             "decision": "reject",
+         *             "reason": "链接打开后不是本校后勤稿件。"
+         *           }
+         *         },
+         *         {
+         *           "article_id": 3,
+         *           "review": {
+         *             "decision": "approve",
+         *             "reason": "复核后确认为本校原创稿件。",
+         *             "revises": "rejected"
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        BatchReviewInput: {
+            /**
+             * @description 1–200 reviews, applied in this order, each on its own; an article at
+             *     most once per batch (422 `duplicate` on `/items/{i}/article_id`).
+             */
+            items: components["schemas"]["BatchReviewItem"][];
+        };
+        /** @description One review of a batch. */
+        BatchReviewItem: {
+            /**
+             * Format: int64
+             * @description The article to review.
+             */
+            article_id: number;
+            /**
+             * @description The decision, exactly as the body of `POST /articles/{id}/review`
+             *     (`revises` included: the same protection against stale decisions).
+             */
+            review: components["schemas"]["ReviewInput"];
+        };
+        /**
+         * @description What became of one item of a batch review: applied (`ok`, with the
+         *     article as the single review answers it) or refused (`problem`, the
+         *     problem the single review would answer, e.g. 404 `NOT_FOUND`, 409
+         *     `STALE_DECISION`, 422 `VALIDATION_FAILED`), nothing of it applied.
+         */
+        BatchReviewResult: {
+            article?: components["schemas"]["ArticleView"] | null;
+            /** Format: int64 */
+            article_id: number;
+            ok: boolean;
+            /** @description Why the item was refused (`null` when applied): the problem the single review answers. */
+            problem?: components["schemas"]["Problem"] | null;
+            /**
+             * Format: int32
+             * @description 200 when applied, else the problem's status.
+             */
+            status: number;
+        };
+        /** @description The answer to a batch review: one result per item, in the order sent. */
+        BatchReviewView: {
+            results: components["schemas"]["BatchReviewResult"][];
         };
         /**
          * @example {
@@ -3500,6 +3604,149 @@ export interface operations {
             /** @description `WECHAT_UNAVAILABLE`: the content check could not run; retry later */
             503: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    review_articles: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: the same key answers the first result (1–255 visible ASCII characters, e.g. a UUID) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchReviewInput"];
+            };
+        };
+        responses: {
+            /** @description One result per item, in order (or, with `Idempotent-Replayed: true`, the first answer to this key) */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored first answer to the request's `Idempotency-Key` (the effect happened once, earlier) */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchReviewView"];
+                };
+            };
+            /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN`: not the secretariat */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `IDEMPOTENCY_KEY_IN_PROGRESS` */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: no item or more than 200 (`/items`), an article named twice (`duplicate`), or an invalid field of an item; `IDEMPOTENCY_KEY_REUSED` */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
                     "X-Request-Id": string;
                     [name: string]: unknown;

@@ -298,6 +298,81 @@ pub struct ReviewInput {
     pub revises: Option<ArticleStatus>,
 }
 
+/// The most reviews one batch carries.
+pub const BATCH_REVIEW_MAX: usize = 200;
+
+/// Many reviews in one call (secretariat): each item reviews one article as
+/// `POST /articles/{id}/review` does.
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "items": [
+        {"article_id": 1, "review": {"decision": "approve"}},
+        {"article_id": 2, "review": {"decision": "reject", "reason": "链接打开后不是本校后勤稿件。"}},
+        {"article_id": 3, "review": {"decision": "approve", "revises": "rejected", "reason": "复核后确认为本校原创稿件。"}}
+    ]
+}))]
+pub struct BatchReviewInput {
+    /// 1–200 reviews, applied in this order, each on its own; an article at
+    /// most once per batch (422 `duplicate` on `/items/{i}/article_id`).
+    #[validate(
+        length(min = 1, max = 200, message = "一次批量审核 1–200 篇稿件。"),
+        nested
+    )]
+    #[schema(min_items = 1, max_items = 200)]
+    pub items: Vec<BatchReviewItem>,
+}
+
+/// One review of a batch.
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchReviewItem {
+    /// The article to review.
+    pub article_id: i64,
+    /// The decision, exactly as the body of `POST /articles/{id}/review`
+    /// (`revises` included: the same protection against stale decisions).
+    #[validate(nested)]
+    pub review: ReviewInput,
+}
+
+/// The answer to a batch review: one result per item, in the order sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchReviewView {
+    pub results: Vec<BatchReviewResult>,
+}
+
+/// What became of one item of a batch review: applied (`ok`, with the
+/// article as the single review answers it) or refused (`problem`, the
+/// problem the single review would answer, e.g. 404 `NOT_FOUND`, 409
+/// `STALE_DECISION`, 422 `VALIDATION_FAILED`), nothing of it applied.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchReviewResult {
+    pub article_id: i64,
+    pub ok: bool,
+    /// 200 when applied, else the problem's status.
+    #[schema(minimum = 200, maximum = 599)]
+    pub status: u16,
+    /// The article after the review (`null` when refused).
+    pub article: Option<ArticleView>,
+    /// Why the item was refused (`null` when applied).
+    #[schema(schema_with = problem_or_null)]
+    pub problem: Option<serde_json::Value>,
+}
+
+/// A `Problem` (the API's problem details, as every error answers) or `null`.
+fn problem_or_null() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{OneOfBuilder, Type};
+    use utoipa::openapi::{ObjectBuilder, Ref};
+    OneOfBuilder::new()
+        .item(Ref::from_schema_name("Problem"))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "Why the item was refused (`null` when applied): the problem the single review answers.",
+        ))
+        .build()
+        .into()
+}
+
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({

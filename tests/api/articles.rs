@@ -1602,3 +1602,167 @@ async fn merging_checks_both_articles() {
         assert_eq!(w.article(*id).await["duplicate_group_id"], ids[0]);
     }
 }
+
+// ---------------------------------------------------------------- batch review
+
+impl World {
+    /// A pending article of the school (no page behind it); answers its id.
+    async fn pending(&self, path: &str) -> i64 {
+        let res = self
+            .submit_as(
+                &self.writer,
+                json!({"url": self.association.url(path), "declared_original": true,
+                       "published_on": "2021-05-01", "column": "协会新闻"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        id_of(&res.json().await.unwrap())
+    }
+
+    async fn review_batch(&self, key: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut req = self.app.authed(
+            reqwest::Method::POST,
+            "/api/v1/articles/reviews",
+            &self.admin,
+        );
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        req.json(body).send().await.unwrap()
+    }
+
+    async fn review_audits(&self, id: i64) -> usize {
+        self.app
+            .audit_of("article", &id.to_string())
+            .await
+            .iter()
+            .filter(|e| e.action == "article.review")
+            .count()
+    }
+}
+
+#[tokio::test]
+async fn a_batch_review_applies_each_item_on_its_own_audited_as_a_single_review() {
+    let w = world().await;
+    let (a, b, c) = (
+        w.pending("/batch/a.html").await,
+        w.pending("/batch/b.html").await,
+        w.pending("/batch/c.html").await,
+    );
+    // A colleague approved c meanwhile: rejecting it without `revises` is stale.
+    w.approve(c).await;
+    let body = json!({"items": [
+        {"article_id": a, "review": {"decision": "approve"}},
+        {"article_id": c, "review": {"decision": "reject", "reason": "不是本校稿件。"}},
+        {"article_id": b, "review": {"decision": "reject", "reason": "链接打开后不是本校后勤稿件。"}},
+    ]});
+    let res = w.review_batch(Some("batch-review-1"), &body).await;
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().await.unwrap();
+    let results = out["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    let ids: Vec<i64> = results
+        .iter()
+        .map(|r| r["article_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [a, c, b], "in the order sent");
+    assert_eq!(results[0]["ok"], true);
+    assert_eq!(results[0]["status"], 200);
+    assert_eq!(results[0]["article"]["status"], "approved");
+    assert!(results[0]["problem"].is_null());
+    assert_eq!(results[1]["ok"], false);
+    assert_eq!(results[1]["status"], 409);
+    assert!(results[1]["article"].is_null());
+    assert_eq!(results[1]["problem"]["code"], "STALE_DECISION");
+    assert_eq!(results[1]["problem"]["current_status"], "approved");
+    assert!(!results[1]["problem"]["detail"].as_str().unwrap().is_empty());
+    assert_eq!(results[2]["article"]["status"], "rejected");
+    // Stored, and audited once per applied item, as the single review audits.
+    assert_eq!(w.article(a).await["status"], "approved");
+    assert_eq!(w.article(b).await["status"], "rejected");
+    assert_eq!(
+        w.article(c).await["status"],
+        "approved",
+        "the stale item changed nothing"
+    );
+    assert_eq!(w.points(a).await, (1, 0));
+    assert_eq!(w.review_audits(a).await, 1);
+    assert_eq!(w.review_audits(b).await, 1);
+    assert_eq!(w.review_audits(c).await, 1, "only the colleague's approval");
+    // A retry with the same key answers the first results and applies nothing.
+    let res = w.review_batch(Some("batch-review-1"), &body).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["idempotent-replayed"], "true");
+    let replay: Value = res.json().await.unwrap();
+    assert_eq!(replay["results"], out["results"]);
+    assert_eq!(w.review_audits(a).await, 1);
+    // An article that does not exist is that item's 404; the others apply.
+    let d = w.pending("/batch/d.html").await;
+    let res = w
+        .review_batch(
+            None,
+            &json!({"items": [
+                {"article_id": 999_999, "review": {"decision": "approve"}},
+                {"article_id": d, "review": {"decision": "approve"}},
+                {"article_id": b, "review": {"decision": "approve", "revises": "rejected", "reason": "复核后确认为本校稿件。"}},
+            ]}),
+        )
+        .await;
+    let out: Value = res.json().await.unwrap();
+    let statuses: Vec<i64> = out["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_i64().unwrap())
+        .collect();
+    assert_eq!(statuses, [404, 200, 200], "{out}");
+    assert_eq!(out["results"][0]["problem"]["code"], "NOT_FOUND");
+    assert_eq!(w.article(b).await["status"], "approved", "revised");
+    assert_eq!(w.review_audits(b).await, 2);
+}
+
+#[tokio::test]
+async fn a_batch_review_holds_1_to_200_distinct_articles_and_is_the_secretariats() {
+    let w = world().await;
+    let a = w.pending("/batch/x.html").await;
+    let item = |id: i64| json!({"article_id": id, "review": {"decision": "approve"}});
+    let res = w.review_batch(None, &json!({"items": []})).await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/items");
+    let many: Vec<Value> = (1..=201).map(item).collect();
+    let res = w.review_batch(None, &json!({ "items": many })).await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/items");
+    let res = w
+        .review_batch(None, &json!({"items": [item(a), item(a)]}))
+        .await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/items/1/article_id");
+    assert_eq!(body["errors"][0]["code"], "duplicate");
+    assert_eq!(w.article(a).await["status"], "pending", "nothing applied");
+    let res = w
+        .app
+        .post_as(
+            "/api/v1/articles/reviews",
+            &w.writer,
+            &json!({"items": [item(a)]}),
+        )
+        .await;
+    assert_problem(res, 403, "FORBIDDEN").await;
+    // An invalid field of an item refuses the batch, naming the item's field.
+    let res = w
+        .review_batch(
+            None,
+            &json!({"items": [{"article_id": a, "review": {"decision": "approve", "reason": "长".repeat(501)}}]}),
+        )
+        .await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/items/0/review/reason");
+    let res = w
+        .review_batch(
+            None,
+            &json!({"items": (1..=200).map(item).collect::<Vec<_>>()}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "200 items is the bound");
+}

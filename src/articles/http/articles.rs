@@ -5,7 +5,10 @@
 use actix_web::{HttpResponse, delete, get, post, web};
 
 use crate::access::principal::{ArticleReader, CorrespondentOrSecretariat, Secretariat};
-use crate::articles::model::{ArticleInput, ArticleQuery, ArticleView, MergeInput, ReviewInput};
+use crate::articles::model::{
+    ArticleInput, ArticleQuery, ArticleView, BatchReviewInput, BatchReviewView, MergeInput,
+    ReviewInput,
+};
 use crate::articles::verify::Verifier;
 use crate::articles::{listing, review, submission};
 use crate::platform::db;
@@ -182,6 +185,44 @@ pub async fn review_article(
     let now = state.now();
     let view = db::write(&state.db, |tx| review::review(tx, &p, *path, &body, now)).await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// Review many articles in one call (secretariat): up to 200 reviews, each
+/// exactly as `POST /articles/{id}/review` (its body under `review`, with
+/// `revises` for a deliberate change of an earlier decision).
+///
+/// Answers 200 with one result per item, in the order sent: `ok` with the
+/// reviewed `article`, or the `problem` the single review would answer for
+/// that item (404 `NOT_FOUND`, 409 `ARTICLE_WITHDRAWN` / `STALE_DECISION`,
+/// 422 `VALIDATION_FAILED`) — nothing of that item applied. Not
+/// all-or-nothing, but no item is half-done: each item is applied (and
+/// audited, as the single review audits) on its own. A failure of storage
+/// fails the whole batch (503, nothing applied; send it again).
+/// The batch itself is refused with 422 `VALIDATION_FAILED` when it holds
+/// no item or more than 200 (`/items`), or names an article twice
+/// (`duplicate` on `/items/{i}/article_id`). `Idempotency-Key` is honoured:
+/// a retry with the same key answers the first results and applies nothing.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer_auth" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key answers the first result (1–255 visible ASCII characters, e.g. a UUID)")),
+    request_body = BatchReviewInput,
+    responses(
+        (status = 200, body = BatchReviewView, description = "One result per item, in order (or, with `Idempotent-Replayed: true`, the first answer to this key)"),
+        (status = 403, description = "`FORBIDDEN`: not the secretariat"),
+        (status = 409, description = "`IDEMPOTENCY_KEY_IN_PROGRESS`"),
+        (status = 422, description = "`VALIDATION_FAILED`: no item or more than 200 (`/items`), an article named twice (`duplicate`), or an invalid field of an item; `IDEMPOTENCY_KEY_REUSED`"),
+    )
+)]
+#[post("/articles/reviews")]
+pub async fn review_articles(
+    state: web::Data<AppState>,
+    Secretariat(p): Secretariat,
+    key: IdempotencyKey,
+    body: ValidJson<BatchReviewInput>,
+) -> ApiResult<HttpResponse> {
+    let answer = review::review_batch(&state.db, &p, &body, key.0.as_deref(), state.now()).await?;
+    Ok(answer.into_response())
 }
 
 /// Merge an article with another as one story (secretariat): both (and the
