@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Articles, newest first, with filters
-         * @description Articles, newest first, with filters: a correspondent's own (`mine`) or their schools' (`school`); the secretariat and the council read all. The secretariat's review queue is `scope=all&status=pending`, with `likely_duplicate=true` for the pairs that are probably the same story.
+         * @description Articles, newest first, with filters: a correspondent's own (`mine`) or their schools' (`school`); the secretariat and the council read all. The secretariat's review queue is `scope=all&status=pending`, with `likely_duplicate=true` for the pairs that are probably the same story, and `page_mismatch=true` for approved articles whose page, checked after the approval, shows another date or column (both values in `page_mismatch`). Both filters are the secretariat's (403 for others).
          */
         get: operations["list_articles"];
         put?: never;
@@ -21,10 +21,15 @@ export interface paths {
          * Submit an article (correspondent
          * @description Submit an article (correspondent; the secretariat may submit on behalf of a school).
          *
-         *     The URL is canonicalised and must be new (409 `DUPLICATE_ARTICLE` names
-         *     the existing article in `existing_article_id`) and on the site of a
-         *     configured source (422 `UNKNOWN_SOURCE` lists the accepted sites in
-         *     `accepted_sources`). The article is created `pending`; the server then
+         *     The URL is canonicalised and must be new: a link already submitted
+         *     answers 409 `DUPLICATE_ARTICLE` naming the existing article in
+         *     `existing_article_id` when the caller may open it (their school's; any
+         *     for the secretariat), else 409 `ARTICLE_CREDITED_ELSEWHERE` — the article
+         *     counts for another school, which is not named (no id, school or title).
+         *     It must be on the site of a configured source (422 `UNKNOWN_SOURCE`
+         *     lists the accepted sites in `accepted_sources`). Naming no first author (neither
+         *     `first_author_member_id` nor `first_author_name`) makes the submitting
+         *     correspondent the first author. The article is created `pending`; the server then
          *     fetches the page in the background and fills in title, publication date,
          *     column and a text fingerprint — poll `GET /articles/{id}`
          *     (`verification.status`). A page that cannot be fetched is never an error
@@ -33,6 +38,38 @@ export interface paths {
          *     result and creates nothing. Rate limited per member (30 per minute).
          */
         post: operations["submit_article"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/articles/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review many articles in one call (secretariat)
+         * @description Review many articles in one call (secretariat): up to 200 reviews, each exactly as `POST /articles/{id}/review` (its body under `review`, with `revises` for a deliberate change of an earlier decision).
+         *
+         *     Answers 200 with one result per item, in the order sent: `ok` with the
+         *     reviewed `article`, or the `problem` the single review would answer for
+         *     that item (404 `NOT_FOUND`, 409 `ARTICLE_WITHDRAWN` / `STALE_DECISION`,
+         *     422 `VALIDATION_FAILED`) — nothing of that item applied. Not
+         *     all-or-nothing, but no item is half-done: each item is applied (and
+         *     audited, as the single review audits) on its own. A failure of storage
+         *     fails the whole batch (503, nothing applied; send it again).
+         *     The batch itself is refused with 422 `VALIDATION_FAILED` when it holds
+         *     no item or more than 200 (`/items`), or names an article twice
+         *     (`duplicate` on `/items/{i}/article_id`). `Idempotency-Key` is honoured:
+         *     a retry with the same key answers the first results and applies nothing.
+         */
+        post: operations["review_articles"];
         delete?: never;
         options?: never;
         head?: never;
@@ -111,6 +148,14 @@ export interface paths {
          *     it is audited as a revision (`after.revision` in the audit log, with the
          *     decision it replaced). A `revises` that is no longer the article's
          *     status is stale too (409).
+         *
+         *     Approving while the page check is still running (`verification.status`
+         *     `pending`) approves on the typed date and column and records it
+         *     (`review.approved_on_typed_data`). When the check then finds the page
+         *     showing another date (China time) or column, the article is flagged with
+         *     both values in `page_mismatch` (listed with `page_mismatch=true`); its
+         *     points and credit year stay as approved until the secretariat revises the
+         *     review (`revises: "approved"` with a reason), which clears the flag.
          */
         post: operations["review_article"];
         delete?: never;
@@ -1243,10 +1288,16 @@ export interface components {
             declared_original: true;
             /**
              * Format: int64
-             * @description The first author (第一作者) when they are a correspondent of the school …
+             * @description The first author (第一作者) when they are a correspondent of the
+             *     school … At most one of `first_author_member_id` and
+             *     `first_author_name` (both: 422 `exclusive`). Neither says "I am the
+             *     first author": the submitter becomes the first author (as
+             *     `first_author_member_id`) when they are a correspondent of the
+             *     school; anyone else (the secretariat submitting for a school) must
+             *     name the author (422 `required` on `/first_author_name`).
              */
             first_author_member_id?: number | null;
-            /** @description … or their name (exactly one of the two). */
+            /** @description … or their name (at most one of the two; neither: the submitter). */
             first_author_name?: string | null;
             /**
              * Format: date
@@ -1303,6 +1354,7 @@ export interface components {
             id: number;
             /** @description Likely duplicates not yet merged (shown to the secretariat only). */
             likely_duplicate_of?: components["schemas"]["DuplicateRef"][] | null;
+            page_mismatch?: components["schemas"]["PageMismatch"] | null;
             points: components["schemas"]["PointsView"];
             /** Format: date-time */
             published_at?: string | null;
@@ -1368,6 +1420,78 @@ export interface components {
             member_id?: number | null;
             /** @description Real name (or display name) of the member, or the name given. */
             name: string;
+        };
+        /**
+         * @description Many reviews in one call (secretariat): each item reviews one article as
+         *     `POST /articles/{id}/review` does.
+         * @example {
+         *       "items": [
+         *         {
+         *           "article_id": 1,
+         *           "review": {
+         *             "decision": "approve"
+         *           }
+         *         },
+         *         {
+         *           "article_id": 2,
+         *           "review": {
+         *             "decision": "reject",
+         *             "reason": "链接打开后不是本校后勤稿件。"
+         *           }
+         *         },
+         *         {
+         *           "article_id": 3,
+         *           "review": {
+         *             "decision": "approve",
+         *             "reason": "复核后确认为本校原创稿件。",
+         *             "revises": "rejected"
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        BatchReviewInput: {
+            /**
+             * @description 1–200 reviews, applied in this order, each on its own; an article at
+             *     most once per batch (422 `duplicate` on `/items/{i}/article_id`).
+             */
+            items: components["schemas"]["BatchReviewItem"][];
+        };
+        /** @description One review of a batch. */
+        BatchReviewItem: {
+            /**
+             * Format: int64
+             * @description The article to review.
+             */
+            article_id: number;
+            /**
+             * @description The decision, exactly as the body of `POST /articles/{id}/review`
+             *     (`revises` included: the same protection against stale decisions).
+             */
+            review: components["schemas"]["ReviewInput"];
+        };
+        /**
+         * @description What became of one item of a batch review: applied (`ok`, with the
+         *     article as the single review answers it) or refused (`problem`, the
+         *     problem the single review would answer, e.g. 404 `NOT_FOUND`, 409
+         *     `STALE_DECISION`, 422 `VALIDATION_FAILED`), nothing of it applied.
+         */
+        BatchReviewResult: {
+            article?: components["schemas"]["ArticleView"] | null;
+            /** Format: int64 */
+            article_id: number;
+            ok: boolean;
+            /** @description Why the item was refused (`null` when applied): the problem the single review answers. */
+            problem?: components["schemas"]["Problem"] | null;
+            /**
+             * Format: int32
+             * @description 200 when applied, else the problem's status.
+             */
+            status: number;
+        };
+        /** @description The answer to a batch review: one result per item, in the order sent. */
+        BatchReviewView: {
+            results: components["schemas"]["BatchReviewResult"][];
         };
         /**
          * @example {
@@ -1533,6 +1657,23 @@ export interface components {
             /** @description e.g. 敬业美 (1–16 characters, unique in the campaign). */
             name: string;
         };
+        /**
+         * @description The facts an approval stood on, or a page showed: what a
+         *     [`PageMismatch`] compares.
+         */
+        CheckedFacts: {
+            column?: string | null;
+            /**
+             * Format: int32
+             * @description The year it counts for (China time).
+             */
+            credit_year?: number | null;
+            /**
+             * Format: date
+             * @description The publication date (China time).
+             */
+            published_on?: string | null;
+        };
         /** @description A contact of the campaign, as published in the notice (协会秘书处联系人). */
         Contact: {
             /**
@@ -1605,7 +1746,7 @@ export interface components {
          * @description Stable machine code of the problem; switch on it, never on the text.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "STALE_DECISION" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART" | "IMAGE_TOO_LARGE";
+        ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "STALE_DECISION" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "ARTICLE_CREDITED_ELSEWHERE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART" | "IMAGE_TOO_LARGE";
         /** @description An earlier honouree who may not take part again. */
         Exclusion: {
             /** @description The person's name, or the team's name (1–50 characters). */
@@ -2174,6 +2315,27 @@ export interface components {
          * @enum {string}
          */
         OutletLevel: "provincial" | "national";
+        /**
+         * @description An approved article whose page, checked after the approval, shows another
+         *     publication date or column than the approval stood on: flagged for the
+         *     secretariat with both values. The article keeps what was approved (its
+         *     points and credit year are not changed behind the secretariat's back).
+         */
+        PageMismatch: {
+            /** @description What the article was approved on (the typed facts). */
+            approved: components["schemas"]["CheckedFacts"];
+            /** @description Whether the page's date falls in another credit year. */
+            credit_year_differs: boolean;
+            /** @description What disagrees: `published_on` (the China-time date), `column`. */
+            fields: string[];
+            /**
+             * Format: date-time
+             * @description When the page check found it (China time).
+             */
+            found_at: string;
+            /** @description What the page shows. */
+            page: components["schemas"]["CheckedFacts"];
+        };
         /** @description One page of a list. */
         Page_ArticleView: {
             items: {
@@ -2199,6 +2361,7 @@ export interface components {
                 id: number;
                 /** @description Likely duplicates not yet merged (shown to the secretariat only). */
                 likely_duplicate_of?: components["schemas"]["DuplicateRef"][] | null;
+                page_mismatch?: components["schemas"]["PageMismatch"] | null;
                 points: components["schemas"]["PointsView"];
                 /** Format: date-time */
                 published_at?: string | null;
@@ -2542,8 +2705,10 @@ export interface components {
             etag?: string;
             /**
              * Format: int64
-             * @description `DUPLICATE_ARTICLE`: the article first submitted with this link (it
-             *     may belong to another school, which the caller cannot open).
+             * @description `DUPLICATE_ARTICLE`: the article first submitted with this link, one
+             *     the caller may open (their school's; any for the secretariat). A link
+             *     first submitted by another school answers `ARTICLE_CREDITED_ELSEWHERE`
+             *     instead, without this member.
              */
             existing_article_id?: number;
             /**
@@ -2807,6 +2972,13 @@ export interface components {
             title?: string | null;
         } & (unknown & unknown);
         ReviewView: {
+            /**
+             * @description `true`: approved while the page check was still running, so on the
+             *     date and column typed by the submitter (or the secretariat), not the
+             *     page's. When the page later shows another date or column, the
+             *     article's `page_mismatch` says so.
+             */
+            approved_on_typed_data: boolean;
             confirmed_level?: components["schemas"]["OutletLevel"] | null;
             reason?: string | null;
             /** Format: date-time */
@@ -3193,6 +3365,12 @@ export interface operations {
                 school_id?: number;
                 /** @description `true`: only articles with an unresolved likely duplicate (secretariat only). */
                 likely_duplicate?: boolean;
+                /**
+                 * @description `true`: only approved articles whose page, checked after the approval,
+                 *     shows another date or column (`page_mismatch` set); `false`: only the
+                 *     others (secretariat only).
+                 */
+                page_mismatch?: boolean;
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
                 /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
@@ -3347,7 +3525,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `DUPLICATE_ARTICLE` (with `existing_article_id`) or `IDEMPOTENCY_KEY_IN_PROGRESS` */
+            /** @description `DUPLICATE_ARTICLE` (with `existing_article_id`: an article of the caller's school, or any for the secretariat), `ARTICLE_CREDITED_ELSEWHERE` (the link was first submitted by another school; nothing about it is named) or `IDEMPOTENCY_KEY_IN_PROGRESS` */
             409: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -3426,6 +3604,149 @@ export interface operations {
             /** @description `WECHAT_UNAVAILABLE`: the content check could not run; retry later */
             503: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    review_articles: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: the same key answers the first result (1–255 visible ASCII characters, e.g. a UUID) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchReviewInput"];
+            };
+        };
+        responses: {
+            /** @description One result per item, in order (or, with `Idempotent-Replayed: true`, the first answer to this key) */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored first answer to the request's `Idempotency-Key` (the effect happened once, earlier) */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchReviewView"];
+                };
+            };
+            /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN`: not the secretariat */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `IDEMPOTENCY_KEY_IN_PROGRESS` */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: no item or more than 200 (`/items`), an article named twice (`duplicate`), or an invalid field of an item; `IDEMPOTENCY_KEY_REUSED` */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
                     "X-Request-Id": string;
                     [name: string]: unknown;

@@ -140,5 +140,6 @@ handlers!(
     crate::articles::http::articles::get_article,
     crate::articles::http::articles::withdraw_article,
     crate::articles::http::articles::review_article,
+    crate::articles::http::articles::review_articles,
     crate::articles::http::articles::merge_article,
 );

@@ -75,8 +75,10 @@ pub struct ProblemSchema {
     /// `UNKNOWN_SOURCE`: the sites a link may be submitted from.
     #[schema(required = false)]
     pub accepted_sources: Vec<AcceptedSource>,
-    /// `DUPLICATE_ARTICLE`: the article first submitted with this link (it
-    /// may belong to another school, which the caller cannot open).
+    /// `DUPLICATE_ARTICLE`: the article first submitted with this link, one
+    /// the caller may open (their school's; any for the secretariat). A link
+    /// first submitted by another school answers `ARTICLE_CREDITED_ELSEWHERE`
+    /// instead, without this member.
     #[schema(required = false)]
     pub existing_article_id: i64,
     /// `STALE_DECISION` of a merge: the article merged.

@@ -180,6 +180,7 @@ fn view(a: &article::Model, n: &Names) -> ArticleView {
             reason: a.review_reason.clone(),
             reviewed_at: a.reviewed_at.map(to_china),
             confirmed_level: a.confirmed_level.as_deref().and_then(OutletLevel::parse),
+            approved_on_typed_data: a.approved_on_typed_data,
         },
         verification: VerificationView {
             status: VerificationStatus::parse(&a.verification_status)
@@ -195,6 +196,10 @@ fn view(a: &article::Model, n: &Names) -> ArticleView {
             bonus: a.bonus_points,
         },
         duplicate_group_id: a.duplicate_group_id,
+        page_mismatch: a
+            .page_mismatch
+            .as_deref()
+            .and_then(|m| serde_json::from_str(m).ok()),
         likely_duplicate_of: n
             .duplicates
             .as_ref()
@@ -222,7 +227,7 @@ fn reads_all(p: &Principal) -> bool {
 }
 
 /// A correspondent reads their own articles and their schools' articles.
-fn can_read(p: &Principal, a: &article::Model) -> bool {
+pub(crate) fn can_read(p: &Principal, a: &article::Model) -> bool {
     reads_all(p)
         || p.school_ids().contains(&a.school_id)
         || a.submitted_by == p.id()
@@ -256,6 +261,11 @@ pub async fn list(
     crate::articles::model::check_query_year(q.year)?;
     if q.likely_duplicate.is_some() && !p.is_secretariat() {
         return Err(ApiError::forbidden().with_detail("仅秘书处可以查看疑似重复稿件。"));
+    }
+    if q.page_mismatch.is_some() && !p.is_secretariat() {
+        return Err(
+            ApiError::forbidden().with_detail("仅秘书处可以按“网页与审核信息不一致”筛选稿件。")
+        );
     }
     let scope = q.scope.unwrap_or(if reads_all(p) {
         Scope::All
@@ -314,17 +324,23 @@ pub async fn list(
         }
         None => {}
     }
+    match q.page_mismatch {
+        Some(true) => cond = cond.add(article::Column::PageMismatchAt.is_not_null()),
+        Some(false) => cond = cond.add(article::Column::PageMismatchAt.is_null()),
+        None => {}
+    }
     let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let tokens = PageTokens::new(
         page_token_key,
         format!(
-            "articles?m={}&sc={:?}&y={:?}&st={:?}&s={:?}&d={:?}",
+            "articles?m={}&sc={:?}&y={:?}&st={:?}&s={:?}&d={:?}&pm={:?}",
             p.id(),
             scope,
             q.year,
             q.status,
             q.school_id,
-            q.likely_duplicate
+            q.likely_duplicate,
+            q.page_mismatch
         ),
     );
     let before: Option<i64> = tokens.cursor(&params)?;

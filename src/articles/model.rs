@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::articles::rules::{
-    ArticleStatus, Decision, OutletLevel, SourceKind, SourceRules, VerificationStatus,
+    ArticleStatus, Decision, OutletLevel, PageMismatch, SourceKind, SourceRules, VerificationStatus,
 };
 use crate::entity::source;
 use crate::organisation::lookup::OrgRef;
@@ -59,6 +59,11 @@ pub struct ReviewView {
     pub reviewed_at: Option<DateTime<FixedOffset>>,
     /// The outlet level confirmed by the secretariat (provincial-or-higher media).
     pub confirmed_level: Option<OutletLevel>,
+    /// `true`: approved while the page check was still running, so on the
+    /// date and column typed by the submitter (or the secretariat), not the
+    /// page's. When the page later shows another date or column, the
+    /// article's `page_mismatch` says so.
+    pub approved_on_typed_data: bool,
 }
 
 /// Points this article carries (0 or 1 each; a merged group counts once, so
@@ -108,6 +113,14 @@ pub struct ArticleView {
     pub points: PointsView,
     /// Articles merged as one story share this id.
     pub duplicate_group_id: Option<i64>,
+    /// Set when the article was approved on typed data and its page, checked
+    /// afterwards, shows another publication date (China time) or column:
+    /// both values, for the secretariat to decide on (a revision of the
+    /// review — `revises: "approved"` with a reason — clears it). The
+    /// article keeps what was approved meanwhile: its points and credit year
+    /// are not changed by the page. `null` otherwise. The secretariat lists
+    /// these with `page_mismatch=true`.
+    pub page_mismatch: Option<PageMismatch>,
     /// Likely duplicates not yet merged (shown to the secretariat only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub likely_duplicate_of: Option<Vec<DuplicateRef>>,
@@ -117,7 +130,7 @@ pub struct ArticleView {
 
 // ---------------------------------------------------------------- article inputs
 
-#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "url": "https://www.schqxh.org.cn/news/2026/1103.html",
@@ -164,9 +177,15 @@ pub struct ArticleInput {
     /// not after today.
     #[schema(pattern = r"^[2-9][0-9]{3}-[0-9]{2}-[0-9]{2}$")]
     pub published_on: Option<NaiveDate>,
-    /// The first author (第一作者) when they are a correspondent of the school …
+    /// The first author (第一作者) when they are a correspondent of the
+    /// school … At most one of `first_author_member_id` and
+    /// `first_author_name` (both: 422 `exclusive`). Neither says "I am the
+    /// first author": the submitter becomes the first author (as
+    /// `first_author_member_id`) when they are a correspondent of the
+    /// school; anyone else (the secretariat submitting for a school) must
+    /// name the author (422 `required` on `/first_author_name`).
     pub first_author_member_id: Option<i64>,
-    /// … or their name (exactly one of the two).
+    /// … or their name (at most one of the two; neither: the submitter).
     #[validate(
         length(min = 1, max = 32, message = "作者姓名须为 1–32 个字。"),
         custom(function = "crate::platform::text::single_line")
@@ -215,6 +234,10 @@ pub struct ArticleQuery {
     pub school_id: Option<i64>,
     /// `true`: only articles with an unresolved likely duplicate (secretariat only).
     pub likely_duplicate: Option<bool>,
+    /// `true`: only approved articles whose page, checked after the approval,
+    /// shows another date or column (`page_mismatch` set); `false`: only the
+    /// others (secretariat only).
+    pub page_mismatch: Option<bool>,
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
@@ -273,6 +296,81 @@ pub struct ReviewInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = revisable_status)]
     pub revises: Option<ArticleStatus>,
+}
+
+/// The most reviews one batch carries.
+pub const BATCH_REVIEW_MAX: usize = 200;
+
+/// Many reviews in one call (secretariat): each item reviews one article as
+/// `POST /articles/{id}/review` does.
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "items": [
+        {"article_id": 1, "review": {"decision": "approve"}},
+        {"article_id": 2, "review": {"decision": "reject", "reason": "链接打开后不是本校后勤稿件。"}},
+        {"article_id": 3, "review": {"decision": "approve", "revises": "rejected", "reason": "复核后确认为本校原创稿件。"}}
+    ]
+}))]
+pub struct BatchReviewInput {
+    /// 1–200 reviews, applied in this order, each on its own; an article at
+    /// most once per batch (422 `duplicate` on `/items/{i}/article_id`).
+    #[validate(
+        length(min = 1, max = 200, message = "一次批量审核 1–200 篇稿件。"),
+        nested
+    )]
+    #[schema(min_items = 1, max_items = 200)]
+    pub items: Vec<BatchReviewItem>,
+}
+
+/// One review of a batch.
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchReviewItem {
+    /// The article to review.
+    pub article_id: i64,
+    /// The decision, exactly as the body of `POST /articles/{id}/review`
+    /// (`revises` included: the same protection against stale decisions).
+    #[validate(nested)]
+    pub review: ReviewInput,
+}
+
+/// The answer to a batch review: one result per item, in the order sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchReviewView {
+    pub results: Vec<BatchReviewResult>,
+}
+
+/// What became of one item of a batch review: applied (`ok`, with the
+/// article as the single review answers it) or refused (`problem`, the
+/// problem the single review would answer, e.g. 404 `NOT_FOUND`, 409
+/// `STALE_DECISION`, 422 `VALIDATION_FAILED`), nothing of it applied.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchReviewResult {
+    pub article_id: i64,
+    pub ok: bool,
+    /// 200 when applied, else the problem's status.
+    #[schema(minimum = 200, maximum = 599)]
+    pub status: u16,
+    /// The article after the review (`null` when refused).
+    pub article: Option<ArticleView>,
+    /// Why the item was refused (`null` when applied).
+    #[schema(schema_with = problem_or_null)]
+    pub problem: Option<serde_json::Value>,
+}
+
+/// A `Problem` (the API's problem details, as every error answers) or `null`.
+fn problem_or_null() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{OneOfBuilder, Type};
+    use utoipa::openapi::{ObjectBuilder, Ref};
+    OneOfBuilder::new()
+        .item(Ref::from_schema_name("Problem"))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "Why the item was refused (`null` when applied): the problem the single review answers.",
+        ))
+        .build()
+        .into()
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]

@@ -4,10 +4,11 @@
 //! row locked first, recomputes the points of the article's duplicate group
 //! and, for the secretariat, writes its audit row.
 
+use actix_web::http::StatusCode;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -15,8 +16,11 @@ use crate::access::principal::Principal;
 use crate::access::roles::Role;
 use crate::articles::fingerprint;
 use crate::articles::listing::{find_article, no_such_article, one_view};
-use crate::articles::model::{ArticleView, MergeInput, ReviewInput};
-use crate::articles::rules::{self, ArticleStatus, Decision, SourceRules};
+use crate::articles::model::{
+    ArticleView, BATCH_REVIEW_MAX, BatchReviewInput, BatchReviewResult, BatchReviewView,
+    MergeInput, ReviewInput,
+};
+use crate::articles::rules::{self, ArticleStatus, Decision, SourceRules, VerificationStatus};
 use crate::entity::{article, source};
 use crate::identity::lookup::decided_by;
 use crate::platform::audit::{self, Entry};
@@ -24,6 +28,7 @@ use crate::platform::clock::{china_date, to_china};
 use crate::platform::db::Tx;
 use crate::platform::decision::{StaleDecision, revision_reason};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::platform::idempotency::{self, Stored};
 
 /// A snapshot of what review, merge and withdrawal change, for the audit log.
 #[derive(Debug, Serialize)]
@@ -39,6 +44,12 @@ struct Snapshot {
     bonus_points: i32,
     reviewed_by: Option<i64>,
     reviewed_at: Option<DateTime<FixedOffset>>,
+    /// Approved while the page check was still running.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    approved_on_typed_data: bool,
+    /// The page's disagreement with the approved facts, while flagged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page_mismatch: Option<serde_json::Value>,
     /// Set on a deliberate change of an earlier decision (改判): the decision it replaced.
     #[serde(skip_serializing_if = "Option::is_none")]
     revision: Option<Revision>,
@@ -66,6 +77,11 @@ impl From<&article::Model> for Snapshot {
             bonus_points: a.bonus_points,
             reviewed_by: a.reviewed_by,
             reviewed_at: a.reviewed_at.map(to_china),
+            approved_on_typed_data: a.approved_on_typed_data,
+            page_mismatch: a
+                .page_mismatch
+                .as_deref()
+                .and_then(|m| serde_json::from_str(m).ok()),
             revision: None,
         }
     }
@@ -191,7 +207,18 @@ pub async fn review(
     input: &ReviewInput,
     now: DateTime<Utc>,
 ) -> ApiResult<ArticleView> {
-    let txn = &*tx;
+    apply_review(&*tx, p, id, input, now).await
+}
+
+/// [`review`] on a connection of the unit of work (the transaction itself,
+/// or a batch item's savepoint).
+async fn apply_review(
+    txn: &impl ConnectionTrait,
+    p: &Principal,
+    id: i64,
+    input: &ReviewInput,
+    now: DateTime<Utc>,
+) -> ApiResult<ArticleView> {
     let reason = input
         .reason
         .as_deref()
@@ -303,6 +330,15 @@ pub async fn review(
     if let Some(level) = input.confirmed_level {
         am.confirmed_level = Set(Some(level.as_str().to_owned()));
     }
+    // Issue 12 item 9: an approval while the page check is still running
+    // stands on the typed facts, and says so; the check, when it finishes,
+    // flags a page that disagrees. A review (a revision, once reviewed)
+    // decides on a flagged disagreement: the flag is cleared, the audit row
+    // keeps it in `before`.
+    am.approved_on_typed_data = Set(status == ArticleStatus::Approved
+        && before.verification_status == VerificationStatus::Pending.as_str());
+    am.page_mismatch = Set(None);
+    am.page_mismatch_at = Set(None);
     am.status = Set(status.as_str().to_owned());
     am.review_reason = Set(reason.map(str::to_owned));
     am.reviewed_by = Set(Some(p.id()));
@@ -331,6 +367,123 @@ pub async fn review(
     )
     .await?;
     one_view(txn, &after, p).await
+}
+
+// ---------------------------------------------------------------- batch review
+
+/// Issue 12 item 6, batch work: the secretariat's reviews of many articles
+/// in one call, in order. Not all-or-nothing, and no item half-done: each
+/// item runs in a savepoint of the unit of work as [`review`] runs alone —
+/// the same checks, the same stale-decision protection (`revises`), the
+/// same audit row — and an item refused (a 4xx problem) leaves nothing of
+/// itself. A failure of storage (5xx) is no item's problem: the whole batch
+/// answers it and nothing is applied (the unit of work retries a deadlock).
+/// The batch's articles are locked first, in ascending id order, so two
+/// batches touching the same articles wait for each other rather than
+/// deadlock.
+pub async fn review_batch(
+    db: &DatabaseConnection,
+    p: &Principal,
+    input: &BatchReviewInput,
+    idempotency_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> ApiResult<Stored> {
+    check_batch(input)?;
+    let request_hash = idempotency::fingerprint("POST", "/api/v1/articles/reviews", input)?;
+    idempotency::run(
+        db,
+        now,
+        &p.id().to_string(),
+        idempotency_key,
+        &request_hash,
+        |tx| async move { Stored::new(StatusCode::OK, &review_many(tx, p, input, now).await?) },
+    )
+    .await
+}
+
+/// The effect of a batch review in its unit of work (see [`review_batch`]).
+async fn review_many(
+    tx: Tx,
+    p: &Principal,
+    input: &BatchReviewInput,
+    now: DateTime<Utc>,
+) -> ApiResult<BatchReviewView> {
+    let txn = &*tx;
+    let mut ids: Vec<i64> = input.items.iter().map(|i| i.article_id).collect();
+    ids.sort_unstable();
+    article::Entity::find()
+        .filter(article::Column::Id.is_in(ids))
+        .order_by_asc(article::Column::Id)
+        .lock_exclusive()
+        .all(txn)
+        .await?;
+    let mut results = Vec::with_capacity(input.items.len());
+    for item in &input.items {
+        // A savepoint inside the unit of work, not a transaction of its own.
+        #[allow(clippy::disallowed_methods)]
+        let savepoint = txn.begin().await?;
+        match apply_review(&savepoint, p, item.article_id, &item.review, now).await {
+            Ok(view) => {
+                savepoint.commit().await?;
+                results.push(BatchReviewResult {
+                    article_id: item.article_id,
+                    ok: true,
+                    status: 200,
+                    article: Some(view),
+                    problem: None,
+                });
+            }
+            Err(e) if e.code.status().is_client_error() && !e.is_retryable() => {
+                savepoint.rollback().await?;
+                let problem = serde_json::to_value(e.problem(None)).map_err(ApiError::internal)?;
+                results.push(BatchReviewResult {
+                    article_id: item.article_id,
+                    ok: false,
+                    status: e.code.status().as_u16(),
+                    article: None,
+                    problem: Some(problem),
+                });
+            }
+            Err(e) => {
+                let _ = savepoint.rollback().await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(BatchReviewView { results })
+}
+
+/// A batch names each article once (the bounds are the input's).
+fn check_batch(input: &BatchReviewInput) -> ApiResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    let errors: Vec<FieldError> = input
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| !seen.insert(item.article_id))
+        .map(|(i, item)| {
+            FieldError::new(
+                &format!("/items/{i}/article_id"),
+                "duplicate",
+                format!(
+                    "稿件 {} 在本次批量审核中出现了不止一次，每篇稿件只能审核一次。",
+                    item.article_id
+                ),
+            )
+        })
+        .collect();
+    if input.items.is_empty() || input.items.len() > BATCH_REVIEW_MAX {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/items",
+            "length",
+            "一次批量审核 1–200 篇稿件。",
+        )]));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
 }
 
 // ---------------------------------------------------------------- merge

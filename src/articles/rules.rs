@@ -44,7 +44,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect, Set,
     sea_query::Expr,
@@ -54,7 +54,7 @@ use utoipa::ToSchema;
 
 use crate::articles::fingerprint;
 use crate::entity::{article, article_duplicate, source};
-use crate::platform::clock::{china_midnight, china_year};
+use crate::platform::clock::{china_date, china_midnight, china_year, to_china};
 use crate::platform::error::{ApiError, ApiResult};
 
 macro_rules! string_enum {
@@ -295,6 +295,76 @@ pub fn credit_year(published_at: DateTime<Utc>) -> i32 {
 /// A publication date given as a calendar day: midnight of that day in China time.
 pub fn published_at_of_day(day: NaiveDate) -> Option<DateTime<Utc>> {
     china_midnight(day)
+}
+
+/// The facts an approval stood on, or a page showed: what a
+/// [`PageMismatch`] compares.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CheckedFacts {
+    /// The publication date (China time).
+    pub published_on: Option<NaiveDate>,
+    /// The year it counts for (China time).
+    pub credit_year: Option<i32>,
+    pub column: Option<String>,
+}
+
+impl CheckedFacts {
+    pub fn new(published_at: Option<DateTime<Utc>>, column: Option<&str>) -> Self {
+        Self {
+            published_on: published_at.map(china_date),
+            credit_year: published_at.map(credit_year),
+            column: column.map(str::to_owned),
+        }
+    }
+}
+
+/// An approved article whose page, checked after the approval, shows another
+/// publication date or column than the approval stood on: flagged for the
+/// secretariat with both values. The article keeps what was approved (its
+/// points and credit year are not changed behind the secretariat's back).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PageMismatch {
+    /// When the page check found it (China time).
+    pub found_at: DateTime<FixedOffset>,
+    /// What disagrees: `published_on` (the China-time date), `column`.
+    pub fields: Vec<String>,
+    /// Whether the page's date falls in another credit year.
+    pub credit_year_differs: bool,
+    /// What the article was approved on (the typed facts).
+    pub approved: CheckedFacts,
+    /// What the page shows.
+    pub page: CheckedFacts,
+}
+
+/// Issue 12 item 9, "when the page later disagrees with the typed date or
+/// column, the article is flagged for the secretariat with both values": the
+/// page's date (as a China-time day) or column (compared without whitespace)
+/// differs from the approved one. What the page does not show cannot
+/// disagree; a column the page shows where none was approved does.
+pub fn page_mismatch(
+    approved: CheckedFacts,
+    page: CheckedFacts,
+    found_at: DateTime<Utc>,
+) -> Option<PageMismatch> {
+    let mut fields = Vec::new();
+    if page.published_on.is_some() && page.published_on != approved.published_on {
+        fields.push("published_on".to_owned());
+    }
+    if let Some(shown) = page.column.as_deref()
+        && approved.column.as_deref().map(squeeze) != Some(squeeze(shown))
+    {
+        fields.push("column".to_owned());
+    }
+    if fields.is_empty() {
+        return None;
+    }
+    Some(PageMismatch {
+        found_at: to_china(found_at),
+        fields,
+        credit_year_differs: page.credit_year.is_some() && page.credit_year != approved.credit_year,
+        approved,
+        page,
+    })
 }
 
 /// The facts of one article that its points depend on.

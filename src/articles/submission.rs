@@ -17,7 +17,7 @@ use crate::access::roles::Role;
 use crate::articles::authors;
 use crate::articles::canonical_url::CanonicalUrl;
 use crate::articles::fingerprint;
-use crate::articles::listing::one_view;
+use crate::articles::listing::{can_read, one_view};
 use crate::articles::model::{AcceptedSource, ArticleInput};
 use crate::articles::rules::{self, ArticleStatus, SourceRules, VerificationStatus};
 use crate::entity::{article, member_role, school};
@@ -99,7 +99,17 @@ fn unknown_source(sources: &[SourceRules], host: &str) -> ApiError {
         )
 }
 
-fn duplicate(existing_id: i64) -> ApiError {
+/// SPEC §A rule 2 ("a second submission of the same article answers `409`
+/// and names the existing one") within §D ("nothing about other … schools'
+/// private data leaks"): 409 `DUPLICATE_ARTICLE` naming the existing article
+/// (`existing_article_id`) when the submitter may open it (their school's,
+/// or the secretariat); otherwise 409 `ARTICLE_CREDITED_ELSEWHERE`, saying it
+/// counts for another school, with no id, school or title.
+fn duplicate(existing: &article::Model, submitter: &Principal) -> ApiError {
+    if !can_read(submitter, existing) {
+        return ApiError::new(ErrorCode::ArticleCreditedElsewhere);
+    }
+    let existing_id = existing.id;
     ApiError::new(ErrorCode::DuplicateArticle)
         .with_detail(format!(
             "这篇文章已经提交过（稿件编号 {existing_id}），请勿重复提交。"
@@ -143,7 +153,8 @@ pub async fn submit(
             "学校不存在。",
         )]));
     }
-    if let Some(author) = input.first_author_member_id {
+    let first_author = first_author_of(p, input, school_id)?;
+    if let Some(author) = first_author {
         check_first_author(db, author, school_id).await?;
     }
     let sources = rules::load_sources(db).await?;
@@ -160,6 +171,10 @@ pub async fn submit(
         .await?;
     }
     let request_hash = idempotency::fingerprint("POST", "/api/v1/articles", input)?;
+    let input = &ArticleInput {
+        first_author_member_id: first_author,
+        ..input.clone()
+    };
     let new = new_article(input, &url, school_id, p.id(), &source, fetchable, now);
     let url_key = url.key();
     let answer = idempotency::run(
@@ -207,7 +222,7 @@ async fn create(
     let credited = authors::resolve(txn, school_id, member_id, typed.as_deref(), now).await?;
     new.author_key = Set(credited.author_key);
     new.first_author_member_id = Set(credited.member_id.or(member_id));
-    let a = insert_unique(txn, new, url_key).await?;
+    let a = insert_unique(txn, new, url_key, viewer).await?;
     rules::refresh_likely_duplicates(txn, &a, now).await?;
     let view = one_view(txn, &a, viewer).await?;
     Stored::new(StatusCode::CREATED, &view)
@@ -226,18 +241,13 @@ fn check_submission(input: &ArticleInput, now: DateTime<Utc>) -> ApiResult<Canon
     let url = CanonicalUrl::parse(&input.url)
         .map_err(|e| errors.push(FieldError::new("/url", e.code(), e.message())))
         .ok();
-    match (&input.first_author_member_id, &input.first_author_name) {
-        (Some(_), Some(_)) => errors.push(FieldError::new(
+    // Neither given: the submitter is the first author (see `first_author_of`).
+    if input.first_author_member_id.is_some() && input.first_author_name.is_some() {
+        errors.push(FieldError::new(
             "/first_author_name",
             "exclusive",
             "第一作者请二选一：本校成员（first_author_member_id）或姓名（first_author_name）。",
-        )),
-        (None, None) => errors.push(FieldError::new(
-            "/first_author_name",
-            "required",
-            "请填写第一作者。",
-        )),
-        _ => {}
+        ));
     }
     if let Some(d) = input.published_on {
         if d > china_date(now) {
@@ -257,6 +267,24 @@ fn check_submission(input: &ArticleInput, now: DateTime<Utc>) -> ApiResult<Canon
     match url {
         Some(url) if errors.is_empty() => Ok(url),
         _ => Err(ApiError::validation(errors)),
+    }
+}
+
+/// The first author as a member id: the one named, none when a name is
+/// given — or, when neither is given, the submitter ("I am the first
+/// author"), provided they are a correspondent of the school. Anyone else
+/// (the secretariat submitting for a school it is no correspondent of) must
+/// name the author: 422 `required` on `/first_author_name`.
+fn first_author_of(p: &Principal, input: &ArticleInput, school_id: i64) -> ApiResult<Option<i64>> {
+    match (input.first_author_member_id, &input.first_author_name) {
+        (Some(id), _) => Ok(Some(id)),
+        (None, Some(_)) => Ok(None),
+        (None, None) if p.school_ids().contains(&school_id) => Ok(Some(p.id())),
+        (None, None) => Err(ApiError::validation(vec![FieldError::new(
+            "/first_author_name",
+            "required",
+            "您不是该校的通讯员，代学校提交时请填写第一作者：本校成员（first_author_member_id）或姓名（first_author_name）。",
+        )])),
     }
 }
 
@@ -372,14 +400,14 @@ fn new_article(
     }
 }
 
-/// Inserts the article unless its URL is taken (409 `DUPLICATE_ARTICLE`
-/// naming the existing one). The insert runs in a savepoint so that a
+/// Inserts the article unless its URL is taken (409 [`duplicate`]). The insert runs in a savepoint so that a
 /// concurrent twin's unique violation leaves the transaction usable
 /// (PostgreSQL aborts a transaction on any error) to look up the twin.
 async fn insert_unique(
     txn: &sea_orm::DatabaseTransaction,
     new: article::ActiveModel,
     url_key: &str,
+    submitter: &Principal,
 ) -> ApiResult<article::Model> {
     let existing = || {
         article::Entity::find()
@@ -387,7 +415,7 @@ async fn insert_unique(
             .one(txn)
     };
     if let Some(x) = existing().await? {
-        return Err(duplicate(x.id));
+        return Err(duplicate(&x, submitter));
     }
     // A savepoint inside the unit of work, not a transaction of its own.
     #[allow(clippy::disallowed_methods)]
@@ -400,7 +428,7 @@ async fn insert_unique(
         Err(e) if crate::platform::db::is_unique_violation(&e) => {
             savepoint.rollback().await?;
             match existing().await? {
-                Some(x) => Err(duplicate(x.id)),
+                Some(x) => Err(duplicate(&x, submitter)),
                 None => Err(e.into()),
             }
         }

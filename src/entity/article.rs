@@ -49,6 +49,13 @@ pub struct Model {
     pub duplicate_group_id: Option<i64>,
     pub site_points: i32,
     pub bonus_points: i32,
+    /// Approved while the page check was still running (on the typed facts).
+    pub approved_on_typed_data: bool,
+    /// The page's facts disagreeing with those approved (JSON of
+    /// `articles::rules::PageMismatch`), for the secretariat.
+    #[sea_orm(column_type = "Text")]
+    pub page_mismatch: Option<String>,
+    pub page_mismatch_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

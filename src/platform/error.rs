@@ -87,6 +87,7 @@ error_codes! {
     ImportRejected = (UNPROCESSABLE_ENTITY, "IMPORT_REJECTED", "Import rejected", "导入文件有错误，未导入任何数据，请按报告修改后重新导入。"),
     // Article credit (sources, articles, review).
     DuplicateArticle = (CONFLICT, "DUPLICATE_ARTICLE", "Article already submitted", "这篇文章已经提交过了，请勿重复提交。"),
+    ArticleCreditedElsewhere = (CONFLICT, "ARTICLE_CREDITED_ELSEWHERE", "Article already credited to another school", "这篇文章已由其他学校提交，同一篇文章只统计一次，计入先提交的学校，不能再次提交。如认为有误，请联系秘书处。"),
     UnknownSource = (UNPROCESSABLE_ENTITY, "UNKNOWN_SOURCE", "Link not on an accepted site", "该链接不属于协会认可的网站，不能提交。"),
     ArticleAlreadyReviewed = (CONFLICT, "ARTICLE_ALREADY_REVIEWED", "Article already reviewed", "稿件已审核，只有秘书处可以再修改。"),
     ArticleWithdrawn = (CONFLICT, "ARTICLE_WITHDRAWN", "Article withdrawn", "稿件已撤回，不能再审核或合并。"),

@@ -323,6 +323,52 @@ async fn the_same_article_submitted_twice_is_409_naming_the_first() {
 }
 
 #[tokio::test]
+async fn a_link_another_school_submitted_is_409_credited_elsewhere_naming_nothing_of_it() {
+    let w = world().await;
+    let url = w.association.url("/news/2021/1101.html");
+    let res = w
+        .submit_as(
+            &w.writer,
+            json!({"url": url, "title": "我校召开后勤工作会议", "declared_original": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let first: Value = res.json().await.unwrap();
+    let (_, other_school) = w.app.district_and_school(&w.admin).await;
+    let outsider = w
+        .app
+        .member_with(Role::Correspondent, Some(other_school), None)
+        .await;
+    let res = w
+        .submit_as(
+            &outsider,
+            json!({"url": url, "first_author_name": "李四", "declared_original": true}),
+        )
+        .await;
+    let body = assert_problem(res, 409, "ARTICLE_CREDITED_ELSEWHERE").await;
+    assert!(
+        body.get("existing_article_id").is_none(),
+        "no id the caller cannot open: {body}"
+    );
+    let text = body.to_string();
+    assert!(
+        !text.contains(&format!("稿件编号 {}", first["id"]))
+            && !text.contains("我校召开后勤工作会议")
+            && !text.contains(first["school"]["name"].as_str().unwrap()),
+        "nothing of the other school's article leaks: {body}"
+    );
+    // The secretariat may open any article: it is named.
+    let res = w
+        .submit_as(
+            &w.admin,
+            json!({"url": url, "first_author_name": "李四", "declared_original": true, "school_id": other_school}),
+        )
+        .await;
+    let body = assert_problem(res, 409, "DUPLICATE_ARTICLE").await;
+    assert_eq!(body["existing_article_id"], first["id"]);
+}
+
+#[tokio::test]
 async fn retries_with_the_same_idempotency_key_create_one_article() {
     let w = world().await;
     let url = w.association.url("/news/2021/1002.html");
@@ -424,7 +470,7 @@ async fn a_link_of_no_source_is_422_listing_the_accepted_sites() {
 }
 
 #[tokio::test]
-async fn the_article_must_be_declared_original_and_name_one_first_author() {
+async fn the_article_must_be_declared_original_and_name_at_most_one_first_author() {
     let w = world().await;
     let url = w.association.url("/news/1.html");
     let res = w
@@ -436,17 +482,14 @@ async fn the_article_must_be_declared_original_and_name_one_first_author() {
     let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
     assert_eq!(body["errors"][0]["pointer"], "/declared_original");
     let res = w
-        .submit_as(&w.writer, json!({"url": url, "declared_original": true}))
-        .await;
-    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
-    assert_eq!(body["errors"][0]["pointer"], "/first_author_name");
-    let res = w
         .submit_as(
             &w.writer,
             json!({"url": url, "declared_original": true, "first_author_name": "张三", "first_author_member_id": w.writer.member_id}),
         )
         .await;
-    assert_problem(res, 422, "VALIDATION_FAILED").await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/first_author_name");
+    assert_eq!(body["errors"][0]["code"], "exclusive", "both given: {body}");
     let res = w
         .submit_as(&w.writer, json!({"url": "file:///etc/passwd", "declared_original": true, "first_author_name": "张三"}))
         .await;
@@ -464,6 +507,38 @@ async fn the_article_must_be_declared_original_and_name_one_first_author() {
         body["errors"][0]["pointer"], "/published_on",
         "a date after today (2021-11-01) is refused"
     );
+}
+
+#[tokio::test]
+async fn a_correspondent_naming_no_first_author_is_the_first_author() {
+    let w = world().await;
+    let url = w.association.url("/news/self.html");
+    let res = w
+        .submit_as(&w.writer, json!({"url": url, "declared_original": true}))
+        .await;
+    assert_eq!(res.status(), 201, "neither member nor name: the submitter");
+    let a: Value = res.json().await.unwrap();
+    assert_eq!(a["first_author"]["member_id"], w.writer.member_id);
+    assert_eq!(a["submitted_by"], w.writer.member_id);
+    let stored = w.article(id_of(&a)).await;
+    assert_eq!(stored["first_author"]["member_id"], w.writer.member_id);
+    // The secretariat is no correspondent of the school: it must name the author.
+    let res = w
+        .submit_as(
+            &w.admin,
+            json!({"url": w.association.url("/news/self-2.html"), "declared_original": true, "school_id": w.school_id}),
+        )
+        .await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/first_author_name");
+    assert_eq!(body["errors"][0]["code"], "required");
+    let res = w
+        .submit_as(
+            &w.admin,
+            json!({"url": w.association.url("/news/self-2.html"), "declared_original": true, "school_id": w.school_id, "first_author_name": "张三"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "with a name it is accepted");
 }
 
 #[tokio::test]
@@ -1526,4 +1601,168 @@ async fn merging_checks_both_articles() {
     for id in &ids {
         assert_eq!(w.article(*id).await["duplicate_group_id"], ids[0]);
     }
+}
+
+// ---------------------------------------------------------------- batch review
+
+impl World {
+    /// A pending article of the school (no page behind it); answers its id.
+    async fn pending(&self, path: &str) -> i64 {
+        let res = self
+            .submit_as(
+                &self.writer,
+                json!({"url": self.association.url(path), "declared_original": true,
+                       "published_on": "2021-05-01", "column": "协会新闻"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        id_of(&res.json().await.unwrap())
+    }
+
+    async fn review_batch(&self, key: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut req = self.app.authed(
+            reqwest::Method::POST,
+            "/api/v1/articles/reviews",
+            &self.admin,
+        );
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        req.json(body).send().await.unwrap()
+    }
+
+    async fn review_audits(&self, id: i64) -> usize {
+        self.app
+            .audit_of("article", &id.to_string())
+            .await
+            .iter()
+            .filter(|e| e.action == "article.review")
+            .count()
+    }
+}
+
+#[tokio::test]
+async fn a_batch_review_applies_each_item_on_its_own_audited_as_a_single_review() {
+    let w = world().await;
+    let (a, b, c) = (
+        w.pending("/batch/a.html").await,
+        w.pending("/batch/b.html").await,
+        w.pending("/batch/c.html").await,
+    );
+    // A colleague approved c meanwhile: rejecting it without `revises` is stale.
+    w.approve(c).await;
+    let body = json!({"items": [
+        {"article_id": a, "review": {"decision": "approve"}},
+        {"article_id": c, "review": {"decision": "reject", "reason": "不是本校稿件。"}},
+        {"article_id": b, "review": {"decision": "reject", "reason": "链接打开后不是本校后勤稿件。"}},
+    ]});
+    let res = w.review_batch(Some("batch-review-1"), &body).await;
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().await.unwrap();
+    let results = out["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    let ids: Vec<i64> = results
+        .iter()
+        .map(|r| r["article_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [a, c, b], "in the order sent");
+    assert_eq!(results[0]["ok"], true);
+    assert_eq!(results[0]["status"], 200);
+    assert_eq!(results[0]["article"]["status"], "approved");
+    assert!(results[0]["problem"].is_null());
+    assert_eq!(results[1]["ok"], false);
+    assert_eq!(results[1]["status"], 409);
+    assert!(results[1]["article"].is_null());
+    assert_eq!(results[1]["problem"]["code"], "STALE_DECISION");
+    assert_eq!(results[1]["problem"]["current_status"], "approved");
+    assert!(!results[1]["problem"]["detail"].as_str().unwrap().is_empty());
+    assert_eq!(results[2]["article"]["status"], "rejected");
+    // Stored, and audited once per applied item, as the single review audits.
+    assert_eq!(w.article(a).await["status"], "approved");
+    assert_eq!(w.article(b).await["status"], "rejected");
+    assert_eq!(
+        w.article(c).await["status"],
+        "approved",
+        "the stale item changed nothing"
+    );
+    assert_eq!(w.points(a).await, (1, 0));
+    assert_eq!(w.review_audits(a).await, 1);
+    assert_eq!(w.review_audits(b).await, 1);
+    assert_eq!(w.review_audits(c).await, 1, "only the colleague's approval");
+    // A retry with the same key answers the first results and applies nothing.
+    let res = w.review_batch(Some("batch-review-1"), &body).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["idempotent-replayed"], "true");
+    let replay: Value = res.json().await.unwrap();
+    assert_eq!(replay["results"], out["results"]);
+    assert_eq!(w.review_audits(a).await, 1);
+    // An article that does not exist is that item's 404; the others apply.
+    let d = w.pending("/batch/d.html").await;
+    let res = w
+        .review_batch(
+            None,
+            &json!({"items": [
+                {"article_id": 999_999, "review": {"decision": "approve"}},
+                {"article_id": d, "review": {"decision": "approve"}},
+                {"article_id": b, "review": {"decision": "approve", "revises": "rejected", "reason": "复核后确认为本校稿件。"}},
+            ]}),
+        )
+        .await;
+    let out: Value = res.json().await.unwrap();
+    let statuses: Vec<i64> = out["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_i64().unwrap())
+        .collect();
+    assert_eq!(statuses, [404, 200, 200], "{out}");
+    assert_eq!(out["results"][0]["problem"]["code"], "NOT_FOUND");
+    assert_eq!(w.article(b).await["status"], "approved", "revised");
+    assert_eq!(w.review_audits(b).await, 2);
+}
+
+#[tokio::test]
+async fn a_batch_review_holds_1_to_200_distinct_articles_and_is_the_secretariats() {
+    let w = world().await;
+    let a = w.pending("/batch/x.html").await;
+    let item = |id: i64| json!({"article_id": id, "review": {"decision": "approve"}});
+    let res = w.review_batch(None, &json!({"items": []})).await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/items");
+    let many: Vec<Value> = (1..=201).map(item).collect();
+    let res = w.review_batch(None, &json!({ "items": many })).await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/items");
+    let res = w
+        .review_batch(None, &json!({"items": [item(a), item(a)]}))
+        .await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/items/1/article_id");
+    assert_eq!(body["errors"][0]["code"], "duplicate");
+    assert_eq!(w.article(a).await["status"], "pending", "nothing applied");
+    let res = w
+        .app
+        .post_as(
+            "/api/v1/articles/reviews",
+            &w.writer,
+            &json!({"items": [item(a)]}),
+        )
+        .await;
+    assert_problem(res, 403, "FORBIDDEN").await;
+    // An invalid field of an item refuses the batch, naming the item's field.
+    let res = w
+        .review_batch(
+            None,
+            &json!({"items": [{"article_id": a, "review": {"decision": "approve", "reason": "长".repeat(501)}}]}),
+        )
+        .await;
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/items/0/review/reason");
+    let res = w
+        .review_batch(
+            None,
+            &json!({"items": (1..=200).map(item).collect::<Vec<_>>()}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "200 items is the bound");
 }

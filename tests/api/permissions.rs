@@ -231,6 +231,7 @@ fn table() -> Vec<Row> {
         r(M::GET, "/api/v1/articles", ARTICLE_READERS),
         r(M::GET, "/api/v1/articles/{id}", ARTICLE_READERS),
         r(M::POST, "/api/v1/articles/{id}/review", SECRETARIAT),
+        r(M::POST, "/api/v1/articles/reviews", SECRETARIAT),
         r(M::POST, "/api/v1/articles/{id}/merge", SECRETARIAT),
         r(M::DELETE, "/api/v1/articles/{id}", SUBMITTERS),
     ]
@@ -408,6 +409,9 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
                 json!({"decision": "approve", "published_on": "2021-05-01"})
             }
             ("POST", "/api/v1/articles/{id}/merge") => json!({"into_id": other_article_id}),
+            ("POST", "/api/v1/articles/reviews") => {
+                json!({"items": [{"article_id": article_id, "review": {"decision": "approve", "published_on": "2021-05-01"}}]})
+            }
             _ => json!({"refresh_token": "unknown"}),
         };
         for (who, session) in &sessions {

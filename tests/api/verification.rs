@@ -581,3 +581,240 @@ fn the_article_text_is_found_without_the_sites_navigation() {
     assert_eq!(facts.title.as_deref(), Some("公寓改造"));
     assert_eq!(facts.published_at, None);
 }
+
+// ------------------------------------------------- verification and review agree
+
+/// Serves an association-site page that answers only after `delay` (the
+/// page check is still running meanwhile); answers its URL.
+async fn slow_page(w: &World, at: &str, published: &str, column: &str, delay: Duration) -> String {
+    let html = association_page(&PageSpec {
+        title: "我校开展秋季后勤服务质量检查",
+        published,
+        column,
+        body: STORY_CANTEEN,
+    });
+    Mock::given(method("GET"))
+        .and(path(at))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(html.into_bytes(), "text/html; charset=utf-8")
+                .set_delay(delay),
+        )
+        .mount(&w.association.server)
+        .await;
+    w.association.url(at)
+}
+
+/// Submits with typed date and column, and approves at once, while the
+/// page check is still running; answers the approved article.
+async fn approve_on_typed_data(w: &World, url: &str, published_on: &str, column: &str) -> Value {
+    let res = w
+        .submit_as(
+            &w.writer,
+            json!({"url": url, "published_on": published_on, "column": column, "declared_original": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let a: Value = res.json().await.unwrap();
+    let approved = w.approve(a["id"].as_i64().unwrap()).await;
+    assert_eq!(
+        approved["verification"]["status"], "pending",
+        "approved while the page check runs: {approved}"
+    );
+    approved
+}
+
+async fn mismatch_queue(w: &World) -> Vec<i64> {
+    let list: Value = w
+        .app
+        .get_as("/api/v1/articles?page_mismatch=true", &w.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    list["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn approving_while_the_page_check_runs_records_typed_data_and_a_page_that_disagrees_is_flagged()
+ {
+    let w = world().await;
+    let delay = Duration::from_millis(1500);
+    let other = slow_page(&w, "/typed/1.html", "2021-06-01 09:00", "协会新闻", delay).await;
+    let next_year = slow_page(
+        &w,
+        "/typed/2.html",
+        "2021-01-01 00:30",
+        "学校后勤动态",
+        delay,
+    )
+    .await;
+    let same = slow_page(
+        &w,
+        "/typed/3.html",
+        "2021-05-20 10:00",
+        "学校后勤动态",
+        delay,
+    )
+    .await;
+    let a = approve_on_typed_data(&w, &other, "2021-05-20", "学校后勤动态").await;
+    let b = approve_on_typed_data(&w, &next_year, "2020-12-31", "学校后勤动态").await;
+    let c = approve_on_typed_data(&w, &same, "2021-05-20", " 学校后勤动态 ").await;
+    for x in [&a, &b, &c] {
+        assert_eq!(x["review"]["approved_on_typed_data"], true, "{x}");
+        assert!(x["page_mismatch"].is_null());
+        assert_eq!(x["points"]["site"], 1);
+    }
+    let id = |v: &Value| v["id"].as_i64().unwrap();
+    let a = w.app.verified_article(&w.admin, id(&a)).await;
+    let b = w.app.verified_article(&w.admin, id(&b)).await;
+    let c = w.app.verified_article(&w.admin, id(&c)).await;
+    assert_eq!(a["verification"]["status"], "verified", "{a}");
+    let m = &a["page_mismatch"];
+    assert_eq!(m["fields"], json!(["published_on", "column"]), "{a}");
+    assert_eq!(
+        m["approved"],
+        json!({"published_on": "2021-05-20", "credit_year": 2021, "column": "学校后勤动态"})
+    );
+    assert_eq!(
+        m["page"],
+        json!({"published_on": "2021-06-01", "credit_year": 2021, "column": "协会新闻"})
+    );
+    assert_eq!(m["credit_year_differs"], false);
+    assert!(m["found_at"].as_str().unwrap().ends_with("+08:00"));
+    // Not re-credited behind the secretariat's back: the approved facts stand.
+    assert_eq!(a["published_at"], "2021-05-20T00:00:00+08:00");
+    assert_eq!(a["column"], "学校后勤动态");
+    assert_eq!(a["verification"]["column"], "协会新闻");
+    assert_eq!(a["points"]["site"], 1);
+    // The page's date is in another credit year (China time): flagged, year kept.
+    assert_eq!(b["page_mismatch"]["fields"], json!(["published_on"]), "{b}");
+    assert_eq!(b["page_mismatch"]["credit_year_differs"], true);
+    assert_eq!(b["page_mismatch"]["page"]["credit_year"], 2021);
+    assert_eq!(b["credit_year"], 2020);
+    // A page that agrees (same China-time day, column up to whitespace): no flag.
+    assert!(c["page_mismatch"].is_null(), "{c}");
+    assert_eq!(c["review"]["approved_on_typed_data"], true);
+    let mut flagged = mismatch_queue(&w).await;
+    flagged.sort_unstable();
+    assert_eq!(flagged, [id(&a), id(&b)]);
+    let res = w
+        .app
+        .get_as("/api/v1/articles?page_mismatch=true", &w.writer)
+        .await;
+    assert_problem(res, 403, "FORBIDDEN").await;
+    let others: Value = w
+        .app
+        .get_as("/api/v1/articles?page_mismatch=false", &w.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(others["items"].as_array().unwrap().len(), 1, "{others}");
+    // The secretariat decides: a revision on the page's facts clears the flag (audited).
+    let res = w
+        .review(
+            id(&a),
+            json!({"decision": "approve", "revises": "approved", "reason": "按网页更正发布日期和栏目",
+                   "published_on": "2021-06-01", "column": "协会新闻"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let revised: Value = res.json().await.unwrap();
+    assert!(revised["page_mismatch"].is_null(), "{revised}");
+    assert_eq!(revised["review"]["approved_on_typed_data"], false);
+    assert_eq!(revised["column"], "协会新闻");
+    assert_eq!(mismatch_queue(&w).await, [id(&b)]);
+    let audit = w.app.audit_of("article", &id(&a).to_string()).await;
+    let before: Value = serde_json::from_str(audit[0].before.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        before["page_mismatch"]["fields"],
+        json!(["published_on", "column"])
+    );
+    assert_eq!(before["approved_on_typed_data"], true);
+}
+
+#[tokio::test]
+async fn approving_after_the_page_check_is_not_on_typed_data() {
+    let w = world().await;
+    let url = w
+        .on_association_site(
+            "/checked.html",
+            &PageSpec {
+                title: "我校开展秋季后勤服务质量检查",
+                published: "2021-06-01 09:00",
+                column: "协会新闻",
+                body: STORY_CANTEEN,
+            },
+        )
+        .await;
+    let a = submit(&w, &w.writer, &url).await;
+    let approved = w.approve(a["id"].as_i64().unwrap()).await;
+    assert_eq!(approved["review"]["approved_on_typed_data"], false);
+    assert!(approved["page_mismatch"].is_null());
+    assert_eq!(approved["published_at"], "2021-06-01T09:00:00+08:00");
+}
+
+#[test]
+fn a_page_mismatch_compares_china_time_days_and_columns_without_whitespace() {
+    use association::articles::rules::{CheckedFacts, page_mismatch};
+    let at = |s: &str| Some(chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc());
+    let now = chrono::Utc::now();
+    let approved = CheckedFacts::new(at("2021-12-31T00:00:00+08:00"), Some("学校后勤动态"));
+    // 2021-12-31T23:30 China time is 15:30 UTC: the same day.
+    let page = CheckedFacts::new(at("2021-12-31T15:30:00Z"), Some("学校 后勤动态"));
+    assert_eq!(page_mismatch(approved.clone(), page, now), None);
+    // What the page does not show cannot disagree.
+    assert_eq!(
+        page_mismatch(approved.clone(), CheckedFacts::new(None, None), now),
+        None
+    );
+    let next_day = CheckedFacts::new(at("2021-12-31T16:30:00Z"), None);
+    let m = page_mismatch(approved, next_day, now).unwrap();
+    assert_eq!(m.fields, ["published_on"]);
+    assert!(m.credit_year_differs, "2022-01-01 China time");
+    // A column the page shows where none was approved disagrees.
+    let none = CheckedFacts::new(at("2021-05-01T00:00:00+08:00"), None);
+    let shown = CheckedFacts::new(None, Some("协会新闻"));
+    assert_eq!(page_mismatch(none, shown, now).unwrap().fields, ["column"]);
+}
+
+#[tokio::test]
+async fn a_gbk_page_declaring_no_charset_is_detected() {
+    let w = world().await;
+    let spec = PageSpec {
+        title: "西南财经大学完成学生公寓维修改造",
+        published: "2021年8月26日",
+        column: "高校后勤动态",
+        body: STORY_DORM,
+    };
+    // No charset anywhere: not in the HTTP header, no <meta>, no BOM.
+    let html = info_site_page(&spec).replace(
+        r#"<meta http-equiv="Content-Type" content="text/html; charset=gb2312" />"#,
+        "",
+    );
+    let bytes = gbk(&html);
+    assert!(std::str::from_utf8(&bytes).is_err(), "GBK, not UTF-8");
+    let (_, encoding) = page::decode(&bytes, Some("text/html"));
+    assert_eq!(encoding, "GBK");
+    w.info
+        .serve("/Article/2021/8/28.html", bytes, "text/html")
+        .await;
+    let a = submit(&w, &w.writer, &w.info.url("/Article/2021/8/28.html")).await;
+    assert_eq!(a["verification"]["status"], "verified", "{a}");
+    assert_eq!(a["title"], "西南财经大学完成学生公寓维修改造");
+    assert_eq!(
+        a["verification"]["title"],
+        "西南财经大学完成学生公寓维修改造"
+    );
+    assert_eq!(a["column"], "高校后勤动态");
+    assert_eq!(a["published_at"], "2021-08-26T00:00:00+08:00");
+    // A page without declaration that is valid UTF-8 stays UTF-8.
+    let (text, encoding) = page::decode("<p>四川高校后勤</p>".as_bytes(), None);
+    assert_eq!((text.as_str(), encoding), ("<p>四川高校后勤</p>", "UTF-8"));
+}

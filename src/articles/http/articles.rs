@@ -5,7 +5,10 @@
 use actix_web::{HttpResponse, delete, get, post, web};
 
 use crate::access::principal::{ArticleReader, CorrespondentOrSecretariat, Secretariat};
-use crate::articles::model::{ArticleInput, ArticleQuery, ArticleView, MergeInput, ReviewInput};
+use crate::articles::model::{
+    ArticleInput, ArticleQuery, ArticleView, BatchReviewInput, BatchReviewView, MergeInput,
+    ReviewInput,
+};
 use crate::articles::verify::Verifier;
 use crate::articles::{listing, review, submission};
 use crate::platform::db;
@@ -16,10 +19,15 @@ use crate::state::AppState;
 
 /// Submit an article (correspondent; the secretariat may submit on behalf of a school).
 ///
-/// The URL is canonicalised and must be new (409 `DUPLICATE_ARTICLE` names
-/// the existing article in `existing_article_id`) and on the site of a
-/// configured source (422 `UNKNOWN_SOURCE` lists the accepted sites in
-/// `accepted_sources`). The article is created `pending`; the server then
+/// The URL is canonicalised and must be new: a link already submitted
+/// answers 409 `DUPLICATE_ARTICLE` naming the existing article in
+/// `existing_article_id` when the caller may open it (their school's; any
+/// for the secretariat), else 409 `ARTICLE_CREDITED_ELSEWHERE` — the article
+/// counts for another school, which is not named (no id, school or title).
+/// It must be on the site of a configured source (422 `UNKNOWN_SOURCE`
+/// lists the accepted sites in `accepted_sources`). Naming no first author (neither
+/// `first_author_member_id` nor `first_author_name`) makes the submitting
+/// correspondent the first author. The article is created `pending`; the server then
 /// fetches the page in the background and fills in title, publication date,
 /// column and a text fingerprint — poll `GET /articles/{id}`
 /// (`verification.status`). A page that cannot be fetched is never an error
@@ -34,7 +42,7 @@ use crate::state::AppState;
     responses(
         (status = 201, body = ArticleView, description = "Created (or, with `Idempotent-Replayed: true`, the first answer to this key)"),
         (status = 403, description = "`FORBIDDEN`: not a correspondent of the school"),
-        (status = 409, description = "`DUPLICATE_ARTICLE` (with `existing_article_id`) or `IDEMPOTENCY_KEY_IN_PROGRESS`"),
+        (status = 409, description = "`DUPLICATE_ARTICLE` (with `existing_article_id`: an article of the caller's school, or any for the secretariat), `ARTICLE_CREDITED_ELSEWHERE` (the link was first submitted by another school; nothing about it is named) or `IDEMPOTENCY_KEY_IN_PROGRESS`"),
         (status = 422, description = "`VALIDATION_FAILED`, `UNKNOWN_SOURCE` (with `accepted_sources`), `CONTENT_RISKY` (the title failed WeChat's content check) or `IDEMPOTENCY_KEY_REUSED`"),
         (status = 429, description = "`RATE_LIMITED`, with `Retry-After`"),
         (status = 503, description = "`WECHAT_UNAVAILABLE`: the content check could not run; retry later"),
@@ -67,7 +75,10 @@ pub async fn submit_article(
 /// Articles, newest first, with filters: a correspondent's own (`mine`) or
 /// their schools' (`school`); the secretariat and the council read all. The
 /// secretariat's review queue is `scope=all&status=pending`, with
-/// `likely_duplicate=true` for the pairs that are probably the same story.
+/// `likely_duplicate=true` for the pairs that are probably the same story,
+/// and `page_mismatch=true` for approved articles whose page, checked after
+/// the approval, shows another date or column (both values in
+/// `page_mismatch`). Both filters are the secretariat's (403 for others).
 #[utoipa::path(
     tag = "articles",
     security(("bearer_auth" = [])),
@@ -143,6 +154,14 @@ pub async fn withdraw_article(
 /// it is audited as a revision (`after.revision` in the audit log, with the
 /// decision it replaced). A `revises` that is no longer the article's
 /// status is stale too (409).
+///
+/// Approving while the page check is still running (`verification.status`
+/// `pending`) approves on the typed date and column and records it
+/// (`review.approved_on_typed_data`). When the check then finds the page
+/// showing another date (China time) or column, the article is flagged with
+/// both values in `page_mismatch` (listed with `page_mismatch=true`); its
+/// points and credit year stay as approved until the secretariat revises the
+/// review (`revises: "approved"` with a reason), which clears the flag.
 #[utoipa::path(
     tag = "articles",
     security(("bearer_auth" = [])),
@@ -166,6 +185,44 @@ pub async fn review_article(
     let now = state.now();
     let view = db::write(&state.db, |tx| review::review(tx, &p, *path, &body, now)).await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// Review many articles in one call (secretariat): up to 200 reviews, each
+/// exactly as `POST /articles/{id}/review` (its body under `review`, with
+/// `revises` for a deliberate change of an earlier decision).
+///
+/// Answers 200 with one result per item, in the order sent: `ok` with the
+/// reviewed `article`, or the `problem` the single review would answer for
+/// that item (404 `NOT_FOUND`, 409 `ARTICLE_WITHDRAWN` / `STALE_DECISION`,
+/// 422 `VALIDATION_FAILED`) — nothing of that item applied. Not
+/// all-or-nothing, but no item is half-done: each item is applied (and
+/// audited, as the single review audits) on its own. A failure of storage
+/// fails the whole batch (503, nothing applied; send it again).
+/// The batch itself is refused with 422 `VALIDATION_FAILED` when it holds
+/// no item or more than 200 (`/items`), or names an article twice
+/// (`duplicate` on `/items/{i}/article_id`). `Idempotency-Key` is honoured:
+/// a retry with the same key answers the first results and applies nothing.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer_auth" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key answers the first result (1–255 visible ASCII characters, e.g. a UUID)")),
+    request_body = BatchReviewInput,
+    responses(
+        (status = 200, body = BatchReviewView, description = "One result per item, in order (or, with `Idempotent-Replayed: true`, the first answer to this key)"),
+        (status = 403, description = "`FORBIDDEN`: not the secretariat"),
+        (status = 409, description = "`IDEMPOTENCY_KEY_IN_PROGRESS`"),
+        (status = 422, description = "`VALIDATION_FAILED`: no item or more than 200 (`/items`), an article named twice (`duplicate`), or an invalid field of an item; `IDEMPOTENCY_KEY_REUSED`"),
+    )
+)]
+#[post("/articles/reviews")]
+pub async fn review_articles(
+    state: web::Data<AppState>,
+    Secretariat(p): Secretariat,
+    key: IdempotencyKey,
+    body: ValidJson<BatchReviewInput>,
+) -> ApiResult<HttpResponse> {
+    let answer = review::review_batch(&state.db, &p, &body, key.0.as_deref(), state.now()).await?;
+    Ok(answer.into_response())
 }
 
 /// Merge an article with another as one story (secretariat): both (and the

@@ -142,7 +142,11 @@ pub const RESUME_LIMIT: u64 = 1000;
 
 /// Stores what the page shows. While the article is pending, the page's
 /// title, date and column become the article's (the submitter's values stay
-/// where the page shows nothing); after review they are only recorded.
+/// where the page shows nothing); after review they are only recorded — and
+/// when the article was approved on typed data (its check still running)
+/// and the page shows another date or column, the disagreement is flagged
+/// for the secretariat ([`rules::page_mismatch`]); the approved facts, and
+/// so its points and credit year, stay as they are.
 async fn store_verified(
     tx: Tx,
     id: i64,
@@ -150,9 +154,23 @@ async fn store_verified(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let txn = &*tx;
-    let Some(a) = article::Entity::find_by_id(id).one(txn).await? else {
+    // Locked: a review of the article waits for this, or this for it.
+    let Some(a) = article::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+    else {
         return Ok(());
     };
+    let mismatch = (a.status == ArticleStatus::Approved.as_str() && a.approved_on_typed_data)
+        .then(|| {
+            rules::page_mismatch(
+                rules::CheckedFacts::new(a.published_at, a.column_name.as_deref()),
+                rules::CheckedFacts::new(facts.published_at, facts.column.as_deref()),
+                now,
+            )
+        })
+        .flatten();
     let fp = fingerprint::simhash(&facts.text);
     let bands = fp.map(fingerprint::bands);
     let mut am: article::ActiveModel = a.clone().into();
@@ -167,6 +185,10 @@ async fn store_verified(
     am.fp_band1 = Set(bands.map(|b| b[1]));
     am.fp_band2 = Set(bands.map(|b| b[2]));
     am.fp_band3 = Set(bands.map(|b| b[3]));
+    if let Some(m) = &mismatch {
+        am.page_mismatch = Set(Some(serde_json::to_string(m).map_err(ApiError::internal)?));
+        am.page_mismatch_at = Set(Some(now));
+    }
     am.updated_at = Set(now);
     am.update(txn).await?;
     if a.status == ArticleStatus::Pending.as_str() {

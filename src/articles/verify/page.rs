@@ -3,8 +3,10 @@
 //!
 //! - Charset: the HTTP `Content-Type` charset, else `<meta charset>` or
 //!   `<meta http-equiv="Content-Type" content="…; charset=…">` in the first
-//!   bytes, else a byte-order mark, else UTF-8. GB2312 and GBK are decoded as
-//!   GBK, which `encoding_rs` decodes as GB18030 (a superset).
+//!   bytes, else a byte-order mark, else UTF-8 when the bytes are valid
+//!   UTF-8, else `chardetng`'s guess (with the `.cn` hint: GBK wins over its
+//!   look-alikes) for a page that declares nothing. GB2312 and GBK are
+//!   decoded as GBK, which `encoding_rs` decodes as GB18030 (a superset).
 //! - Title: `og:title`; else the page's article-title element; else
 //!   `<title>` without the site name suffix (`标题-四川省高校后勤协会`).
 //! - Publication date: `article:published_time`, `publishdate`, `pubdate`
@@ -81,7 +83,19 @@ fn sniff_meta_charset(body: &[u8]) -> Option<&'static Encoding> {
     None
 }
 
-/// Decodes a page: HTTP charset, then `<meta>` sniffing, then BOM, then UTF-8.
+/// The encoding of a page that declares none: UTF-8 when its bytes are
+/// valid UTF-8, else `chardetng`'s guess for a Chinese (`.cn`) site.
+fn detect_undeclared(body: &[u8]) -> &'static Encoding {
+    if std::str::from_utf8(body).is_ok() {
+        return encoding_rs::UTF_8;
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(body, true);
+    detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow)
+}
+
+/// Decodes a page: HTTP charset, then `<meta>` sniffing, then BOM, then
+/// UTF-8 if valid, else the detected encoding.
 pub fn decode(body: &[u8], content_type: Option<&str>) -> (String, &'static str) {
     let declared = content_type
         .and_then(charset_param)
@@ -89,7 +103,7 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> (String, &'static str)
     let encoding = declared
         .or_else(|| sniff_meta_charset(body))
         .or_else(|| Encoding::for_bom(body).map(|(e, _)| e))
-        .unwrap_or(encoding_rs::UTF_8);
+        .unwrap_or_else(|| detect_undeclared(body));
     // A meta tag saying UTF-16 in an ASCII-compatible page means UTF-8 (HTML spec).
     let encoding = if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
         encoding_rs::UTF_8
