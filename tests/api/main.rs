@@ -21,6 +21,7 @@ mod contract;
 mod contract_constraints;
 mod errors;
 mod honours;
+mod honours_round;
 mod idempotency;
 mod images;
 mod invitations;
