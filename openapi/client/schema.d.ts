@@ -438,6 +438,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credit-years/{year}/individual-eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every person's confirmation recorded for a year (secretariat) */
+        get: operations["list_individual_eligibility"];
+        put?: never;
+        /**
+         * Record many people's confirmations in one call (secretariat)
+         * @description The keys travel in the body as the standings give them (no URL
+         *     encoding). Each item as `PUT /credit-years/{year}/individual-eligibility/{key}`
+         *     would record it, in its own unit of work and audited; the answer lists
+         *     every item in order with its `status` and `result` or `problem`.
+         */
+        post: operations["batch_individual_eligibility"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credit-years/{year}/individual-eligibility/{key}": {
         parameters: {
             query?: never;
@@ -600,6 +624,33 @@ export interface paths {
          * @description Submit the proposal to the council (secretariat). Every objection must be resolved first.
          */
         post: operations["submit_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit-years/{year}/school-eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every school checklist recorded for a year (secretariat) */
+        get: operations["list_school_eligibility"];
+        put?: never;
+        /**
+         * Record many schools' checklists in one call (secretariat)
+         * @description Each item is recorded as `PUT /credit-years/{year}/eligibility/{school_id}`
+         *     would record it — in its own unit of work, audited, with `if_match` and
+         *     `reason` to change a recorded checklist — so a refused item leaves the
+         *     others recorded and is itself unchanged. The answer lists every item in
+         *     the order sent with its `status` and its `result` or `problem` (the same
+         *     problem+json members and codes as the single call). Sending the same batch
+         *     again changes nothing twice: recorded items answer 409 `STALE_DECISION`.
+         */
+        post: operations["batch_school_eligibility"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1103,6 +1154,55 @@ export interface paths {
         patch: operations["update_school"];
         trace?: never;
     };
+    "/api/v1/schools/{school_id}/authors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A school's first authors (secretariat, council
+         * @description A school's first authors (secretariat, council; a correspondent for their own school).
+         *
+         *     Each author with their `row_key` in the individuals' standings; a typed
+         *     name linked to a member, or merged by the secretariat, is listed as an
+         *     alias (`merged_into`) after the authors.
+         */
+        get: operations["list_authors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schools/{school_id}/authors/{author_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge two records of one person (secretariat)
+         * @description Merge two records of one person (secretariat): the standings then count one person.
+         *
+         *     The articles of `author_id` are credited to `into` (same school), and
+         *     `author_id` becomes an alias: later submissions under that name go to
+         *     `into`. The person's eligibility records follow. Audited with the reason.
+         *     A notice already published keeps its rows (publish a new version).
+         */
+        post: operations["merge_authors"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/server-info": {
         parameters: {
             query?: never;
@@ -1481,8 +1581,8 @@ export interface components {
             /** Format: int64 */
             article_id: number;
             ok: boolean;
-            /** @description Why the item was refused (`null` when applied): the problem the single review answers. */
-            problem?: components["schemas"]["Problem"] | null;
+            /** @description Why this item was refused (nothing of it changed): the problem it would have answered alone. */
+            problem?: components["schemas"]["Problem"];
             /**
              * Format: int32
              * @description 200 when applied, else the problem's status.
@@ -1651,6 +1751,11 @@ export interface components {
              */
             tied_rank?: number | null;
         };
+        /**
+         * @description Where a row stands against the cap.
+         * @enum {string}
+         */
+        CapPlace: "within_cap" | "tied_at_cutoff" | "below_cap";
         /** @description A category of a campaign: 敬业美, 匠心美, 乐群美 (persons), 最美服务团队 (teams). */
         Category: {
             kind: components["schemas"]["NomineeKind"];
@@ -1746,7 +1851,7 @@ export interface components {
          * @description Stable machine code of the problem; switch on it, never on the text.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "STALE_DECISION" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "ARTICLE_CREDITED_ELSEWHERE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART" | "IMAGE_TOO_LARGE";
+        ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "STALE_DECISION" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "ARTICLE_CREDITED_ELSEWHERE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "NOT_ELIGIBLE" | "NOTICE_WINDOW_OPEN" | "SEPARATION_OF_DUTIES" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART" | "IMAGE_TOO_LARGE";
         /** @description An earlier honouree who may not take part again. */
         Exclusion: {
             /** @description The person's name, or the team's name (1–50 characters). */
@@ -1865,17 +1970,45 @@ export interface components {
             file: string;
         };
         /**
+         * @description Many people's records in one call (1–200 items, each key once).
+         * @example {
+         *       "items": [
+         *         {
+         *           "key": "1/member:12",
+         *           "logistics_staff": true,
+         *           "qualities_confirmed": true
+         *         },
+         *         {
+         *           "key": "1/name:张晓燕",
+         *           "logistics_staff": true,
+         *           "qualities_confirmed": false
+         *         }
+         *       ]
+         *     }
+         */
+        IndividualBatch: {
+            items: components["schemas"]["IndividualItem"][];
+        };
+        /**
          * @description Whether a person is logistics staff of a member school (seed 000 §四(二)).
          * @example {
          *       "logistics_staff": true,
-         *       "note": "张晓燕为四川大学后勤保障部在编职工。"
+         *       "note": "张晓燕为四川大学后勤保障部在编职工。",
+         *       "qualities_confirmed": true
          *     }
          */
         IndividualEligibility: {
-            /** @description 会员单位的后勤职工: confirmed by the secretariat. */
+            /** @description 会员单位的后勤职工: confirmed by the secretariat (seed 000 §四(二)). */
             logistics_staff: boolean;
             /** @description At most 500 characters. */
             note?: string | null;
+            /**
+             * @description The qualitative conditions of seed 000 §五(二)1–4 (political
+             *     quality, writing, liaison work, timely uploads), confirmed by the
+             *     secretariat. Both this and `logistics_staff` are needed to be
+             *     proposed. Default false.
+             */
+            qualities_confirmed?: boolean;
             /**
              * @description Why a recorded confirmation changes: required with `If-Match` (at
              *     most 500 characters, kept in the audit log); not needed for the first record.
@@ -1887,14 +2020,54 @@ export interface components {
             /** Format: date-time */
             decided_at: string;
             decided_by?: components["schemas"]["DecidedBy"] | null;
+            /**
+             * @description Both conditions confirmed (the school's membership is checked when
+             *     the row enters the proposal).
+             */
+            eligible: boolean;
             /** @description Pass as `If-Match` to change it (also the `ETag` header). */
             etag: string;
             /** @description The row key of the individuals' standings (`<school_id>/<author_key>`). */
             key: string;
             logistics_staff: boolean;
             note?: string | null;
+            qualities_confirmed: boolean;
+            /** @description The conditions not confirmed (empty when eligible). */
+            unmet: components["schemas"]["Unmet"][];
             /** Format: int32 */
             year: number;
+        };
+        /**
+         * @description One person's record in a batch: the fields of the single call, the
+         *     person's row key (as the individuals' standings give it) and the record's
+         *     ETag when changing it.
+         */
+        IndividualItem: {
+            /** @description To change a recorded confirmation: its ETag. */
+            if_match?: string | null;
+            /** @description Row key of the person (`<school_id>/<author_key>`), as sent, not URL-encoded. */
+            key: string;
+            logistics_staff: boolean;
+            note?: string | null;
+            qualities_confirmed?: boolean;
+            reason?: string | null;
+        };
+        /** @description What became of one person of a batch. */
+        IndividualOutcome: {
+            key: string;
+            /** @description Why this item was refused (nothing of it changed): the problem it would have answered alone. */
+            problem?: components["schemas"]["Problem"];
+            result?: components["schemas"]["IndividualEligibilityView"] | null;
+            /**
+             * Format: int32
+             * @description 200 when recorded; else the status of `problem`.
+             */
+            status: number;
+        };
+        IndividualResults: {
+            done: number;
+            items: components["schemas"]["IndividualOutcome"][];
+            refused: number;
         };
         /**
          * @example {
@@ -1990,6 +2163,20 @@ export interface components {
             /** @description `until` as people say it, e.g. `2021年11月5日 18:00`. */
             until_display: string;
         };
+        /** @description A high-ranked row of the notice that is not in the list, and why. */
+        LeftOutRow: {
+            key: string;
+            name: string;
+            /**
+             * Format: int32
+             * @description Rank in the notice.
+             */
+            rank: number;
+            school: components["schemas"]["OrgRef"];
+            /** Format: int32 */
+            total: number;
+            why: components["schemas"]["Why"];
+        };
         /**
          * @example {
          *       "code": "dev:张晓燕"
@@ -2030,6 +2217,22 @@ export interface components {
             position?: string | null;
             real_name?: string | null;
             roles: components["schemas"]["RoleView"][];
+        };
+        /**
+         * @description Merge one author into another of the same school.
+         * @example {
+         *       "into": 12,
+         *       "reason": "张晓燕以姓名和成员账号各提交过稿件，同一人。"
+         *     }
+         */
+        MergeAuthors: {
+            /**
+             * Format: int64
+             * @description The author (of the same school) who keeps the articles.
+             */
+            into: number;
+            /** @description Why (2–500 characters; in the audit log). */
+            reason: string;
         };
         /**
          * @example {
@@ -2745,6 +2948,11 @@ export interface components {
             title: string;
             /** @description URI reference identifying the problem type, e.g. `/problems/not-found`. */
             type: string;
+            /**
+             * @description `NOT_ELIGIBLE`: each row refused, with the conditions of seed 000 it
+             *     does not meet.
+             */
+            unmet?: components["schemas"]["UnmetRow"][];
         } & {
             [key: string]: unknown;
         };
@@ -2778,6 +2986,12 @@ export interface components {
              */
             cap: number;
             entries: components["schemas"]["ProposalEntryView"][];
+            /**
+             * @description The rows of the notice ranked as high as the list reaches (or inside
+             *     the cap) that are not in it, each with why: tied at the cut-off, a
+             *     condition of seed 000 not met, or removed by hand.
+             */
+            left_out: components["schemas"]["LeftOutRow"][];
         };
         /**
          * @example {
@@ -2860,6 +3074,38 @@ export interface components {
         RefreshRequest: {
             /** @description The `refresh_token` of the last token response (1–256 characters). */
             refresh_token: string;
+        };
+        /** @description A first author of the school as the registry holds them. */
+        RegisteredAuthor: {
+            /**
+             * Format: int64
+             * @description Articles credited to this author (0 for an alias).
+             */
+            articles: number;
+            /** @description The grouping key of the author's articles (`member:<id>` or `name:<name>`). */
+            author_key: string;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description The member this author is (when linked).
+             */
+            member_id?: number | null;
+            /** @description Why it was merged (the secretariat's reason, or the automatic link). */
+            merge_reason?: string | null;
+            /**
+             * Format: int64
+             * @description Merged into (an alias of) this author: their articles count there.
+             */
+            merged_into?: number | null;
+            name: string;
+            /**
+             * @description The row key of the person in the individuals' standings and eligibility
+             *     (`<school_id>/<author_key>`).
+             */
+            row_key: string;
+            /** Format: int64 */
+            school_id: number;
         };
         /**
          * @description The registration form of 附件二. Every field is optional in a draft;
@@ -3029,6 +3275,68 @@ export interface components {
             status: components["schemas"]["ImportRowStatus"];
         };
         /**
+         * @description Many schools' checklists in one call (1–200 items, each school once).
+         * @example {
+         *       "items": [
+         *         {
+         *           "archive": true,
+         *           "dedicated_staff": true,
+         *           "mechanism": true,
+         *           "process": true,
+         *           "school_id": 1
+         *         },
+         *         {
+         *           "archive": true,
+         *           "dedicated_staff": false,
+         *           "mechanism": true,
+         *           "note": "无专职宣传人员。",
+         *           "process": true,
+         *           "school_id": 2
+         *         }
+         *       ]
+         *     }
+         */
+        SchoolChecklistBatch: {
+            items: components["schemas"]["SchoolChecklistItem"][];
+        };
+        /**
+         * @description One school's checklist in a batch: the fields of the single call, the
+         *     school, and the record's ETag when changing it (its `If-Match`).
+         */
+        SchoolChecklistItem: {
+            archive: boolean;
+            dedicated_staff: boolean;
+            /** @description To change a recorded checklist: its ETag (as `If-Match` of the single call). */
+            if_match?: string | null;
+            mechanism: boolean;
+            note?: string | null;
+            process: boolean;
+            reason?: string | null;
+            /** Format: int64 */
+            school_id: number;
+        };
+        /** @description What became of one school of a batch. */
+        SchoolChecklistOutcome: {
+            /** @description Why this item was refused (nothing of it changed): the problem it would have answered alone. */
+            problem?: components["schemas"]["Problem"];
+            result?: components["schemas"]["SchoolEligibilityView"] | null;
+            /** Format: int64 */
+            school_id: number;
+            /**
+             * Format: int32
+             * @description 200 when recorded; else the status of `problem`.
+             */
+            status: number;
+        };
+        SchoolChecklistResults: {
+            /** @description Recorded items. */
+            done: number;
+            /** @description One per item, in the order sent. */
+            items: components["schemas"]["SchoolChecklistOutcome"][];
+            /** @description Refused items. */
+            refused: number;
+        };
+        /**
          * @description The conditions of seed 000 §五(一) for a school, ticked by the secretariat.
          * @example {
          *       "archive": true,
@@ -3071,6 +3379,8 @@ export interface components {
             process: boolean;
             /** Format: int64 */
             school_id: number;
+            /** @description The conditions not ticked (empty when eligible). */
+            unmet: components["schemas"]["Unmet"][];
             /** Format: int32 */
             year: number;
         };
@@ -3257,6 +3567,11 @@ export interface components {
             tied_at_cutoff: boolean;
             /** Format: int64 */
             total: number;
+            /**
+             * @description Why the row is in or out: the cap, and (for the secretariat and the
+             *     council) the conditions of seed 000 it does not meet.
+             */
+            why: components["schemas"]["Why"];
             /** @description Inside the cap (and not part of a tied group straddling the cut-off). */
             within_cap: boolean;
         };
@@ -3298,6 +3613,18 @@ export interface components {
             token_type: string;
         };
         /**
+         * @description A condition of seed 000 a row does not meet.
+         * @enum {string}
+         */
+        Unmet: "inactive_school" | "checklist_not_recorded" | "mechanism" | "process" | "archive" | "dedicated_staff" | "staff_not_confirmed" | "not_logistics_staff" | "qualities_not_confirmed";
+        /** @description A row refused by `NOT_ELIGIBLE`, with the conditions it does not meet. */
+        UnmetRow: {
+            key: string;
+            name: string;
+            scope: components["schemas"]["StandingsScope"];
+            unmet: components["schemas"]["Unmet"][];
+        };
+        /**
          * @description Fields to change; absent fields stay as they are, an empty string clears
          *     an optional field.
          * @example {
@@ -3334,6 +3661,24 @@ export interface components {
             status: components["schemas"]["VerificationStatus"];
             /** @description What the page shows. */
             title?: string | null;
+        };
+        /** @description Why a row is in or out. */
+        Why: {
+            cap: components["schemas"]["CapPlace"];
+            /**
+             * @description Within the cap and meeting every condition (for viewers who do not
+             *     see the records, on the cap alone). In a proposal's `left_out`: false.
+             */
+            in_list: boolean;
+            /** @description Proposal only: the secretariat removed the row by hand (with a reason in the audit log). */
+            removed_by_hand?: boolean;
+            /** @description The same in one Chinese sentence. */
+            text: string;
+            /**
+             * @description The conditions not met (empty when all are met); absent for viewers
+             *     who may not see the secretariat's records (correspondents).
+             */
+            unmet?: components["schemas"]["Unmet"][] | null;
         };
         /**
          * @example {
@@ -5869,7 +6214,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `STALE_DECISION`: already recorded (no `If-Match`) or changed since (old ETag) — names `decided_by`, `decision`, `decided_at`, `etag`; nothing changed */
+            /** @description `STALE_DECISION`: already recorded (no `If-Match`) or changed since (old ETag) — names `decided_by`, `decision`, `decided_at`, `etag`; nothing changed. `PROPOSAL_NOT_EDITABLE`: the year's list is with the council; `PROPOSAL_FINAL`: approved */
             409: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -6007,6 +6352,218 @@ export interface operations {
                 };
             };
             /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_individual_eligibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Credit year (2000–2100) */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recorded confirmations, by key */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndividualEligibilityView"][];
+                };
+            };
+            /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    batch_individual_eligibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Credit year (2000–2100) */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IndividualBatch"];
+            };
+        };
+        responses: {
+            /** @description One outcome per item, in order: `status` 200 with `result`, or the item's `problem` (`NOT_FOUND`: nobody credited with that key this year; `STALE_DECISION`, `PRECONDITION_FAILED`, `VALIDATION_FAILED`, `INVALID_PARAMETER`, `PROPOSAL_NOT_EDITABLE`, `PROPOSAL_FINAL`) */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndividualResults"];
+                };
+            };
+            /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: 1–200 items, each key once (`/items/<i>/key`), field rules of each item */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -6185,7 +6742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            /** @description `NOT_FOUND`: the key names nobody credited with an article of the year; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -6196,7 +6753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `STALE_DECISION`: already recorded (no `If-Match`) or changed since (old ETag) — names `decided_by`, `decision`, `decided_at`, `etag`; nothing changed */
+            /** @description `STALE_DECISION`: already recorded (no `If-Match`) or changed since (old ETag) — names `decided_by`, `decision`, `decided_at`, `etag`; nothing changed. `PROPOSAL_NOT_EDITABLE`: the year's list is with the council; `PROPOSAL_FINAL`: approved */
             409: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -7014,7 +7571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `QUOTA_EXCEEDED`, `PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed */
+            /** @description `NOT_ELIGIBLE`: an added row does not meet the conditions of seed 000 (`unmet` names it and each condition); `QUOTA_EXCEEDED`, `PROPOSAL_NOT_EDITABLE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed */
             409: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -7134,7 +7691,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `FORBIDDEN`: only the council approves */
+            /** @description `FORBIDDEN`: only the council approves; `SEPARATION_OF_DUTIES`: you submitted this list yourself (the attempt is audited) */
             403: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -7156,7 +7713,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed */
+            /** @description `NOT_ELIGIBLE`: a row of the list no longer meets the conditions of seed 000 (`unmet` names each; return the list); `PROPOSAL_WRONG_STATE` or `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed */
             409: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -7247,7 +7804,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `FORBIDDEN`: only the council returns */
+            /** @description `FORBIDDEN`: only the council returns; `SEPARATION_OF_DUTIES`: you submitted this list yourself (the attempt is audited) */
             403: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -7411,8 +7968,220 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `PROPOSAL_WRONG_STATE`, `PROPOSAL_FINAL` or `OBJECTIONS_PENDING`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed */
+            /** @description `NOTICE_WINDOW_OPEN`: the notice window has not closed yet; `OBJECTIONS_PENDING`: an objection is still open; `PROPOSAL_WRONG_STATE`: not a draft or returned list, or the notice was republished since the list was built (rebuild first); `NOT_ELIGIBLE`: a row of the list no longer meets the conditions (`unmet` names each); `PROPOSAL_FINAL`; `STALE_DECISION`: changed since your view (old `If-Match`) — names `decided_by`, `decision`, `decided_at`, `current_status`, `reason`, `etag`; nothing changed */
             409: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_school_eligibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Credit year (2000–2100) */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recorded checklists, by school id (schools never recorded are absent: the standings' `why` names them `checklist_not_recorded`) */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchoolEligibilityView"][];
+                };
+            };
+            /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    batch_school_eligibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Credit year (2000–2100) */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchoolChecklistBatch"];
+            };
+        };
+        responses: {
+            /** @description One outcome per item, in order: `status` 200 with `result`, or the item's `problem` (`NOT_FOUND`, `STALE_DECISION`, `PRECONDITION_FAILED`, `VALIDATION_FAILED`, `PROPOSAL_NOT_EDITABLE`, `PROPOSAL_FINAL`) */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchoolChecklistResults"];
+                };
+            };
+            /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: 1–200 items, each school once (`/items/<i>/school_id`), field rules of each item */
+            422: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
                     "X-Request-Id": string;
@@ -10839,6 +11608,242 @@ export interface operations {
                 };
             };
             /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_authors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description School id */
+                school_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The school's authors, then their aliases */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredAuthor"][];
+                };
+            };
+            /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN`: another school's correspondent or a plain member */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: no such school */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_authors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description School id */
+                school_id: number;
+                /** @description The author merged away */
+                author_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeAuthors"];
+            };
+        };
+        responses: {
+            /** @description The author kept, with the articles of both */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredAuthor"];
+                };
+            };
+            /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: no such author at this school (`into` unknown: `errors[]` at `/into`); or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CONFLICT`: one of the two is already an alias (merge into its author) */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: `/into` the same author; `/reason` missing */
             422: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
