@@ -442,6 +442,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credit-years/{year}/notice.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One version of the public notice as an Excel workbook (public, no login, like the notice)
+         * @description Sheets 学校排名 and 个人排名 with the notice's frozen rows: the first rows
+         *     say which version (`数据来源：公示第 N 版，发布时间 …，公示期 …`), then its
+         *     population, cap and cut-off. Once the council approved a proposal built
+         *     from this version, a third sheet 表彰名单 lists the honoured schools and
+         *     individuals. `version` absent: the latest version. Prints on A4
+         *     landscape, one page wide, the header rows repeated on every page.
+         *     No notice for the year, or no such version → 404 `NOTICE_NOT_PUBLISHED`.
+         */
+        get: operations["notice_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credit-years/{year}/objections": {
         parameters: {
             query?: never;
@@ -607,10 +633,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The standings and the honours list as an Excel workbook (secretariat, council)
-         * @description Sheets 学校排名 and 个人排名 (Chinese headers, frozen header row, the
-         *     year's population, cap and cut-off above the table) and, once a proposal
-         *     exists, 表彰名单.
+         * The live standings as an Excel workbook (secretariat, council)
+         * @description Sheets 学校排名 and 个人排名: the first rows say the figures are live
+         *     (`数据来源：实时数据，计算时间 …`), then the year's population, cap and
+         *     cut-off, then the table (Chinese headers, frozen header row). Never
+         *     mixed with a notice: the frozen figures, and the honours list approved
+         *     from them, are in `GET /credit-years/{year}/notice.xlsx`. Prints on A4
+         *     landscape, one page wide, the header rows repeated on every page.
          */
         get: operations["standings_xlsx"];
         put?: never;
@@ -6164,6 +6193,82 @@ export interface operations {
             };
         };
     };
+    notice_xlsx: {
+        parameters: {
+            query?: {
+                /** @description The notice version (1 for the first publication); absent: the latest. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Credit year (2000–2100) */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook of the notice version */
+            200: {
+                headers: {
+                    /** @description `attachment`, with the file name to save it under (`filename*`, UTF-8) and a plain ASCII `filename` for older clients */
+                    "Content-Disposition": string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOTICE_NOT_PUBLISHED`: the year has no notice, or not that version */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_objections: {
         parameters: {
             query?: {
@@ -7358,7 +7463,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The workbook */
+            /** @description The workbook of the live standings */
             200: {
                 headers: {
                     /** @description `attachment`, with the file name to save it under (`filename*`, UTF-8) and a plain ASCII `filename` for older clients */

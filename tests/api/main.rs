@@ -20,6 +20,7 @@ mod content_check;
 mod contract;
 mod contract_constraints;
 mod errors;
+mod exports;
 mod honours;
 mod idempotency;
 mod images;
