@@ -170,14 +170,16 @@ impl Xlsx {
 
 // ------------------------------------------------------------------ fixture
 
-struct Year {
-    app: TestApp,
-    admin: Session,
+/// An app with a secretariat, a district and one official source whose
+/// articles are put in place directly with their points.
+pub struct Year {
+    pub app: TestApp,
+    pub admin: Session,
     source_id: i64,
     district_id: i64,
 }
 
-async fn year_fixture() -> Year {
+pub async fn year_fixture() -> Year {
     let app = spawn_app().await;
     let admin = app.secretariat().await;
     let (district_id, _) = app.district_and_school(&admin).await;
@@ -206,7 +208,7 @@ async fn year_fixture() -> Year {
 }
 
 impl Year {
-    async fn school(&self, name: &str) -> i64 {
+    pub async fn school(&self, name: &str) -> i64 {
         let s: Value = self
             .app
             .post_as(
@@ -222,7 +224,12 @@ impl Year {
     }
 
     /// `n` approved 2021 articles of one site point each, by `author` of `school`.
-    async fn articles(&self, school_id: i64, author: &str, n: usize) {
+    pub async fn articles(&self, school_id: i64, author: &str, n: usize) {
+        self.articles_in(school_id, author, 2021, n).await;
+    }
+
+    /// `n` approved articles of `year`, one site point each, by `author` of `school`.
+    pub async fn articles_in(&self, school_id: i64, author: &str, year: i32, n: usize) {
         let now = default_now();
         for _ in 0..n {
             let url = format!("https://news.example.cn/{}.html", unique("a"));
@@ -238,7 +245,7 @@ impl Year {
                 source_id: Set(self.source_id),
                 source_kind: Set("official".into()),
                 title: Set(Some(unique("标题"))),
-                credit_year: Set(Some(2021)),
+                credit_year: Set(Some(year)),
                 declared_original: Set(true),
                 verification_status: Set("verified".into()),
                 status: Set("approved".into()),
@@ -254,7 +261,7 @@ impl Year {
         }
     }
 
-    async fn publish(&self) -> Value {
+    pub async fn publish(&self) -> Value {
         let res = self
             .app
             .post_as(

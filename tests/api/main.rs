@@ -26,6 +26,7 @@ mod idempotency;
 mod images;
 mod invitations;
 mod me;
+mod membership;
 mod migrations;
 mod nominations;
 mod openapi;
