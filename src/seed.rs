@@ -77,7 +77,7 @@ pub async fn demo_organisation(
         for (d, schools) in DEMO {
             let district = new_district((*d).to_owned(), now).insert(&*tx).await?;
             for s in *schools {
-                new_school((*s).to_owned(), district.id, true, now)
+                new_school((*s).to_owned(), district.id, None, now)
                     .insert(&*tx)
                     .await?;
             }
@@ -139,14 +139,15 @@ pub async fn demo_campaign(db: &DatabaseConnection, now: DateTime<Utc>) -> anyho
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
 }
-/// One demo source: name, kind, example hosts, counted columns, counted
-/// years (first, last; `None` = every year), needs confirmation.
+/// One demo source: name, kind, example hosts, counted columns, first
+/// counted year (open-ended: every later year counts; `None` = every year),
+/// needs confirmation.
 type DemoSource = (
     &'static str,
     &'static str,
     &'static [&'static str],
     &'static [&'static str],
-    Option<(i32, i32)>,
+    Option<i32>,
     bool,
 );
 
@@ -168,8 +169,8 @@ fn demo_source_list() -> Vec<DemoSource> {
             "official",
             &["www.schqw.cn"],
             &["高校后勤动态"],
-            // Counted from 2020 on; the secretariat adds later years as they come.
-            Some((2020, 2030)),
+            // Counted from 2020 on, with no last year.
+            Some(2020),
             false,
         ),
         (
@@ -198,15 +199,15 @@ pub async fn demo_sources(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow
     use crate::entity::source;
     let json = |v: serde_json::Value| v.to_string();
     seed_once::<source::Entity, _, _>(db, |tx| async move {
-        for (name, kind, hosts, columns, years, needs_confirmation) in demo_source_list() {
+        for (name, kind, hosts, columns, from_year, needs_confirmation) in demo_source_list() {
             source::ActiveModel {
                 name: Set(name.to_owned()),
                 kind: Set(kind.to_owned()),
                 hosts: Set(json(serde_json::json!(hosts))),
                 columns: Set(json(serde_json::json!(columns))),
-                years: Set(json(serde_json::json!(
-                    years.map_or_else(Vec::new, |(from, to)| (from..=to).collect::<Vec<i32>>())
-                ))),
+                years: Set("[]".to_owned()),
+                from_year: Set(from_year),
+                until_year: Set(None),
                 needs_confirmation: Set(needs_confirmation),
                 allow_private_network: Set(false),
                 created_at: Set(now),

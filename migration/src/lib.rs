@@ -10,6 +10,8 @@ mod m20261121_000004_honours;
 mod m20261121_000005_nominations;
 mod m20261122_000001_attachment_form_copy;
 mod m20261122_000002_article_page_check;
+mod m20261202_000010_school_left_on;
+mod m20261202_000011_source_year_range;
 mod m20261202_000020_honours_people;
 
 pub struct Migrator;
@@ -25,6 +27,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_nominations::Migration),
             Box::new(m20261122_000001_attachment_form_copy::Migration),
             Box::new(m20261122_000002_article_page_check::Migration),
+            Box::new(m20261202_000010_school_left_on::Migration),
+            Box::new(m20261202_000011_source_year_range::Migration),
             Box::new(m20261202_000020_honours_people::Migration),
         ]
     }

@@ -511,6 +511,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credit-years/{year}/notice.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One version of the public notice as an Excel workbook (public, no login, like the notice)
+         * @description Sheets 学校排名 and 个人排名 with the notice's frozen rows: the first rows
+         *     say which version (`数据来源：公示第 N 版，发布时间 …，公示期 …`), then its
+         *     population, cap and cut-off. Once the council approved a proposal built
+         *     from this version, a third sheet 表彰名单 lists the honoured schools and
+         *     individuals. `version` absent: the latest version. Prints on A4
+         *     landscape, one page wide, the header rows repeated on every page.
+         *     No notice for the year, or no such version → 404 `NOTICE_NOT_PUBLISHED`.
+         */
+        get: operations["notice_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credit-years/{year}/objections": {
         parameters: {
             query?: never;
@@ -703,10 +729,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The standings and the honours list as an Excel workbook (secretariat, council)
-         * @description Sheets 学校排名 and 个人排名 (Chinese headers, frozen header row, the
-         *     year's population, cap and cut-off above the table) and, once a proposal
-         *     exists, 表彰名单.
+         * The live standings as an Excel workbook (secretariat, council)
+         * @description Sheets 学校排名 and 个人排名: the first rows say the figures are live
+         *     (`数据来源：实时数据，计算时间 …`), then the year's population, cap and
+         *     cut-off, then the table (Chinese headers, frozen header row). Never
+         *     mixed with a notice: the frozen figures, and the honours list approved
+         *     from them, are in `GET /credit-years/{year}/notice.xlsx`. Prints on A4
+         *     landscape, one page wide, the header rows repeated on every page.
          */
         get: operations["standings_xlsx"];
         put?: never;
@@ -1102,7 +1131,11 @@ export interface paths {
          */
         get: operations["list_schools"];
         put?: never;
-        /** Create a school (secretariat) */
+        /**
+         * Create a school (secretariat)
+         * @description A member unit unless `left_on` (or `active: false`, leaving today) says
+         *     otherwise; see `PATCH /schools/{id}`.
+         */
         post: operations["create_school"];
         delete?: never;
         options?: never;
@@ -1123,8 +1156,9 @@ export interface paths {
          * Import schools from CSV (secretariat)
          * @description Columns `学校名称` (or `name`) and `片区` (or `district`, an existing
          *     district's name); UTF-8 with or without BOM, or GB18030 as Excel saves it
-         *     in China. A school whose name exists is updated (its district), others are
-         *     created. When any row is invalid, nothing is imported: 422
+         *     in China. A school whose name exists is updated (its district; one that
+         *     had left is a member again, `left_on` cleared), others are created.
+         *     Schools not in the file are left as they are. When any row is invalid, nothing is imported: 422
          *     `IMPORT_REJECTED` with the per-row report in `rows`.
          */
         post: operations["import_schools"];
@@ -1149,7 +1183,20 @@ export interface paths {
         head?: never;
         /**
          * Change a school (secretariat)
-         * @description From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
+         * @description Change a school (secretariat): its name, district or membership.
+         *
+         *     Membership over time: `left_on` is the first day (China time, today or
+         *     earlier) the school is no longer a member unit. It then counts for a
+         *     credit year Y only when it was a member on some day of Y (`left_on` after
+         *     1 January of Y): a school that left during Y still counts for Y and no
+         *     later year. It is left out of those years' standings, caps' population,
+         *     notice and proposal; its articles stay readable. `active` is derived
+         *     (`left_on` is null) and kept as a shorthand: `active: false` alone
+         *     records leaving today (an earlier `left_on` stays), `active: true` or
+         *     `left_on: null` makes it a member again. A day still to come → 422
+         *     `/left_on` `future`; `active` contradicting `left_on` → 422 `/active` `conflict`.
+         *
+         *     From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
          */
         patch: operations["update_school"];
         trace?: never;
@@ -2787,12 +2834,19 @@ export interface components {
         /** @description One page of a list. */
         Page_SchoolView: {
             items: {
-                /** @description Whether the school is a current member unit. */
+                /** @description Whether the school is a member unit now (it has no `left_on`). */
                 active: boolean;
                 /** Format: int64 */
                 district_id: number;
                 /** Format: int64 */
                 id: number;
+                /**
+                 * Format: date
+                 * @description The first day (China time) it is no longer a member unit; null: a
+                 *     member. It counts for credit year Y iff `left_on` is null or after
+                 *     1 January of Y (it was a member on some day of Y).
+                 */
+                left_on?: string | null;
                 name: string;
             }[];
             /** @description Pass as `page_token` to get the next page; absent on the last page. */
@@ -2808,6 +2862,11 @@ export interface components {
                 allow_private_network: boolean;
                 /** @description Counted columns (栏目); empty = every column counts. */
                 columns: string[];
+                /**
+                 * Format: int32
+                 * @description First counted year of the range (inclusive); null: no first year.
+                 */
+                from_year?: number | null;
                 /** @description Host names of the site (`www.schqxh.org.cn`), optionally with a port. */
                 hosts: string[];
                 /** Format: int64 */
@@ -2822,9 +2881,19 @@ export interface components {
                  *     site (they are then not fetched by the server).
                  */
                 needs_confirmation: boolean;
+                /**
+                 * Format: int32
+                 * @description Last counted year of the range (inclusive); null: open-ended (every
+                 *     later year counts). `years`, `from_year` and `until_year` all empty:
+                 *     every year counts.
+                 */
+                until_year?: number | null;
                 /** Format: date-time */
                 updated_at: string;
-                /** @description Years in which the source counts; empty = every year. */
+                /**
+                 * @description Years in which the source counts, listed one by one; when empty, the
+                 *     range `from_year`–`until_year` applies.
+                 */
                 years: number[];
             }[];
             /** @description Pass as `page_token` to get the next page; absent on the last page. */
@@ -3386,38 +3455,62 @@ export interface components {
         };
         /**
          * @example {
-         *       "active": true,
          *       "district_id": 1,
          *       "name": "成都大学"
          *     }
          */
         SchoolInput: {
-            /** @description Defaults to true. */
+            /** @description Defaults to true; `false` records that it left today (China time). */
             active?: boolean | null;
             /** Format: int64 */
             district_id: number;
+            /**
+             * Format: date
+             * @description The first day it is no longer a member unit (today or earlier, China
+             *     time); absent or null: a member.
+             */
+            left_on?: string | null;
             /** @description Full name, e.g. 四川大学 (1–64 characters, unique). */
             name: string;
         };
         /**
          * @example {
+         *       "left_on": "2021-07-01",
          *       "name": "四川大学（望江校区）"
          *     }
          */
         SchoolPatch: {
+            /**
+             * @description `false`: it left today (China time), unless `left_on` is already
+             *     set (kept). `true`: a member again (`left_on` cleared).
+             */
             active?: boolean | null;
             /** Format: int64 */
             district_id?: number | null;
+            /**
+             * Format: date
+             * @description The first day it is no longer a member unit (today or earlier, China
+             *     time); `null`: a member again. Absent: unchanged. Given with
+             *     `active`, the two must agree.
+             */
+            left_on?: string | null;
             /** @description 1–64 characters, unique. */
             name?: string | null;
         };
         SchoolView: {
-            /** @description Whether the school is a current member unit. */
+            /** @description Whether the school is a member unit now (it has no `left_on`). */
             active: boolean;
             /** Format: int64 */
             district_id: number;
             /** Format: int64 */
             id: number;
+            /**
+             * Format: date
+             * @description The first day (China time) it is no longer a member unit; null: a
+             *     member. It counts for credit year Y iff `left_on` is null or after
+             *     1 January of Y (it was a member on some day of Y).
+             */
+            left_on?: string | null;
             name: string;
         };
         ServerInfo: {
@@ -3439,14 +3532,12 @@ export interface components {
          *       "columns": [
          *         "学校后勤动态"
          *       ],
+         *       "from_year": 2026,
          *       "hosts": [
          *         "hqjt.scu.edu.cn"
          *       ],
          *       "kind": "official",
-         *       "name": "四川大学后勤集团网",
-         *       "years": [
-         *         2026
-         *       ]
+         *       "name": "四川大学后勤集团网"
          *     }
          */
         SourceInput: {
@@ -3457,6 +3548,12 @@ export interface components {
              *     Duplicates are merged.
              */
             columns?: string[];
+            /**
+             * Format: int32
+             * @description First counted year (inclusive); absent or null: no first year.
+             *     "From 2020 on" is `from_year: 2020` alone.
+             */
+            from_year?: number | null;
             /**
              * @description Host names (`www.schqxh.org.cn`, optionally `host:port`), at most 20;
              *     each belongs to one source only. The pattern says what is never a
@@ -3470,8 +3567,16 @@ export interface components {
             /** @description Only for `bonus` sources (default false). */
             needs_confirmation?: boolean | null;
             /**
-             * @description Years in which the source counts; empty (the default) = every year.
-             *     Duplicates are merged.
+             * Format: int32
+             * @description Last counted year (inclusive, not before `from_year`); absent or
+             *     null: open-ended, every later year counts.
+             */
+            until_year?: number | null;
+            /**
+             * @description Years in which the source counts, listed one by one (duplicates are
+             *     merged). Counted years are either this list or the range
+             *     `from_year`–`until_year`, not both (422 `/years` `exclusive`); none
+             *     of the three (the default) = every year.
              */
             years?: number[];
         } & unknown;
@@ -3493,6 +3598,12 @@ export interface components {
             allow_private_network?: boolean | null;
             /** @description As in `SourceInput`; replaces the list. */
             columns?: string[] | null;
+            /**
+             * Format: int32
+             * @description As in `SourceInput`; `null` clears it, absent leaves it. Giving
+             *     `from_year` or `until_year` without `years` clears the list.
+             */
+            from_year?: number | null;
             /** @description As in `SourceInput`; replaces the list. */
             hosts?: string[] | null;
             kind?: components["schemas"]["SourceKind"] | null;
@@ -3500,7 +3611,15 @@ export interface components {
             needs_confirmation?: boolean | null;
             /** @description Why (kept in the audit log). */
             reason?: string | null;
-            /** @description As in `SourceInput`; replaces the list. */
+            /**
+             * Format: int32
+             * @description As in `SourceInput`; `null` makes the range open-ended.
+             */
+            until_year?: number | null;
+            /**
+             * @description As in `SourceInput`; replaces the list. A non-empty list given
+             *     without `from_year`/`until_year` clears the range.
+             */
             years?: number[] | null;
         };
         SourceRef: {
@@ -3518,6 +3637,11 @@ export interface components {
             allow_private_network: boolean;
             /** @description Counted columns (栏目); empty = every column counts. */
             columns: string[];
+            /**
+             * Format: int32
+             * @description First counted year of the range (inclusive); null: no first year.
+             */
+            from_year?: number | null;
             /** @description Host names of the site (`www.schqxh.org.cn`), optionally with a port. */
             hosts: string[];
             /** Format: int64 */
@@ -3532,9 +3656,19 @@ export interface components {
              *     site (they are then not fetched by the server).
              */
             needs_confirmation: boolean;
+            /**
+             * Format: int32
+             * @description Last counted year of the range (inclusive); null: open-ended (every
+             *     later year counts). `years`, `from_year` and `until_year` all empty:
+             *     every year counts.
+             */
+            until_year?: number | null;
             /** Format: date-time */
             updated_at: string;
-            /** @description Years in which the source counts; empty = every year. */
+            /**
+             * @description Years in which the source counts, listed one by one; when empty, the
+             *     range `from_year`–`until_year` applies.
+             */
             years: number[];
         };
         /** @description One row of the standings. Nobody's contact data appears here. */
@@ -7042,6 +7176,82 @@ export interface operations {
             };
         };
     };
+    notice_xlsx: {
+        parameters: {
+            query?: {
+                /** @description The notice version (1 for the first publication); absent: the latest. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Credit year (2000–2100) */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook of the notice version */
+            200: {
+                headers: {
+                    /** @description `attachment`, with the file name to save it under (`filename*`, UTF-8) and a plain ASCII `filename` for older clients */
+                    "Content-Disposition": string;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOTICE_NOT_PUBLISHED`: the year has no notice, or not that version */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_objections: {
         parameters: {
             query?: {
@@ -8448,7 +8658,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The workbook */
+            /** @description The workbook of the live standings */
             200: {
                 headers: {
                     /** @description `attachment`, with the file name to save it under (`filename*`, UTF-8) and a plain ASCII `filename` for older clients */

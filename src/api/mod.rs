@@ -91,6 +91,7 @@ handlers!(
     crate::audit::http::list_audit,
     crate::honours::http::standings::get_standings,
     crate::honours::http::standings::standings_xlsx,
+    crate::honours::http::standings::notice_xlsx,
     crate::honours::http::standings::put_settings,
     crate::honours::http::notice::publish_notice,
     crate::honours::http::notice::get_notice,

@@ -463,8 +463,15 @@ pub struct SourceView {
     pub hosts: Vec<String>,
     /// Counted columns (栏目); empty = every column counts.
     pub columns: Vec<String>,
-    /// Years in which the source counts; empty = every year.
+    /// Years in which the source counts, listed one by one; when empty, the
+    /// range `from_year`–`until_year` applies.
     pub years: Vec<i32>,
+    /// First counted year of the range (inclusive); null: no first year.
+    pub from_year: Option<i32>,
+    /// Last counted year of the range (inclusive); null: open-ended (every
+    /// later year counts). `years`, `from_year` and `until_year` all empty:
+    /// every year counts.
+    pub until_year: Option<i32>,
     /// The open-ended "provincial-or-higher media" source: the secretariat
     /// confirms the outlet's level when approving, and its links may be on any
     /// site (they are then not fetched by the server).
@@ -485,6 +492,8 @@ impl SourceView {
             hosts: r.host_entries(),
             columns: r.columns,
             years: r.years,
+            from_year: r.from_year,
+            until_year: r.until_year,
             needs_confirmation: r.needs_confirmation,
             allow_private_network: r.allow_private_network,
             updated_at: to_china(m.updated_at),
@@ -547,7 +556,7 @@ fn years_rules(years: &[i32]) -> Result<(), validator::ValidationError> {
     "kind": "official",
     "hosts": ["hqjt.scu.edu.cn"],
     "columns": ["学校后勤动态"],
-    "years": [2026]
+    "from_year": 2026
 }))]
 pub struct SourceInput {
     /// 1–64 characters, unique.
@@ -589,8 +598,10 @@ pub struct SourceInput {
         pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
     )]
     pub columns: Vec<String>,
-    /// Years in which the source counts; empty (the default) = every year.
-    /// Duplicates are merged.
+    /// Years in which the source counts, listed one by one (duplicates are
+    /// merged). Counted years are either this list or the range
+    /// `from_year`–`until_year`, not both (422 `/years` `exclusive`); none
+    /// of the three (the default) = every year.
     #[validate(
         length(max = 100, message = "年份最多 100 个。"),
         custom(function = "years_rules")
@@ -598,6 +609,16 @@ pub struct SourceInput {
     #[serde(default)]
     #[schema(max_items = 100, minimum = 2000, maximum = 2100)]
     pub years: Vec<i32>,
+    /// First counted year (inclusive); absent or null: no first year.
+    /// "From 2020 on" is `from_year: 2020` alone.
+    #[validate(range(min = 2000, max = 2100, message = "年份须在 2000–2100 之间。"))]
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub from_year: Option<i32>,
+    /// Last counted year (inclusive, not before `from_year`); absent or
+    /// null: open-ended, every later year counts.
+    #[validate(range(min = 2000, max = 2100, message = "年份须在 2000–2100 之间。"))]
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub until_year: Option<i32>,
     /// Only for `bonus` sources (default false).
     pub needs_confirmation: Option<bool>,
     /// Default false; refused in production.
@@ -643,13 +664,31 @@ pub struct SourcePatch {
         pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
     )]
     pub columns: Option<Vec<String>>,
-    /// As in `SourceInput`; replaces the list.
+    /// As in `SourceInput`; replaces the list. A non-empty list given
+    /// without `from_year`/`until_year` clears the range.
     #[validate(
         length(max = 100, message = "年份最多 100 个。"),
         custom(function = "years_rules")
     )]
     #[schema(max_items = 100, minimum = 2000, maximum = 2100)]
     pub years: Option<Vec<i32>>,
+    /// As in `SourceInput`; `null` clears it, absent leaves it. Giving
+    /// `from_year` or `until_year` without `years` clears the list.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
+    pub from_year: Option<Option<i32>>,
+    /// As in `SourceInput`; `null` makes the range open-ended.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
+    pub until_year: Option<Option<i32>>,
     pub needs_confirmation: Option<bool>,
     pub allow_private_network: Option<bool>,
     /// Why (kept in the audit log).

@@ -203,8 +203,11 @@ pub struct SourceRules {
     pub hosts: Vec<HostPattern>,
     /// Counted columns; empty = every column counts.
     pub columns: Vec<String>,
-    /// Years in which the source counts; empty = every year.
+    /// Years in which the source counts, when listed one by one.
     pub years: Vec<i32>,
+    /// Otherwise the range of counted years, inclusive, each end open when None.
+    pub from_year: Option<i32>,
+    pub until_year: Option<i32>,
     pub needs_confirmation: bool,
     pub allow_private_network: bool,
 }
@@ -221,15 +224,24 @@ impl SourceRules {
             hosts: hosts.iter().filter_map(|h| HostPattern::parse(h)).collect(),
             columns: serde_json::from_str(&m.columns).map_err(|_| bad("columns"))?,
             years: serde_json::from_str(&m.years).map_err(|_| bad("years"))?,
+            from_year: m.from_year,
+            until_year: m.until_year,
             needs_confirmation: m.needs_confirmation,
             allow_private_network: m.allow_private_network,
         })
     }
 
     /// Seed 000 §六(二)1: "2019 年只统计“四川省高校后勤协会”官网" — which
-    /// sources count is configuration per year; an empty list means every year.
+    /// sources count is configuration per year: the listed `years` when the
+    /// list is not empty, else the range `from_year`–`until_year` (inclusive,
+    /// an absent end open: "from 2020 on" counts 2031 too); nothing set
+    /// means every year.
     pub fn counts_in_year(&self, year: i32) -> bool {
-        self.years.is_empty() || self.years.contains(&year)
+        if self.years.is_empty() {
+            self.from_year.is_none_or(|f| f <= year) && self.until_year.is_none_or(|u| year <= u)
+        } else {
+            self.years.contains(&year)
+        }
     }
 
     /// Seed 000 §六(一): "对发布在“四川学校后勤与产业信息网”高校后勤动态信息和

@@ -2,6 +2,8 @@
 //! by the secretariat. Their hosts, counted columns and counted years are
 //! configuration, not code (SPEC §A rules 1, 4, 5, 6): listing, creating and
 //! changing them (the points of their articles follow the new configuration).
+//! Counted years are a list (`years`) or a range (`from_year`–`until_year`,
+//! either end open: "from 2020 on" keeps counting in 2031).
 
 use std::collections::BTreeSet;
 
@@ -58,14 +60,72 @@ struct Config {
     hosts: Vec<String>,
     columns: Vec<String>,
     years: Vec<i32>,
+    from_year: Option<i32>,
+    until_year: Option<i32>,
     needs_confirmation: bool,
     allow_private_network: bool,
+}
+
+/// The counted years a change asks for: a list or a range (SPEC §A rule 5,
+/// see [`SourceRules::counts_in_year`]). A non-empty `years` sent without a
+/// range end clears the range; a range end sent without `years` clears the
+/// list: what was sent last replaces what was there (an older client that
+/// only knows `years` keeps meaning what it says).
+fn counted_years(
+    input: &SourcePatch,
+    current: &SourceRules,
+) -> (Vec<i32>, Option<i32>, Option<i32>) {
+    let range_sent = input.from_year.is_some() || input.until_year.is_some();
+    let years = match &input.years {
+        Some(y) => clean_years(y),
+        None if range_sent => Vec::new(),
+        None => current.years.clone(),
+    };
+    let list_sent = input.years.as_ref().is_some_and(|y| !y.is_empty());
+    let end = |sent: Option<Option<i32>>, now: Option<i32>| match sent {
+        Some(v) => v,
+        None if list_sent => None,
+        None => now,
+    };
+    (
+        years,
+        end(input.from_year, current.from_year),
+        end(input.until_year, current.until_year),
+    )
 }
 
 impl Config {
     /// The rules between fields; `production` refuses private network access.
     fn check(&self, production: bool) -> ApiResult<()> {
         let mut errors = Vec::new();
+        for (pointer, year) in [
+            ("/from_year", self.from_year),
+            ("/until_year", self.until_year),
+        ] {
+            if year.is_some_and(|y| !(2000..=2100).contains(&y)) {
+                errors.push(FieldError::new(
+                    pointer,
+                    "range",
+                    "年份须在 2000–2100 之间。",
+                ));
+            }
+        }
+        if let (Some(f), Some(u)) = (self.from_year, self.until_year)
+            && u < f
+        {
+            errors.push(FieldError::new(
+                "/until_year",
+                "order",
+                "截止年份不能早于起始年份。",
+            ));
+        }
+        if !self.years.is_empty() && (self.from_year.is_some() || self.until_year.is_some()) {
+            errors.push(FieldError::new(
+                "/years",
+                "exclusive",
+                "计分年份请二选一：逐年列出（years），或填写起止年份（from_year、until_year）。",
+            ));
+        }
         if self.needs_confirmation && self.kind != SourceKind::Bonus {
             errors.push(FieldError::new(
                 "/needs_confirmation",
@@ -193,6 +253,8 @@ pub async fn create(
         hosts: parse_hosts(&input.hosts)?,
         columns: clean_columns(&input.columns),
         years: clean_years(&input.years),
+        from_year: input.from_year,
+        until_year: input.until_year,
         needs_confirmation: input.needs_confirmation.unwrap_or(false),
         allow_private_network: input.allow_private_network.unwrap_or(false),
     };
@@ -205,6 +267,8 @@ pub async fn create(
         hosts: Set(hosts),
         columns: Set(columns),
         years: Set(years),
+        from_year: Set(config.from_year),
+        until_year: Set(config.until_year),
         needs_confirmation: Set(config.needs_confirmation),
         allow_private_network: Set(config.allow_private_network),
         created_at: Set(now),
@@ -242,6 +306,7 @@ pub async fn update(
         .await?
         .ok_or_else(|| ApiError::not_found().with_detail("来源不存在。"))?;
     let current = SourceRules::from_model(&before)?;
+    let (years, from_year, until_year) = counted_years(input, &current);
     let config = Config {
         name: input
             .name
@@ -258,11 +323,9 @@ pub async fn update(
             .as_deref()
             .map(clean_columns)
             .unwrap_or(current.columns.clone()),
-        years: input
-            .years
-            .as_deref()
-            .map(clean_years)
-            .unwrap_or(current.years.clone()),
+        years,
+        from_year,
+        until_year,
         needs_confirmation: input
             .needs_confirmation
             .unwrap_or(current.needs_confirmation),
@@ -279,6 +342,8 @@ pub async fn update(
     am.hosts = Set(hosts);
     am.columns = Set(columns);
     am.years = Set(years);
+    am.from_year = Set(config.from_year);
+    am.until_year = Set(config.until_year);
     am.needs_confirmation = Set(config.needs_confirmation);
     am.allow_private_network = Set(config.allow_private_network);
     am.updated_at = Set(now);

@@ -15,6 +15,9 @@ pub struct Model {
     pub columns: String,
     #[sea_orm(column_type = "Text")]
     pub years: String,
+    /// First and last counted year of the range (inclusive; null = open), when `years` is empty.
+    pub from_year: Option<i32>,
+    pub until_year: Option<i32>,
     pub needs_confirmation: bool,
     pub allow_private_network: bool,
     pub created_at: DateTimeUtc,

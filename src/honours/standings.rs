@@ -13,6 +13,13 @@
 //! their first article's id — integers, so PostgreSQL never sorts 100,000
 //! names by collation for the order.
 //!
+//! Only **member units** are ranked: a school counts for credit year Y iff
+//! it was a member on some day of Y (`left_on` null or after Y-01-01, see
+//! [`crate::organisation::lookup::member_in`]). A school that left before
+//! the year — and its people — is not in the standings nor in the caps'
+//! population, so not in the workbook, the notice or the proposal built
+//! from them; its articles stay stored.
+//!
 //! The **population** of a cap is the schools (people) with at least one
 //! counted article on the association's official sites that year — the
 //! seed's "协会官方网站发文学校总数" and "协会官方网站投稿总人数" — i.e. rows with
@@ -21,6 +28,7 @@
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionSession, TransactionTrait, Value};
 
 use crate::honours::rules::{RankingKey, Scope};
+use crate::organisation::lookup::{first_day_of, member_in_sql};
 use crate::platform::error::{ApiError, ApiResult};
 
 /// One row of the standings.
@@ -50,8 +58,11 @@ fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statem
     Statement::from_sql_and_values(backend, sql, values)
 }
 
+/// The ranking of the year's member schools (or their people): `$1` the
+/// year, `$4` its first day (for [`member_in_sql`]).
 fn ranked_cte(scope: Scope, key: RankingKey) -> String {
     let k = key.sql();
+    let member = member_in_sql("ms", "$4");
     match scope {
         Scope::Schools => format!(
             "WITH agg AS (
@@ -67,7 +78,8 @@ fn ranked_cte(scope: Scope, key: RankingKey) -> String {
                 SELECT agg.*,
                        RANK() OVER (ORDER BY {k} DESC) AS rnk,
                        ROW_NUMBER() OVER (ORDER BY {k} DESC, agg.school_id) AS position
-                FROM agg
+                FROM agg JOIN schools ms ON ms.id = agg.school_id
+                WHERE {member}
             )"
         ),
         Scope::Individuals => format!(
@@ -88,7 +100,8 @@ fn ranked_cte(scope: Scope, key: RankingKey) -> String {
                 SELECT agg.*,
                        RANK() OVER (ORDER BY {k} DESC) AS rnk,
                        ROW_NUMBER() OVER (ORDER BY {k} DESC, agg.school_id, agg.first_article) AS position
-                FROM agg
+                FROM agg JOIN schools ms ON ms.id = agg.school_id
+                WHERE {member}
             )"
         ),
     }
@@ -145,7 +158,12 @@ pub async fn page(
     let stmt = statement(
         db,
         &sql,
-        vec![year.into(), after_position.into(), limit.into()],
+        vec![
+            year.into(),
+            after_position.into(),
+            limit.into(),
+            first_day_of(year).into(),
+        ],
     );
     let rows = if db.get_database_backend() == DbBackend::Postgres {
         // The aggregation and the window sorts of a national year (100,000
@@ -217,33 +235,52 @@ pub async fn ranks_at(
         ranked_cte(scope, key)
     );
     let cap = i64::from(cap);
-    let stmt = statement(db, &sql, vec![year.into(), cap.into(), (cap + 1).into()]);
+    let stmt = statement(
+        db,
+        &sql,
+        vec![
+            year.into(),
+            cap.into(),
+            (cap + 1).into(),
+            first_day_of(year).into(),
+        ],
+    );
     let rows = db.query_all_raw(stmt).await?;
     rows.into_iter()
         .map(|r| r.try_get::<i64>("", "rnk").map_err(ApiError::internal))
         .collect()
 }
 
-/// How many schools (people) had at least one counted official-site article that year.
+/// How many member schools (their people) had at least one counted
+/// official-site article that year.
 pub async fn population(db: &impl ConnectionTrait, year: i32, scope: Scope) -> ApiResult<u32> {
+    let member = member_in_sql("ms", "$2");
     let sql = match scope {
-        Scope::Schools => {
-            "SELECT COUNT(DISTINCT school_id) AS n FROM articles WHERE credit_year = $1 AND site_points > 0"
-        }
-        Scope::Individuals => {
-            "SELECT COUNT(*) AS n FROM (SELECT DISTINCT school_id, author_key FROM articles
-             WHERE credit_year = $1 AND site_points > 0) t"
-        }
+        Scope::Schools => format!(
+            "SELECT COUNT(*) AS n FROM (SELECT DISTINCT a.school_id AS school_id FROM articles a
+             WHERE a.credit_year = $1 AND a.site_points > 0) t
+             JOIN schools ms ON ms.id = t.school_id WHERE {member}"
+        ),
+        Scope::Individuals => format!(
+            "SELECT COUNT(*) AS n FROM (SELECT DISTINCT a.school_id AS school_id, a.author_key
+             FROM articles a WHERE a.credit_year = $1 AND a.site_points > 0) t
+             JOIN schools ms ON ms.id = t.school_id WHERE {member}"
+        ),
     };
     let row = db
-        .query_one_raw(statement(db, sql, vec![year.into()]))
+        .query_one_raw(statement(
+            db,
+            &sql,
+            vec![year.into(), first_day_of(year).into()],
+        ))
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("COUNT answered no row")))?;
     let n: i64 = row.try_get("", "n").map_err(ApiError::internal)?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-/// The one statement of a standings page: `$1` year, `$2` after position, `$3` limit.
+/// The one statement of a standings page: `$1` year, `$2` after position,
+/// `$3` limit, `$4` the year's first day (membership).
 fn page_sql(scope: Scope, key: RankingKey) -> String {
     format!(
         "{ranked}, figured AS (
@@ -277,4 +314,5 @@ pub fn statement_for_benchmark(year: i32, scope: Scope, key: RankingKey, page_si
         .replace("$1", &year.to_string())
         .replace("$2", "0")
         .replace("$3", &(page_size + 1).to_string())
+        .replace("$4", &format!("DATE '{}'", first_day_of(year)))
 }

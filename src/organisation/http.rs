@@ -75,6 +75,9 @@ pub async fn list_schools(
 }
 
 /// Create a school (secretariat).
+///
+/// A member unit unless `left_on` (or `active: false`, leaving today) says
+/// otherwise; see `PATCH /schools/{id}`.
 #[utoipa::path(
     tag = "organisation",
     security(("bearer_auth" = [])),
@@ -92,7 +95,18 @@ pub async fn create_school(
     Ok(HttpResponse::Created().json(view))
 }
 
-/// Change a school (secretariat).
+/// Change a school (secretariat): its name, district or membership.
+///
+/// Membership over time: `left_on` is the first day (China time, today or
+/// earlier) the school is no longer a member unit. It then counts for a
+/// credit year Y only when it was a member on some day of Y (`left_on` after
+/// 1 January of Y): a school that left during Y still counts for Y and no
+/// later year. It is left out of those years' standings, caps' population,
+/// notice and proposal; its articles stay readable. `active` is derived
+/// (`left_on` is null) and kept as a shorthand: `active: false` alone
+/// records leaving today (an earlier `left_on` stays), `active: true` or
+/// `left_on: null` makes it a member again. A day still to come → 422
+/// `/left_on` `future`; `active` contradicting `left_on` → 422 `/active` `conflict`.
 #[utoipa::path(
     tag = "organisation",
     security(("bearer_auth" = [])),
@@ -130,8 +144,9 @@ pub struct ImportUpload {
 ///
 /// Columns `学校名称` (or `name`) and `片区` (or `district`, an existing
 /// district's name); UTF-8 with or without BOM, or GB18030 as Excel saves it
-/// in China. A school whose name exists is updated (its district), others are
-/// created. When any row is invalid, nothing is imported: 422
+/// in China. A school whose name exists is updated (its district; one that
+/// had left is a member again, `left_on` cleared), others are created.
+/// Schools not in the file are left as they are. When any row is invalid, nothing is imported: 422
 /// `IMPORT_REJECTED` with the per-row report in `rows`.
 #[utoipa::path(
     tag = "organisation",

@@ -6,7 +6,8 @@
 //!   create, change, import).
 //! - Below them: [`school_import`] (reading and checking the CSV), [`names`]
 //!   (a taken name), and [`lookup`], what other areas ask of the
-//!   organisation (does a school or district exist, its name).
+//!   organisation (does a school or district exist, its name, was a school
+//!   a member unit in a credit year: `member_in_year`).
 
 pub mod districts;
 pub mod http;

@@ -1,9 +1,21 @@
 //! Schools (会员单位): listing them, creating and changing them, and the
 //! CSV import of the member list (secretariat).
+//!
+//! **Membership over time.** A school that is no longer a member unit has
+//! `left_on`: the first day (China time) it is not a member. It counts for
+//! the credit years in which it was a member on some day
+//! ([`crate::organisation::lookup::member_in`]); its articles stay. `left_on`
+//! is a day that has come (today or earlier): the secretariat records a
+//! departure when it happens. `active` is kept equal to "no `left_on`" and
+//! remains as a shorthand: `active: false` alone records a departure as of
+//! today (an earlier `left_on` is kept); `active: true` (or `left_on: null`)
+//! makes the school a member again, in every year (one membership period is
+//! kept, not a history). The CSV import lists member units: a listed school
+//! is a member (its `left_on` is cleared); schools not listed are left as they are.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -19,8 +31,9 @@ use crate::organisation::lookup::require_district;
 use crate::organisation::names::name_conflict;
 use crate::organisation::school_import::{self, Row, RowReport, RowStatus};
 use crate::platform::audit::{self, Entry};
+use crate::platform::clock::china_date;
 use crate::platform::db::{self, Tx, contains_literally};
-use crate::platform::error::{ApiError, ApiResult, ErrorCode};
+use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::pagination::{Page, PageParams, PageTokens};
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -28,8 +41,12 @@ pub struct SchoolView {
     pub id: i64,
     pub name: String,
     pub district_id: i64,
-    /// Whether the school is a current member unit.
+    /// Whether the school is a member unit now (it has no `left_on`).
     pub active: bool,
+    /// The first day (China time) it is no longer a member unit; null: a
+    /// member. It counts for credit year Y iff `left_on` is null or after
+    /// 1 January of Y (it was a member on some day of Y).
+    pub left_on: Option<NaiveDate>,
 }
 
 impl From<school::Model> for SchoolView {
@@ -38,7 +55,8 @@ impl From<school::Model> for SchoolView {
             id: s.id,
             name: s.name,
             district_id: s.district_id,
-            active: s.active,
+            active: s.left_on.is_none(),
+            left_on: s.left_on,
         }
     }
 }
@@ -60,7 +78,7 @@ pub struct SchoolQuery {
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "成都大学", "district_id": 1, "active": true}))]
+#[schema(example = json!({"name": "成都大学", "district_id": 1}))]
 pub struct SchoolInput {
     /// Full name, e.g. 四川大学 (1–64 characters, unique).
     #[validate(
@@ -74,13 +92,16 @@ pub struct SchoolInput {
     )]
     pub name: String,
     pub district_id: i64,
-    /// Defaults to true.
+    /// Defaults to true; `false` records that it left today (China time).
     pub active: Option<bool>,
+    /// The first day it is no longer a member unit (today or earlier, China
+    /// time); absent or null: a member.
+    pub left_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "四川大学（望江校区）"}))]
+#[schema(example = json!({"name": "四川大学（望江校区）", "left_on": "2021-07-01"}))]
 pub struct SchoolPatch {
     /// 1–64 characters, unique.
     #[validate(
@@ -94,7 +115,58 @@ pub struct SchoolPatch {
     )]
     pub name: Option<String>,
     pub district_id: Option<i64>,
+    /// `false`: it left today (China time), unless `left_on` is already
+    /// set (kept). `true`: a member again (`left_on` cleared).
     pub active: Option<bool>,
+    /// The first day it is no longer a member unit (today or earlier, China
+    /// time); `null`: a member again. Absent: unchanged. Given with
+    /// `active`, the two must agree.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub left_on: Option<Option<NaiveDate>>,
+}
+
+/// A field that is present (even as `null`) is `Some`; absent is `None` (by `default`).
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// The `left_on` a create or change asks for, from `active` and `left_on`
+/// as sent (see the module comment); `None`: unchanged. 422 at `/left_on`
+/// for a day still to come, at `/active` when the two disagree.
+fn membership(
+    active: Option<bool>,
+    left_on: Option<Option<NaiveDate>>,
+    current: Option<NaiveDate>,
+    today: NaiveDate,
+) -> ApiResult<Option<Option<NaiveDate>>> {
+    let disagree = || {
+        ApiError::validation(vec![FieldError::new(
+            "/active",
+            "conflict",
+            "“是否会员单位”与退出日期不一致：有退出日期的学校不是会员单位。",
+        )])
+    };
+    match (active, left_on) {
+        (_, Some(Some(d))) if d > today => Err(ApiError::validation(vec![FieldError::new(
+            "/left_on",
+            "future",
+            "退出日期不能晚于今天（北京时间），请在退出后再登记。",
+        )])),
+        (Some(true), Some(Some(_))) | (Some(false), Some(None)) => Err(disagree()),
+        (_, Some(l)) => Ok(Some(l)),
+        (Some(false), None) => Ok(Some(current.or(Some(today)))),
+        (Some(true), None) => Ok(Some(None)),
+        (None, None) => Ok(None),
+    }
 }
 
 /// The outcome of an import.
@@ -107,17 +179,18 @@ pub struct ImportReport {
     pub rows: Vec<RowReport>,
 }
 
-/// The row of a new school.
+/// The row of a new school; `left_on` set when it is no longer a member.
 pub fn new_school(
     name: String,
     district_id: i64,
-    active: bool,
+    left_on: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> school::ActiveModel {
     school::ActiveModel {
         name: Set(name),
         district_id: Set(district_id),
-        active: Set(active),
+        active: Set(left_on.is_none()),
+        left_on: Set(left_on),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -162,10 +235,12 @@ pub async fn create(
 ) -> ApiResult<SchoolView> {
     let txn = &*tx;
     require_district(txn, input.district_id, "/district_id").await?;
+    let left_on =
+        membership(input.active, input.left_on.map(Some), None, china_date(now))?.flatten();
     let s = new_school(
         input.name.trim().to_owned(),
         input.district_id,
-        input.active.unwrap_or(true),
+        left_on,
         now,
     )
     .insert(txn)
@@ -183,8 +258,8 @@ pub async fn create(
     Ok(view)
 }
 
-/// Changes a school's name, district or membership (by the secretariat
-/// `p`), audited with before and after.
+/// Changes a school's name, district or membership (`left_on`, `active`;
+/// by the secretariat `p`), audited with before and after.
 pub async fn update(
     tx: Tx,
     p: &Principal,
@@ -205,8 +280,10 @@ pub async fn update(
         require_district(txn, d, "/district_id").await?;
         am.district_id = Set(d);
     }
-    if let Some(a) = input.active {
-        am.active = Set(a);
+    if let Some(left_on) = membership(input.active, input.left_on, before.left_on, china_date(now))?
+    {
+        am.active = Set(left_on.is_none());
+        am.left_on = Set(left_on);
     }
     am.updated_at = Set(now);
     let after = am
@@ -273,7 +350,7 @@ async fn import_rows(
     for (row, report) in rows.iter().zip(reports.iter_mut()) {
         let district_id = districts[&row.district];
         match existing.get(&row.name) {
-            Some(s) if s.district_id == district_id && s.active => {
+            Some(s) if s.district_id == district_id && s.left_on.is_none() => {
                 report.status = RowStatus::Unchanged;
                 unchanged += 1;
             }
@@ -281,13 +358,14 @@ async fn import_rows(
                 let mut am: school::ActiveModel = s.clone().into();
                 am.district_id = Set(district_id);
                 am.active = Set(true);
+                am.left_on = Set(None);
                 am.updated_at = Set(now);
                 am.update(txn).await?;
                 report.status = RowStatus::Updated;
                 updated += 1;
             }
             None => {
-                new_school(row.name.clone(), district_id, true, now)
+                new_school(row.name.clone(), district_id, None, now)
                     .insert(txn)
                     .await?;
                 report.status = RowStatus::Created;

@@ -390,6 +390,8 @@ fn rules(hosts: &[String], allow_private_network: bool) -> SourceRules {
             .collect(),
         columns: vec![],
         years: vec![],
+        from_year: None,
+        until_year: None,
         needs_confirmation: false,
         allow_private_network,
     }

@@ -772,17 +772,36 @@ impl TestApp {
         columns: &[&str],
         years: &[i32],
     ) -> MockSite {
+        self.mock_site_counting(
+            admin,
+            name,
+            kind,
+            columns,
+            serde_json::json!({"years": years}),
+        )
+        .await
+    }
+
+    /// A mock site of a new source counting the years `counted` says
+    /// (`{"years": [...]}` or `{"from_year": 2020}`, …).
+    pub async fn mock_site_counting(
+        &self,
+        admin: &Session,
+        name: &str,
+        kind: &str,
+        columns: &[&str],
+        counted: serde_json::Value,
+    ) -> MockSite {
         let server = wiremock::MockServer::start().await;
         let host = server.address().to_string();
-        let source_id = self
-            .create_source(
-                admin,
-                serde_json::json!({
-                    "name": name, "kind": kind, "hosts": [host], "columns": columns,
-                    "years": years, "allow_private_network": true
-                }),
-            )
-            .await;
+        let mut body = serde_json::json!({
+            "name": name, "kind": kind, "hosts": [host], "columns": columns,
+            "allow_private_network": true
+        });
+        if let (Some(b), Some(c)) = (body.as_object_mut(), counted.as_object()) {
+            b.extend(c.clone());
+        }
+        let source_id = self.create_source(admin, body).await;
         MockSite { server, source_id }
     }
 

@@ -1025,7 +1025,7 @@ async fn the_excel_export_has_chinese_headers_a_frozen_header_row_and_the_cap_fi
     );
     let sheet = read("xl/worksheets/sheet1.xml");
     assert!(
-        sheet.contains(r#"ySplit="4""#) && sheet.contains(r#"state="frozen""#),
+        sheet.contains(r#"ySplit="5""#) && sheet.contains(r#"state="frozen""#),
         "header row not frozen"
     );
     // Correspondents read standings but do not export them.

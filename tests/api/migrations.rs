@@ -33,3 +33,137 @@ async fn migrations_round_trip_up_down_up() {
     );
     conn.close().await.unwrap();
 }
+
+/// The migrations of issue 12 item 8 carry the data over: a school already
+/// inactive has left on the China-time day of its last change; the seed's
+/// "2020–2030" list of the info site becomes "from 2020 on"; going down, a
+/// range becomes the list of its years.
+#[tokio::test]
+async fn migrating_dates_inactive_schools_and_opens_the_seeded_2020_to_2030_list() {
+    use chrono::{TimeZone, Utc};
+    use sea_orm::{ConnectionTrait, Statement, Value};
+
+    let test_db = TestDb::create().await;
+    let conn = db::connect(&test_db.url).await.unwrap();
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let before = u32::try_from(
+        names
+            .iter()
+            .position(|n| n == "m20261202_000010_school_left_on")
+            .unwrap(),
+    )
+    .unwrap();
+    Migrator::up(&conn, Some(before)).await.unwrap();
+    let backend = conn.get_database_backend();
+    let run = |sql: &str, values: Vec<Value>| {
+        let sql = if test_db.is_postgres() {
+            let mut n = 0;
+            sql.chars()
+                .map(|c| {
+                    if c == '?' {
+                        n += 1;
+                        format!("${n}")
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
+        } else {
+            sql.to_owned()
+        };
+        Statement::from_sql_and_values(backend, sql, values)
+    };
+    // Set inactive at 2021-06-30 20:00 UTC: 1 July in China.
+    let changed = Utc
+        .with_ymd_and_hms(2021, 6, 30, 20, 0, 0)
+        .single()
+        .unwrap();
+    conn.execute_raw(run(
+        "INSERT INTO districts (id, name, created_at, updated_at) VALUES (1, '成都片区', ?, ?)",
+        vec![changed.into(), changed.into()],
+    ))
+    .await
+    .unwrap();
+    for (id, name, active) in [(1, "甲校", false), (2, "乙校", true)] {
+        conn.execute_raw(run(
+            "INSERT INTO schools (id, name, district_id, active, created_at, updated_at)
+             VALUES (?, ?, 1, ?, ?, ?)",
+            vec![
+                id.into(),
+                name.into(),
+                active.into(),
+                changed.into(),
+                changed.into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    }
+    let seeded: Vec<i32> = (2020..=2030).collect();
+    for (id, years) in [
+        (1, serde_json::to_string(&seeded).unwrap()),
+        (2, "[2019]".to_owned()),
+    ] {
+        conn.execute_raw(run(
+            "INSERT INTO sources (id, name, kind, hosts, columns, years, needs_confirmation,
+                                  allow_private_network, created_at, updated_at)
+             VALUES (?, ?, 'official', '[]', '[]', ?, false, false, ?, ?)",
+            vec![
+                id.into(),
+                format!("站{id}").into(),
+                years.into(),
+                changed.into(),
+                changed.into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    }
+    Migrator::up(&conn, None).await.unwrap();
+
+    use association::entity::{school, source};
+    use sea_orm::{EntityTrait, QueryOrder};
+    let schools = school::Entity::find()
+        .order_by_asc(school::Column::Id)
+        .all(&conn)
+        .await
+        .unwrap();
+    let left: Vec<_> = schools.iter().map(|s| (s.active, s.left_on)).collect();
+    assert_eq!(
+        left,
+        [
+            (false, chrono::NaiveDate::from_ymd_opt(2021, 7, 1)),
+            (true, None)
+        ]
+    );
+    let sources = source::Entity::find()
+        .order_by_asc(source::Column::Id)
+        .all(&conn)
+        .await
+        .unwrap();
+    let counted: Vec<_> = sources
+        .iter()
+        .map(|s| (s.years.as_str(), s.from_year, s.until_year))
+        .collect();
+    assert_eq!(counted, [("[]", Some(2020), None), ("[2019]", None, None)]);
+
+    // Down past both: the open range is the list of its years up to 2100.
+    let after = u32::try_from(names.len()).unwrap() - before;
+    Migrator::down(&conn, Some(after)).await.unwrap();
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT years FROM sources WHERE id = 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let years: String = row.try_get("", "years").unwrap();
+    let years: Vec<i32> = serde_json::from_str(&years).unwrap();
+    assert_eq!(years, (2020..=2100).collect::<Vec<_>>());
+    Migrator::up(&conn, None).await.unwrap();
+    conn.close().await.unwrap();
+}

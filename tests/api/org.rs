@@ -145,6 +145,10 @@ async fn the_secretariat_creates_and_renames_districts_and_schools() {
     let s = body(res).await;
     assert_eq!(s["name"], "四川大学（望江校区）");
     assert_eq!(s["active"], false);
+    assert_eq!(
+        s["left_on"], "2021-11-01",
+        "active: false alone is leaving today"
+    );
     assert_eq!(s["district_id"], district_id, "absent fields stay");
 
     // Both lists are public and show the new names.
@@ -158,7 +162,7 @@ async fn the_secretariat_creates_and_renames_districts_and_schools() {
     assert_eq!(
         schools,
         vec![
-            json!({"id": school_id, "name": "四川大学（望江校区）", "district_id": district_id, "active": false})
+            json!({"id": school_id, "name": "四川大学（望江校区）", "district_id": district_id, "active": false, "left_on": "2021-11-01"})
         ]
     );
 

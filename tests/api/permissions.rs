@@ -105,6 +105,7 @@ fn table() -> Vec<Row> {
         r(M::PUT, "/api/v1/credit-years/{year}/settings", SECRETARIAT),
         r(M::POST, "/api/v1/credit-years/{year}/notice", SECRETARIAT),
         r(M::GET, "/api/v1/credit-years/{year}/notice", EVERYONE),
+        r(M::GET, "/api/v1/credit-years/{year}/notice.xlsx", EVERYONE),
         r(M::POST, "/api/v1/credit-years/{year}/objections", OBJECTORS),
         r(M::GET, "/api/v1/credit-years/{year}/objections", LOGGED_IN),
         r(M::POST, "/api/v1/objections/{id}/resolve", SECRETARIAT),

@@ -1,6 +1,8 @@
 //! Sources: configuration of the counted sites per kind, column and year
 //! (SPEC §A rules 1, 4, 5, 6), managed by the secretariat.
 
+use association::access::roles::Role;
+use association::articles::rules::{SourceKind, SourceRules};
 use serde_json::{Value, json};
 
 use crate::articles::{STORY_CONTEST, world};
@@ -39,7 +41,11 @@ async fn the_development_seed_configures_the_sources_of_seed_000() {
     assert_eq!(association["years"], json!([]));
     let info = by_name("四川学校后勤与产业信息网");
     assert_eq!(info["columns"], json!(["高校后勤动态"]));
-    assert_eq!(info["years"][0], 2020);
+    assert_eq!(
+        (&info["years"], &info["from_year"], &info["until_year"]),
+        (&json!([]), &json!(2020), &Value::Null),
+        "from 2020 on, with no last year"
+    );
     assert_eq!(
         by_name("中国教育后勤协会网")["hosts"],
         json!(["www.chinacacm.org"])
@@ -250,4 +256,212 @@ async fn changing_a_source_recomputes_the_points_of_its_articles() {
     assert_eq!(w.points(id).await, (0, 1), "now a bonus outlet");
     let a = w.article(id).await;
     assert_eq!(a["source"]["kind"], "bonus");
+}
+
+// ---------------------------------------------------------------- open-ended years
+
+fn counted(years: &[i32], from: Option<i32>, until: Option<i32>) -> SourceRules {
+    SourceRules {
+        id: 1,
+        name: "四川学校后勤与产业信息网".into(),
+        kind: SourceKind::Official,
+        hosts: vec![],
+        columns: vec![],
+        years: years.to_vec(),
+        from_year: from,
+        until_year: until,
+        needs_confirmation: false,
+        allow_private_network: false,
+    }
+}
+
+#[test]
+fn a_source_counts_in_its_listed_years_or_its_range_whose_ends_may_be_open() {
+    let from_2020 = counted(&[], Some(2020), None);
+    assert!(!from_2020.counts_in_year(2019));
+    assert!(from_2020.counts_in_year(2020) && from_2020.counts_in_year(2031));
+    assert!(from_2020.counts_in_year(2100), "no last year");
+    let closed = counted(&[], Some(2020), Some(2030));
+    assert!(closed.counts_in_year(2030) && !closed.counts_in_year(2031));
+    assert!(!closed.counts_in_year(2019));
+    let until = counted(&[], None, Some(2019));
+    assert!(until.counts_in_year(2000) && !until.counts_in_year(2020));
+    let listed = counted(&[2019, 2021], None, None);
+    assert!(listed.counts_in_year(2021) && !listed.counts_in_year(2020));
+    let every = counted(&[], None, None);
+    assert!(every.counts_in_year(2019) && every.counts_in_year(2099));
+}
+
+#[tokio::test]
+async fn a_source_counted_from_2020_on_counts_an_article_of_2031_and_a_closed_range_does_not() {
+    let mut w = world().await;
+    // Early 2032: the 2031 articles are in (sessions of that time).
+    w.app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2032-01-10T10:00:00+08:00")
+            .unwrap()
+            .to_utc(),
+    );
+    w.admin = w.app.secretariat().await;
+    w.writer = w
+        .app
+        .member_with(Role::Correspondent, Some(w.school_id), None)
+        .await;
+    let path = format!("/api/v1/sources/{}", w.info.source_id);
+    // The range closed at 2030 (as the seed's list once was).
+    let res = w
+        .app
+        .patch_as(&path, &w.admin, &json!({"until_year": 2030}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let s: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&s["years"], &s["from_year"], &s["until_year"]),
+        (&json!([]), &json!(2020), &json!(2030))
+    );
+    let page = PageSpec {
+        title: "西南交通大学举办物业服务技能竞赛",
+        published: "2031年12月20日",
+        column: "高校后勤动态",
+        body: STORY_CONTEST,
+    };
+    let url = w.on_info_site("/Article/2031/9101.html", &page).await;
+    let a = w.submit_verified(&url).await;
+    assert_eq!(a["credit_year"], 2031);
+    let id = a["id"].as_i64().unwrap();
+    w.approve(id).await;
+    assert_eq!(w.points(id).await, (0, 0), "outside 2020–2030");
+    assert_eq!(w.school_points(2031).await, (0, 0));
+    let names = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let y2031: Value = w
+        .app
+        .get("/api/v1/sources?year=2031")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!names(&y2031).contains(&"四川学校后勤与产业信息网".to_owned()));
+
+    // From 2020 on, with no last year: 2031 counts, and the article's points follow.
+    let res = w
+        .app
+        .patch_as(
+            &path,
+            &w.admin,
+            &json!({"until_year": null, "reason": "长期统计"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let s: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&s["from_year"], &s["until_year"]),
+        (&json!(2020), &Value::Null)
+    );
+    assert_eq!(w.points(id).await, (1, 0), "from 2020 on counts 2031");
+    assert_eq!(w.school_points(2031).await, (1, 0));
+    let y2031: Value = w
+        .app
+        .get("/api/v1/sources?year=2031")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(names(&y2031).contains(&"四川学校后勤与产业信息网".to_owned()));
+    let y2019: Value = w
+        .app
+        .get("/api/v1/sources?year=2019")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        names(&y2019),
+        ["四川省高校后勤协会网"],
+        "in 2019 only the association's own site (rule 5)"
+    );
+}
+
+#[tokio::test]
+async fn counted_years_are_a_list_or_a_range_and_what_is_sent_replaces_the_other() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let res = app
+        .post_as(
+            "/api/v1/sources",
+            &admin,
+            &json!({"name": "甲网", "kind": "official", "hosts": ["a.example.cn"], "years": [2021], "from_year": 2020}),
+        )
+        .await;
+    let p = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(p["errors"][0]["pointer"], "/years");
+    assert_eq!(p["errors"][0]["code"], "exclusive");
+    let res = app
+        .post_as(
+            "/api/v1/sources",
+            &admin,
+            &json!({"name": "甲网", "kind": "official", "hosts": ["a.example.cn"], "from_year": 2025, "until_year": 2024}),
+        )
+        .await;
+    let p = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(p["errors"][0]["pointer"], "/until_year");
+    let res = app
+        .post_as(
+            "/api/v1/sources",
+            &admin,
+            &json!({"name": "甲网", "kind": "official", "hosts": ["a.example.cn"], "from_year": 1999}),
+        )
+        .await;
+    let p = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(p["errors"][0]["pointer"], "/from_year");
+    let res = app
+        .post_as(
+            "/api/v1/sources",
+            &admin,
+            &json!({"name": "甲网", "kind": "official", "hosts": ["a.example.cn"], "from_year": 2020}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let s: Value = res.json().await.unwrap();
+    let path = format!("/api/v1/sources/{}", s["id"]);
+    // A client that knows only `years` means that list.
+    let s: Value = app
+        .patch_as(&path, &admin, &json!({"years": [2026]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&s["years"], &s["from_year"], &s["until_year"]),
+        (&json!([2026]), &Value::Null, &Value::Null)
+    );
+    // A range sent replaces the list.
+    let s: Value = app
+        .patch_as(&path, &admin, &json!({"from_year": 2024}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&s["years"], &s["from_year"], &s["until_year"]),
+        (&json!([]), &json!(2024), &Value::Null)
+    );
+    let res = app
+        .patch_as(&path, &admin, &json!({"from_year": 2101}))
+        .await;
+    let p = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(p["errors"][0]["pointer"], "/from_year");
+    let audit = app.audit_of("source", &s["id"].to_string()).await;
+    assert!(
+        audit[0]
+            .after
+            .as_deref()
+            .unwrap()
+            .contains("\"from_year\":2024")
+    );
 }

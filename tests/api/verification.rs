@@ -324,6 +324,8 @@ fn rules(hosts: &[&str], allow_private_network: bool) -> SourceRules {
             .collect(),
         columns: vec!["学校后勤动态".into(), "协会新闻".into()],
         years: vec![],
+        from_year: None,
+        until_year: None,
         needs_confirmation: false,
         allow_private_network,
     }
