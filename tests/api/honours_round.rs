@@ -723,3 +723,109 @@ async fn individual_totals(app: &TestApp, admin: &Session) -> Vec<(String, i64)>
         })
         .collect()
 }
+
+#[tokio::test]
+async fn a_school_no_longer_a_member_in_the_year_is_refused_on_approval_inactive_school() {
+    let r = round().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let s = r.school().await;
+        r.articles(s, &format!("作者{i}"), 5 - i).await;
+        ids.push(s);
+    }
+    r.checklist(ids[0], serde_json::from_str(ALL_MET).unwrap())
+        .await;
+    r.publish().await;
+    r.build().await;
+    r.app.close_notice_window(2021).await;
+    assert_eq!(r.submit(&r.admin).await.status(), 200);
+    // Recorded afterwards: the school left before the year began.
+    let res = r
+        .app
+        .patch_as(
+            &format!("/api/v1/schools/{}", ids[0]),
+            &r.admin,
+            &json!({"left_on": "2021-01-01"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let council = r.app.member_with(Role::Council, None, None).await;
+    let problem = assert_problem(r.decide(&council, "approve").await, 409, "NOT_ELIGIBLE").await;
+    assert_eq!(unmet_of(&problem), ["inactive_school"]);
+    assert_eq!(r.proposal().await["status"], "submitted");
+    // Returned, the list is rebuilt without it.
+    assert_eq!(r.decide(&council, "return").await.status(), 200);
+    let res = r
+        .app
+        .authed(
+            reqwest::Method::POST,
+            "/api/v1/credit-years/2021/proposal",
+            &r.admin,
+        )
+        .header("If-Match", r.proposal().await["etag"].as_str().unwrap())
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let rebuilt: Value = res.json().await.unwrap();
+    assert!(rebuilt["schools"]["entries"].as_array().unwrap().is_empty());
+    assert_eq!(
+        rebuilt["schools"]["left_out"][0]["why"]["unmet"][0],
+        "inactive_school"
+    );
+}
+
+#[tokio::test]
+async fn two_phones_naming_the_same_new_author_at_once_make_one_author() {
+    let w = world().await;
+    let mut urls = Vec::new();
+    for (i, title) in ["后勤保障部开展消防演练", "食堂开展光盘行动"]
+        .iter()
+        .enumerate()
+    {
+        urls.push(
+            w.on_association_site(
+                &format!("/race{i}.html"),
+                &PageSpec {
+                    title,
+                    published: "2021-05-10 09:00",
+                    column: "学校后勤动态",
+                    body: if i == 0 { STORY_ENERGY } else { STORY_DORM },
+                },
+            )
+            .await,
+        );
+    }
+    let submit = |url: String| {
+        let w = &w;
+        async move {
+            w.submit_as(
+                &w.writer,
+                json!({"url": url, "first_author_name": "李新", "declared_original": true}),
+            )
+            .await
+            .status()
+        }
+    };
+    let (a, b) = tokio::join!(submit(urls[0].clone()), submit(urls[1].clone()));
+    assert_eq!((a.as_u16(), b.as_u16()), (201, 201));
+    let registry: Value = w
+        .app
+        .get_as(
+            &format!("/api/v1/schools/{}/authors", w.school_id),
+            &w.admin,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let named: Vec<&Value> = registry
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["author_key"] == "name:李新")
+        .collect();
+    assert_eq!(named.len(), 1, "{registry}");
+    assert_eq!(named[0]["articles"], 2);
+}
