@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
+    QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -24,6 +24,7 @@ use crate::articles::rules::{self, ArticleStatus, Decision, SourceRules, Verific
 use crate::entity::{article, source};
 use crate::identity::lookup::decided_by;
 use crate::platform::audit::{self, Entry};
+use crate::platform::batch;
 use crate::platform::clock::{china_date, to_china};
 use crate::platform::db::Tx;
 use crate::platform::decision::{StaleDecision, revision_reason};
@@ -417,38 +418,22 @@ async fn review_many(
         .lock_exclusive()
         .all(txn)
         .await?;
-    let mut results = Vec::with_capacity(input.items.len());
-    for item in &input.items {
-        // A savepoint inside the unit of work, not a transaction of its own.
-        #[allow(clippy::disallowed_methods)]
-        let savepoint = txn.begin().await?;
-        match apply_review(&savepoint, p, item.article_id, &item.review, now).await {
-            Ok(view) => {
-                savepoint.commit().await?;
-                results.push(BatchReviewResult {
-                    article_id: item.article_id,
-                    ok: true,
-                    status: 200,
-                    article: Some(view),
-                    problem: None,
-                });
-            }
-            Err(e) if e.code.status().is_client_error() && !e.is_retryable() => {
-                savepoint.rollback().await?;
-                let problem = serde_json::to_value(e.problem(None)).map_err(ApiError::internal)?;
-                results.push(BatchReviewResult {
-                    article_id: item.article_id,
-                    ok: false,
-                    status: e.code.status().as_u16(),
-                    article: None,
-                    problem: Some(problem),
-                });
-            }
-            Err(e) => {
-                let _ = savepoint.rollback().await;
-                return Err(e);
-            }
-        }
+    let outcomes = batch::each(&tx, &input.items, |sp, item| async move {
+        apply_review(&*sp, p, item.article_id, &item.review, now).await
+    })
+    .await?;
+    let mut results = Vec::with_capacity(outcomes.len());
+    for (item, o) in input.items.iter().zip(outcomes) {
+        results.push(BatchReviewResult {
+            article_id: item.article_id,
+            ok: o.result.is_some(),
+            status: o.status,
+            article: o.result,
+            problem: o
+                .problem
+                .map(|p| serde_json::to_value(p).map_err(ApiError::internal))
+                .transpose()?,
+        });
     }
     Ok(BatchReviewView { results })
 }

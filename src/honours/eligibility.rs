@@ -32,7 +32,7 @@ use crate::organisation::lookup::require_school;
 use crate::platform::audit::{self, Entry};
 use crate::platform::batch;
 use crate::platform::clock::to_china;
-use crate::platform::db::Tx;
+use crate::platform::db::{self, Tx};
 use crate::platform::decision::{
     DecidedBy, StaleDecision, content_etag, if_match_satisfied, revision_reason,
 };
@@ -738,8 +738,8 @@ fn refuse_repeats<'a>(values: impl Iterator<Item = String> + 'a, field: &str) ->
 }
 
 /// Records many schools' checklists (secretariat): each item as the single
-/// call would, in its own unit of work and audited; one refused item leaves
-/// the others recorded. Sent again, recorded items answer 409
+/// call would, audited, in a savepoint of one unit of work; one refused item
+/// leaves the others recorded. Sent again, recorded items answer 409
 /// `STALE_DECISION` naming the record, so a repeated batch changes nothing twice.
 pub async fn set_schools(
     db: &DatabaseConnection,
@@ -753,22 +753,25 @@ pub async fn set_schools(
         batch.items.iter().map(|i| i.school_id.to_string()),
         "school_id",
     )?;
-    let outcomes = batch::each(db, &batch.items, |tx, item| {
-        let checklist = item.checklist();
-        async move {
-            set_school(
-                tx,
-                actor,
-                year,
-                item.school_id,
-                item.if_match.as_deref(),
-                &checklist,
-                now,
-            )
-            .await
-        }
+    let outcomes = db::write(db, |tx| async move {
+        batch::each(&tx, &batch.items, |sp, item| {
+            let checklist = item.checklist();
+            async move {
+                set_school(
+                    sp,
+                    actor,
+                    year,
+                    item.school_id,
+                    item.if_match.as_deref(),
+                    &checklist,
+                    now,
+                )
+                .await
+            }
+        })
+        .await
     })
-    .await;
+    .await?;
     let items: Vec<SchoolChecklistOutcome> = batch
         .items
         .iter()
@@ -798,22 +801,25 @@ pub async fn set_individuals(
 ) -> ApiResult<IndividualResults> {
     let year = check_year(year)?;
     refuse_repeats(batch.items.iter().map(|i| i.key.clone()), "key")?;
-    let outcomes = batch::each(db, &batch.items, |tx, item| {
-        let record = item.record();
-        async move {
-            set_individual(
-                tx,
-                actor,
-                year,
-                &item.key,
-                item.if_match.as_deref(),
-                &record,
-                now,
-            )
-            .await
-        }
+    let outcomes = db::write(db, |tx| async move {
+        batch::each(&tx, &batch.items, |sp, item| {
+            let record = item.record();
+            async move {
+                set_individual(
+                    sp,
+                    actor,
+                    year,
+                    &item.key,
+                    item.if_match.as_deref(),
+                    &record,
+                    now,
+                )
+                .await
+            }
+        })
+        .await
     })
-    .await;
+    .await?;
     let items: Vec<IndividualOutcome> = batch
         .items
         .iter()

@@ -1,15 +1,16 @@
-//! Batch calls: many items in one request, each in its own unit of work, so
-//! one refused item leaves the others done and no item half-done. The
-//! answer lists every item in the order sent: its HTTP status and either
-//! the result or the problem it would have answered alone (the same
-//! problem+json members and codes).
+//! Batch calls: many items in one request and one unit of work, each item
+//! in a savepoint of it, so a refused item (a 4xx problem) is undone alone
+//! while the others are done, and no item is half-done. A failure of storage
+//! (5xx, or a deadlock the unit of work retries) is no item's problem: the
+//! whole batch answers it and nothing is applied. The answer lists every
+//! item in the order sent: its HTTP status and either the result or the
+//! problem it would have answered alone (the same problem+json members and codes).
 
 use std::future::Future;
 
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-use crate::platform::db::{self, Tx};
+use crate::platform::db::Tx;
 use crate::platform::error::{ApiResult, Problem};
 
 /// Most items one batch call takes.
@@ -28,50 +29,34 @@ pub struct Outcome<T> {
     pub problem: Option<Problem>,
 }
 
-impl<T> Outcome<T> {
-    pub fn of(result: ApiResult<T>) -> Self {
-        match result {
-            Ok(value) => Self {
-                status: 200,
-                result: Some(value),
-                problem: None,
-            },
-            Err(e) => {
-                let problem = e.problem(None);
-                if e.code.status().is_server_error() {
-                    tracing::error!(
-                        code = e.code.as_str(),
-                        cause = %e.cause_chain(),
-                        "batch item failed"
-                    );
-                }
-                Self {
-                    status: problem.status,
-                    result: None,
-                    problem: Some(problem),
-                }
-            }
-        }
-    }
-
-    pub fn is_done(&self) -> bool {
-        self.result.is_some()
-    }
-}
-
-/// Runs `work` for each item, one unit of work per item, in order.
+/// Runs `work` for each item in order, each in a savepoint of `tx`.
 pub async fn each<'a, I, T, F, Fut>(
-    db: &DatabaseConnection,
+    tx: &Tx,
     items: &'a [I],
     mut work: F,
-) -> Vec<Outcome<T>>
+) -> ApiResult<Vec<Outcome<T>>>
 where
     F: FnMut(Tx, &'a I) -> Fut,
     Fut: Future<Output = ApiResult<T>>,
 {
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        out.push(Outcome::of(db::write(db, |tx| work(tx, item)).await));
+        match tx.savepoint(|sp| work(sp, item)).await {
+            Ok(value) => out.push(Outcome {
+                status: 200,
+                result: Some(value),
+                problem: None,
+            }),
+            Err(e) if e.code.status().is_client_error() && !e.is_retryable() => {
+                let problem = e.problem(None);
+                out.push(Outcome {
+                    status: problem.status,
+                    result: None,
+                    problem: Some(problem),
+                });
+            }
+            Err(e) => return Err(e),
+        }
     }
-    out
+    Ok(out)
 }

@@ -195,6 +195,35 @@ impl Tx {
     pub(crate) fn share(&self) -> Tx {
         Tx(Arc::clone(&self.0))
     }
+
+    /// Runs `work` in a savepoint of this unit of work: what it wrote stays
+    /// when it answers `Ok` and is undone when it answers an error, while the
+    /// unit of work goes on (a batch's items, see `platform::batch`).
+    pub async fn savepoint<T, F, Fut>(&self, work: F) -> ApiResult<T>
+    where
+        F: FnOnce(Tx) -> Fut,
+        Fut: Future<Output = ApiResult<T>>,
+    {
+        use sea_orm::TransactionTrait;
+        #[allow(clippy::disallowed_methods)] // a savepoint of the unit of work, not a transaction
+        let savepoint = Arc::new(self.0.begin().await?);
+        let result = work(Tx(Arc::clone(&savepoint))).await;
+        let savepoint = Arc::try_unwrap(savepoint).map_err(|_| {
+            ApiError::internal(anyhow::anyhow!(
+                "a use case kept its savepoint beyond its work"
+            ))
+        })?;
+        match result {
+            Ok(value) => {
+                savepoint.commit().await?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = savepoint.rollback().await;
+                Err(e)
+            }
+        }
+    }
 }
 
 impl std::ops::Deref for Tx {
