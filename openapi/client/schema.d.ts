@@ -2017,7 +2017,8 @@ export interface components {
             file: string;
         };
         /**
-         * @description Many people's records in one call (1–200 items, each key once).
+         * @description Many people's records in one call (1–200 items; as for schools, a key
+         *     named twice meets the first record).
          * @example {
          *       "items": [
          *         {
@@ -3344,7 +3345,8 @@ export interface components {
             status: components["schemas"]["ImportRowStatus"];
         };
         /**
-         * @description Many schools' checklists in one call (1–200 items, each school once).
+         * @description Many schools' checklists in one call (1–200 items; a school named twice
+         *     is recorded by the first, and the second is told so: `STALE_DECISION`).
          * @example {
          *       "items": [
          *         {
@@ -3472,7 +3474,7 @@ export interface components {
             left_on?: string | null;
             /** @description Full name, e.g. 四川大学 (1–64 characters, unique). */
             name: string;
-        };
+        } & unknown;
         /**
          * @example {
          *       "left_on": "2021-07-01",
@@ -3496,7 +3498,7 @@ export interface components {
             left_on?: string | null;
             /** @description 1–64 characters, unique. */
             name?: string | null;
-        };
+        } & unknown;
         SchoolView: {
             /** @description Whether the school is a member unit now (it has no `left_on`). */
             active: boolean;
@@ -6675,7 +6677,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `VALIDATION_FAILED`: 1–200 items, each key once (`/items/<i>/key`), field rules of each item */
+            /** @description `VALIDATION_FAILED`: 1–200 items (`/items`), the field rules of each item (`/items/<i>/…`) */
             422: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -8390,7 +8392,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `VALIDATION_FAILED`: 1–200 items, each school once (`/items/<i>/school_id`), field rules of each item */
+            /** @description `VALIDATION_FAILED`: 1–200 items (`/items`), the field rules of each item (`/items/<i>/…`) */
             422: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -11542,7 +11544,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
+            /** @description `VALIDATION_FAILED`: `/left_on` `future` (a day still to come), `/active` `conflict` (true with a leaving day) */
             422: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -11817,7 +11819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
+            /** @description `VALIDATION_FAILED`: `/left_on` `future` (a day still to come), `/active` `conflict` (true with a leaving day) */
             422: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */

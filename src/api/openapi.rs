@@ -628,7 +628,12 @@ fn conditions() -> Vec<(&'static str, serde_json::Value, serde_json::Value)> {
     });
     let unscoped =
         json!({"properties": {"school_id": {"type": "null"}, "district_id": {"type": "null"}}});
+    let left = json!({"properties": {"left_on": {"type": "string"}}, "required": ["left_on"]});
+    let not_active = json!({"properties": {"active": {"const": false}}});
     vec![
+        // A school with a leaving day is not a member unit (organisation::schools).
+        ("SchoolInput", left.clone(), not_active.clone()),
+        ("SchoolPatch", left, not_active),
         // 退回或认定为转载时须说明原因 (articles::review).
         (
             "ReviewInput",

@@ -211,15 +211,13 @@ pub async fn review(
     apply_review(&*tx, p, id, input, now).await
 }
 
-/// [`review`] on a connection of the unit of work (the transaction itself,
-/// or a batch item's savepoint).
-async fn apply_review(
-    txn: &impl ConnectionTrait,
-    p: &Principal,
-    id: i64,
+/// The rules of a review's own fields (before any article is read): a
+/// reason unless approving, a revision of a reviewed status with a reason,
+/// a publication date in range. Answers what the review revises.
+fn check_review_fields(
     input: &ReviewInput,
     now: DateTime<Utc>,
-) -> ApiResult<ArticleView> {
+) -> ApiResult<Option<ArticleStatus>> {
     let reason = input
         .reason
         .as_deref()
@@ -256,6 +254,24 @@ async fn apply_review(
             "发布日期须在 2000 年之后且不晚于今天。",
         )]));
     }
+    Ok(revises)
+}
+
+/// [`review`] on a connection of the unit of work (the transaction itself,
+/// or a batch item's savepoint).
+async fn apply_review(
+    txn: &impl ConnectionTrait,
+    p: &Principal,
+    id: i64,
+    input: &ReviewInput,
+    now: DateTime<Utc>,
+) -> ApiResult<ArticleView> {
+    let revises = check_review_fields(input, now)?;
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
     let before = lock_article(txn, id).await?;
     if before.status == ArticleStatus::Withdrawn.as_str() {
         return Err(ApiError::new(ErrorCode::ArticleWithdrawn));
@@ -389,7 +405,7 @@ pub async fn review_batch(
     idempotency_key: Option<&str>,
     now: DateTime<Utc>,
 ) -> ApiResult<Stored> {
-    check_batch(input)?;
+    check_batch(input, now)?;
     let request_hash = idempotency::fingerprint("POST", "/api/v1/articles/reviews", input)?;
     idempotency::run(
         db,
@@ -438,25 +454,12 @@ async fn review_many(
     Ok(BatchReviewView { results })
 }
 
-/// A batch names each article once (the bounds are the input's).
-fn check_batch(input: &BatchReviewInput) -> ApiResult<()> {
-    let mut seen = std::collections::HashSet::new();
-    let errors: Vec<FieldError> = input
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, item)| !seen.insert(item.article_id))
-        .map(|(i, item)| {
-            FieldError::new(
-                &format!("/items/{i}/article_id"),
-                "duplicate",
-                format!(
-                    "稿件 {} 在本次批量审核中出现了不止一次，每篇稿件只能审核一次。",
-                    item.article_id
-                ),
-            )
-        })
-        .collect();
+/// A batch holds 1–200 items, and each item's own fields follow the rules
+/// of a single review (`/items/<i>/review/...`): a malformed item makes a
+/// malformed request, refused whole before any article is read. An article
+/// named twice is reviewed in order: the second meets the first's decision
+/// (409 `STALE_DECISION` for that item), as two single calls would.
+fn check_batch(input: &BatchReviewInput, now: DateTime<Utc>) -> ApiResult<()> {
     if input.items.is_empty() || input.items.len() > BATCH_REVIEW_MAX {
         return Err(ApiError::validation(vec![FieldError::new(
             "/items",
@@ -464,6 +467,21 @@ fn check_batch(input: &BatchReviewInput) -> ApiResult<()> {
             "一次批量审核 1–200 篇稿件。",
         )]));
     }
+    let errors: Vec<FieldError> = input
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| check_review_fields(&item.review, now).err().map(|e| (i, e)))
+        .flat_map(|(i, e)| {
+            e.errors.into_iter().map(move |f| {
+                FieldError::new(
+                    &format!("/items/{i}/review{}", f.pointer),
+                    &f.code,
+                    f.message,
+                )
+            })
+        })
+        .collect();
     if errors.is_empty() {
         Ok(())
     } else {

@@ -9,8 +9,6 @@
 //! recorded it, or an old ETag — answers 409 `STALE_DECISION` naming who
 //! recorded what, and changes nothing.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -26,7 +24,6 @@ use crate::entity::{article, individual_eligibility, school_eligibility};
 use crate::honours::conditions::{Unmet, checklist_unmet, individual_unmet};
 use crate::honours::lookup::refuse_once_submitted;
 use crate::honours::model::check_year;
-use crate::honours::rules::Scope;
 use crate::identity::lookup::decided_by;
 use crate::organisation::lookup::require_school;
 use crate::platform::audit::{self, Entry};
@@ -36,7 +33,7 @@ use crate::platform::db::{self, Tx};
 use crate::platform::decision::{
     DecidedBy, StaleDecision, content_etag, if_match_satisfied, revision_reason,
 };
-use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError, Problem};
+use crate::platform::error::{ApiError, ApiResult, ErrorCode, Problem};
 
 /// The conditions of seed 000 §五(一) for a school, ticked by the secretariat.
 #[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -504,33 +501,6 @@ pub async fn set_individual(
     individual_view(txn, &after).await
 }
 
-/// The row keys of the year's eligible schools (every condition ticked) or
-/// of the confirmed logistics staff.
-pub async fn eligible_keys(
-    db: &impl ConnectionTrait,
-    year: i32,
-    scope: Scope,
-) -> ApiResult<HashSet<String>> {
-    Ok(match scope {
-        Scope::Schools => school_eligibility::Entity::find()
-            .filter(school_eligibility::Column::Year.eq(year))
-            .all(db)
-            .await?
-            .into_iter()
-            .filter(|e| SchoolEligibility::from(e).eligible())
-            .map(|e| e.school_id.to_string())
-            .collect(),
-        Scope::Individuals => individual_eligibility::Entity::find()
-            .filter(individual_eligibility::Column::Year.eq(year))
-            .filter(individual_eligibility::Column::LogisticsStaff.eq(true))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|e| e.row_key)
-            .collect(),
-    })
-}
-
 /// Every checklist recorded for a year, by school id (secretariat).
 pub async fn list_schools(
     db: &impl ConnectionTrait,
@@ -603,7 +573,8 @@ impl SchoolChecklistItem {
     }
 }
 
-/// Many schools' checklists in one call (1–200 items, each school once).
+/// Many schools' checklists in one call (1–200 items; a school named twice
+/// is recorded by the first, and the second is told so: `STALE_DECISION`).
 #[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"items": [
@@ -657,7 +628,8 @@ impl IndividualItem {
     }
 }
 
-/// Many people's records in one call (1–200 items, each key once).
+/// Many people's records in one call (1–200 items; as for schools, a key
+/// named twice meets the first record).
 #[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"items": [
@@ -716,27 +688,6 @@ pub struct IndividualResults {
     pub items: Vec<IndividualOutcome>,
 }
 
-/// 422 at `/items/<i>/<field>` for a value given twice in one batch.
-fn refuse_repeats<'a>(values: impl Iterator<Item = String> + 'a, field: &str) -> ApiResult<()> {
-    let mut seen = HashSet::new();
-    let errors: Vec<FieldError> = values
-        .enumerate()
-        .filter(|(_, v)| !seen.insert(v.clone()))
-        .map(|(i, _)| {
-            FieldError::new(
-                &format!("/items/{i}/{field}"),
-                "duplicate",
-                "同一批中重复出现，请每项只登记一次。",
-            )
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(errors))
-    }
-}
-
 /// Records many schools' checklists (secretariat): each item as the single
 /// call would, audited, in a savepoint of one unit of work; one refused item
 /// leaves the others recorded. Sent again, recorded items answer 409
@@ -749,10 +700,6 @@ pub async fn set_schools(
     now: DateTime<Utc>,
 ) -> ApiResult<SchoolChecklistResults> {
     let year = check_year(year)?;
-    refuse_repeats(
-        batch.items.iter().map(|i| i.school_id.to_string()),
-        "school_id",
-    )?;
     let outcomes = db::write(db, |tx| async move {
         batch::each(&tx, &batch.items, |sp, item| {
             let checklist = item.checklist();
@@ -800,7 +747,6 @@ pub async fn set_individuals(
     now: DateTime<Utc>,
 ) -> ApiResult<IndividualResults> {
     let year = check_year(year)?;
-    refuse_repeats(batch.items.iter().map(|i| i.key.clone()), "key")?;
     let outcomes = db::write(db, |tx| async move {
         batch::each(&tx, &batch.items, |sp, item| {
             let record = item.record();

@@ -82,7 +82,7 @@ pub async fn list_schools(
     tag = "organisation",
     security(("bearer_auth" = [])),
     request_body = SchoolInput,
-    responses((status = 201, body = SchoolView, description = "The school created"), (status = 403, description = "`FORBIDDEN`"), (status = 409, description = "`CONFLICT`: the name is taken"))
+    responses((status = 201, body = SchoolView, description = "The school created"), (status = 403, description = "`FORBIDDEN`"), (status = 409, description = "`CONFLICT`: the name is taken"), (status = 422, description = "`VALIDATION_FAILED`: `/left_on` `future` (a day still to come), `/active` `conflict` (true with a leaving day)"))
 )]
 #[post("/schools")]
 pub async fn create_school(
@@ -112,7 +112,7 @@ pub async fn create_school(
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "School id")),
     request_body = SchoolPatch,
-    responses((status = 200, body = SchoolView, description = "The school as changed"), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"), (status = 409, description = "`CONFLICT`: the name is taken"))
+    responses((status = 200, body = SchoolView, description = "The school as changed"), (status = 403, description = "`FORBIDDEN`"), (status = 404, description = "`NOT_FOUND`"), (status = 409, description = "`CONFLICT`: the name is taken"), (status = 422, description = "`VALIDATION_FAILED`: `/left_on` `future` (a day still to come), `/active` `conflict` (true with a leaving day)"))
 )]
 #[patch("/schools/{id}")]
 pub async fn update_school(

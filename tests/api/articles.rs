@@ -1733,12 +1733,15 @@ async fn a_batch_review_holds_1_to_200_distinct_articles_and_is_the_secretariats
     let res = w.review_batch(None, &json!({ "items": many })).await;
     let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
     assert_eq!(body["errors"][0]["pointer"], "/items");
+    // A rule of an item's own fields refuses the whole batch, before any article is read.
     let res = w
-        .review_batch(None, &json!({"items": [item(a), item(a)]}))
+        .review_batch(
+            None,
+            &json!({"items": [item(a), {"article_id": a, "review": {"decision": "repost"}}]}),
+        )
         .await;
     let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
-    assert_eq!(body["errors"][0]["pointer"], "/items/1/article_id");
-    assert_eq!(body["errors"][0]["code"], "duplicate");
+    assert_eq!(body["errors"][0]["pointer"], "/items/1/review/reason");
     assert_eq!(w.article(a).await["status"], "pending", "nothing applied");
     let res = w
         .app
@@ -1765,4 +1768,13 @@ async fn a_batch_review_holds_1_to_200_distinct_articles_and_is_the_secretariats
         )
         .await;
     assert_eq!(res.status(), 200, "200 items is the bound");
+    // Named twice: reviewed in order, the second meets the first's decision.
+    let b = w.pending("/batch/y.html").await;
+    let res = w
+        .review_batch(None, &json!({"items": [item(b), item(b)]}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["results"][0]["status"], 200);
+    assert_eq!(body["results"][1]["problem"]["code"], "STALE_DECISION");
 }

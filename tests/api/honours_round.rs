@@ -532,19 +532,32 @@ async fn eligibility_is_recorded_in_batches_and_read_back() {
             .count(),
         1
     );
-    // Each school once per batch.
+    // A school named twice: the first records, the second is told so.
+    let c = r.school().await;
     let twice = json!({"items": [
-        {"school_id": a, "mechanism": true, "process": true, "archive": true, "dedicated_staff": true},
-        {"school_id": a, "mechanism": true, "process": true, "archive": true, "dedicated_staff": true}
+        {"school_id": c, "mechanism": true, "process": true, "archive": true, "dedicated_staff": true},
+        {"school_id": c, "mechanism": false, "process": true, "archive": true, "dedicated_staff": true}
     ]});
-    let problem = assert_problem(
-        r.app.post_as(path, &r.admin, &twice).await,
-        422,
-        "VALIDATION_FAILED",
-    )
-    .await;
-    assert_eq!(problem["errors"][0]["pointer"], "/items/1/school_id");
-
+    let out: Value = r
+        .app
+        .post_as(path, &r.admin, &twice)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(out["items"][0]["status"], 200);
+    assert_eq!(out["items"][1]["problem"]["code"], "STALE_DECISION");
+    let c_now: Value = r
+        .app
+        .get_as(
+            &format!("/api/v1/credit-years/2021/eligibility/{c}"),
+            &r.admin,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c_now["mechanism"], true);
     // People by key in the body; a key matching nobody is refused, singly too.
     let key = format!("{a}/name:张三");
     let res = r

@@ -183,7 +183,7 @@ pub async fn list_school_eligibility(
     responses(
         (status = 200, body = SchoolChecklistResults, description = "One outcome per item, in order: `status` 200 with `result`, or the item's `problem` (`NOT_FOUND`, `STALE_DECISION`, `PRECONDITION_FAILED`, `VALIDATION_FAILED`, `PROPOSAL_NOT_EDITABLE`, `PROPOSAL_FINAL`)"),
         (status = 403, description = "`FORBIDDEN`"),
-        (status = 422, description = "`VALIDATION_FAILED`: 1–200 items, each school once (`/items/<i>/school_id`), field rules of each item"),
+        (status = 422, description = "`VALIDATION_FAILED`: 1–200 items (`/items`), the field rules of each item (`/items/<i>/…`)"),
     )
 )]
 #[post("/credit-years/{year}/school-eligibility")]
@@ -232,7 +232,7 @@ pub async fn list_individual_eligibility(
     responses(
         (status = 200, body = IndividualResults, description = "One outcome per item, in order: `status` 200 with `result`, or the item's `problem` (`NOT_FOUND`: nobody credited with that key this year; `STALE_DECISION`, `PRECONDITION_FAILED`, `VALIDATION_FAILED`, `INVALID_PARAMETER`, `PROPOSAL_NOT_EDITABLE`, `PROPOSAL_FINAL`)"),
         (status = 403, description = "`FORBIDDEN`"),
-        (status = 422, description = "`VALIDATION_FAILED`: 1–200 items, each key once (`/items/<i>/key`), field rules of each item"),
+        (status = 422, description = "`VALIDATION_FAILED`: 1–200 items (`/items`), the field rules of each item (`/items/<i>/…`)"),
     )
 )]
 #[post("/credit-years/{year}/individual-eligibility")]
