@@ -3048,6 +3048,7 @@ export interface components {
             scope: components["schemas"]["StandingsScope"];
             /** Format: int32 */
             total: number;
+            why?: components["schemas"]["Why"] | null;
         };
         ProposalList: {
             /**
@@ -3803,7 +3804,7 @@ export interface components {
             cap: components["schemas"]["CapPlace"];
             /**
              * @description Within the cap and meeting every condition (for viewers who do not
-             *     see the records, on the cap alone). In a proposal's `left_out`: false.
+             *     see the records, on the cap alone). In a proposal: whether the row is in the list.
              */
             in_list: boolean;
             /** @description Proposal only: the secretariat removed the row by hand (with a reason in the audit log). */

@@ -255,7 +255,7 @@ pub enum CapPlace {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Why {
     /// Within the cap and meeting every condition (for viewers who do not
-    /// see the records, on the cap alone). In a proposal's `left_out`: false.
+    /// see the records, on the cap alone). In a proposal: whether the row is in the list.
     pub in_list: bool,
     pub cap: CapPlace,
     /// The conditions not met (empty when all are met); absent for viewers

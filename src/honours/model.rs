@@ -152,6 +152,10 @@ pub struct ProposalEntryView {
     /// Added by hand (with `reason`) rather than by the automatic selection.
     pub manual: bool,
     pub reason: Option<String>,
+    /// Why the row is in the list (the proposal's own view; absent on the
+    /// public honours list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<Why>,
 }
 
 impl From<proposal_entry::Model> for ProposalEntryView {
@@ -168,6 +172,7 @@ impl From<proposal_entry::Model> for ProposalEntryView {
             total: e.total,
             manual: e.manual,
             reason: e.reason,
+            why: None,
         }
     }
 }

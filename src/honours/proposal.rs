@@ -10,7 +10,7 @@
 //! Rebuilding discards the manual changes, so a proposal changed by hand
 //! since it was built is only rebuilt with `If-Match`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
@@ -254,6 +254,9 @@ async fn proposal_view(db: &impl ConnectionTrait, p: proposal::Model) -> ApiResu
         .into_iter()
         .map(ProposalEntryView::from)
         .partition(|e| e.scope == Scope::Schools);
+    let (mut schools, mut individuals) = (schools, individuals);
+    explain_entries(db, &n, Scope::Schools, &mut schools).await?;
+    explain_entries(db, &n, Scope::Individuals, &mut individuals).await?;
     let schools_left_out = left_out(db, &n, Scope::Schools, &schools).await?;
     let individuals_left_out = left_out(db, &n, Scope::Individuals, &individuals).await?;
     Ok(ProposalView {
@@ -344,6 +347,63 @@ fn auto_selection(rows: &[(notice_row::Model, RowEligibility)], cap: i32) -> Has
     auto_select(&list, usize::try_from(cap).unwrap_or(0))
         .into_iter()
         .collect()
+}
+
+/// Why each entry is in: its place in the notice, whether it meets the
+/// conditions now (re-checked on submission and approval), and for a row
+/// added by hand the secretariat's reason.
+async fn explain_entries(
+    db: &impl ConnectionTrait,
+    n: &notice::Model,
+    scope: Scope,
+    entries: &mut [ProposalEntryView],
+) -> ApiResult<()> {
+    let cap = u32::try_from(match scope {
+        Scope::Schools => n.school_cap,
+        Scope::Individuals => n.individual_cap,
+    })
+    .unwrap_or(0);
+    let refs: Vec<RowRef<'_>> = entries
+        .iter()
+        .map(|e| RowRef {
+            key: &e.key,
+            name: &e.name,
+            school_id: e.school.id,
+        })
+        .collect();
+    let assessed = assess(db, n.year, scope, &refs).await?;
+    let places: HashMap<String, CapPlace> = notice_row::Entity::find()
+        .filter(notice_row::Column::NoticeId.eq(n.id))
+        .filter(notice_row::Column::Scope.eq(scope.as_str()))
+        .filter(notice_row::Column::RowKey.is_in(entries.iter().map(|e| e.key.clone())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let place = if r.tied_at_cutoff {
+                CapPlace::TiedAtCutoff
+            } else if r.within_cap {
+                CapPlace::WithinCap
+            } else {
+                CapPlace::BelowCap
+            };
+            (r.row_key, place)
+        })
+        .collect();
+    for e in entries.iter_mut() {
+        let unmet = assessed
+            .get(&e.key)
+            .map(|a| a.unmet.clone())
+            .unwrap_or_default();
+        let place = places.get(&e.key).copied().unwrap_or(CapPlace::WithinCap);
+        let mut why = Why::new(place, i64::from(e.rank), cap, Some(unmet));
+        why.in_list = true;
+        if let Some(reason) = e.reason.as_deref().filter(|_| e.manual) {
+            why.text = format!("{}秘书处补入，理由：{reason}。", why.text);
+        }
+        e.why = Some(why);
+    }
+    Ok(())
 }
 
 /// The rows of the notice as high as the list reaches (or inside the cap)
