@@ -545,6 +545,7 @@ pub struct SchoolChecklistItem {
     pub school_id: i64,
     /// To change a recorded checklist: its ETag (as `If-Match` of the single call).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(length(max = 200, message = "ETag 不能超过 200 个字符。"))]
     #[schema(max_length = 200)]
     pub if_match: Option<String>,
     pub mechanism: bool,
@@ -603,6 +604,7 @@ pub struct IndividualItem {
     pub key: String,
     /// To change a recorded confirmation: its ETag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(length(max = 200, message = "ETag 不能超过 200 个字符。"))]
     #[schema(max_length = 200)]
     pub if_match: Option<String>,
     pub logistics_staff: bool,
