@@ -842,3 +842,48 @@ async fn two_phones_naming_the_same_new_author_at_once_make_one_author() {
     assert_eq!(named.len(), 1, "{registry}");
     assert_eq!(named[0]["articles"], 2);
 }
+
+#[tokio::test]
+async fn two_clerks_sending_overlapping_checklist_batches_at_once_record_each_school_once() {
+    let r = round().await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(r.school().await);
+    }
+    let other = r.app.secretariat().await;
+    let item = |id: i64| json!({"school_id": id, "mechanism": true, "process": true, "archive": true, "dedicated_staff": true});
+    // The same schools in opposite orders: no deadlock survives the unit of work.
+    let forward = json!({"items": ids.iter().map(|i| item(*i)).collect::<Vec<_>>()});
+    let backward = json!({"items": ids.iter().rev().map(|i| item(*i)).collect::<Vec<_>>()});
+    let path = "/api/v1/credit-years/2021/school-eligibility";
+    let (a, b) = tokio::join!(
+        r.app.post_as(path, &r.admin, &forward),
+        r.app.post_as(path, &other, &backward)
+    );
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+    let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
+    assert_eq!(
+        a["done"].as_u64().unwrap() + b["done"].as_u64().unwrap(),
+        4,
+        "{a} {b}"
+    );
+    for out in [&a, &b] {
+        for item in out["items"].as_array().unwrap() {
+            assert!(
+                item["status"] == 200 || item["problem"]["code"] == "STALE_DECISION",
+                "{item}"
+            );
+        }
+    }
+    let list: Value = r.app.get_as(path, &r.admin).await.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 4);
+    for id in &ids {
+        let log = r.app.audit_of("school", &id.to_string()).await;
+        assert_eq!(
+            log.iter()
+                .filter(|e| e.action == "eligibility.school")
+                .count(),
+            1
+        );
+    }
+}
