@@ -20,6 +20,10 @@ use crate::honours::rules::Scope;
 use crate::organisation::lookup::members_in_year;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode};
 
+/// Longest IN list a check sends (SQLite allows 32,766 parameters,
+/// PostgreSQL 65,535); beyond it the year's records are read whole.
+const IN_LIST_MAX: usize = 1000;
+
 /// A condition of seed 000 a row does not meet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -166,18 +170,24 @@ pub async fn assess(
             }
         }
         Scope::Individuals => {
-            let keys: Vec<String> = rows.iter().map(|r| r.key.to_owned()).collect();
             let mut records: HashMap<String, (bool, bool)> = HashMap::new();
-            // Bounded IN lists: SQLite allows 32,766 parameters, PostgreSQL 65,535.
-            for chunk in keys.chunks(1000) {
-                for e in individual_eligibility::Entity::find()
-                    .filter(individual_eligibility::Column::Year.eq(year))
-                    .filter(individual_eligibility::Column::RowKey.is_in(chunk.iter().cloned()))
+            let year_records = individual_eligibility::Entity::find()
+                .filter(individual_eligibility::Column::Year.eq(year));
+            // A page of rows: their keys (a bounded IN list); a whole scope:
+            // the year's records in one read.
+            let found = if rows.len() <= IN_LIST_MAX {
+                year_records
+                    .filter(
+                        individual_eligibility::Column::RowKey
+                            .is_in(rows.iter().map(|r| r.key.to_owned())),
+                    )
                     .all(db)
                     .await?
-                {
-                    records.insert(e.row_key, (e.logistics_staff, e.qualities_confirmed));
-                }
+            } else {
+                year_records.all(db).await?
+            };
+            for e in found {
+                records.insert(e.row_key, (e.logistics_staff, e.qualities_confirmed));
             }
             for r in rows {
                 let mut unmet = Vec::new();

@@ -406,8 +406,13 @@ async fn explain_entries(
     Ok(())
 }
 
+/// Notice rows read per step by [`left_out`].
+const LEFT_OUT_PAGE: u64 = 500;
+
 /// The rows of the notice as high as the list reaches (or inside the cap)
-/// that are not in it, with why.
+/// that are not in it, with why. The notice is read in order, a page at a
+/// time, only as far as that reach and the automatic selection need (the
+/// first `cap + 1` eligible rows), not the whole of a national year.
 async fn left_out(
     db: &impl ConnectionTrait,
     n: &notice::Model,
@@ -418,13 +423,40 @@ async fn left_out(
         Scope::Schools => n.school_cap,
         Scope::Individuals => n.individual_cap,
     };
+    let cap_rows = usize::try_from(cap).unwrap_or(0);
     let in_list: HashSet<&str> = entries.iter().map(|e| e.key.as_str()).collect();
-    let rows = candidates(db, n, scope).await?;
-    let cutoff = rows
-        .get(usize::try_from(cap).unwrap_or(0).saturating_sub(1))
-        .filter(|_| cap > 0)
-        .map(|(r, _)| r.rank);
-    let reach = entries.iter().map(|e| e.rank).chain(cutoff).max();
+    let max_entry = entries.iter().map(|e| e.rank).max();
+    let mut rows: Vec<(notice_row::Model, RowEligibility)> = Vec::new();
+    let reach = loop {
+        let page = notice_row::Entity::find()
+            .filter(notice_row::Column::NoticeId.eq(n.id))
+            .filter(notice_row::Column::Scope.eq(scope.as_str()))
+            .filter(notice_row::Column::Position.gt(rows.last().map_or(0, |(r, _)| r.position)))
+            .order_by_asc(notice_row::Column::Position)
+            .limit(LEFT_OUT_PAGE)
+            .all(db)
+            .await?;
+        let last_page = page.len() < usize::try_from(LEFT_OUT_PAGE).unwrap_or(usize::MAX);
+        let refs: Vec<RowRef<'_>> = page.iter().map(row_ref).collect();
+        let mut assessed = assess(db, n.year, scope, &refs).await?;
+        rows.extend(page.into_iter().map(|r| {
+            let a = assessed.remove(&r.row_key).unwrap_or_default();
+            (r, a)
+        }));
+        let cutoff = cap_rows
+            .checked_sub(1)
+            .and_then(|i| rows.get(i))
+            .map(|(r, _)| r.rank);
+        let reach = max_entry.into_iter().chain(cutoff).max();
+        let past_reach = match (reach, rows.last()) {
+            (Some(reach), Some((r, _))) => r.rank > reach,
+            _ => false,
+        };
+        let eligible = rows.iter().filter(|(_, a)| a.eligible).count();
+        if last_page || (past_reach && eligible > cap_rows) {
+            break reach;
+        }
+    };
     let Some(reach) = reach else {
         return Ok(Vec::new());
     };

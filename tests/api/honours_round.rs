@@ -887,3 +887,92 @@ async fn two_clerks_sending_overlapping_checklist_batches_at_once_record_each_sc
         );
     }
 }
+
+#[tokio::test]
+async fn a_large_year_s_proposal_explains_its_left_out_rows_reading_only_the_top_of_the_notice() {
+    let r = round().await;
+    let school = r.school().await;
+    let now = default_now();
+    // 600 people with distinct totals (600, 599, …): a cap of 60.
+    let rows: Vec<association::entity::article::ActiveModel> = (0..600)
+        .map(|i| {
+            let url = format!("https://news.example.cn/{}.html", unique("big"));
+            let author = format!("作者{i:03}");
+            association::entity::article::ActiveModel {
+                school_id: Set(school),
+                submitted_by: Set(r.admin.member_id),
+                first_author_name: Set(Some(author.clone())),
+                author_key: Set(association::articles::rules::author_key(
+                    None,
+                    Some(&author),
+                )),
+                url: Set(url.clone()),
+                canonical_url: Set(url),
+                url_key: Set(Some(unique("k"))),
+                host: Set("news.example.cn".into()),
+                source_id: Set(r.source_id),
+                source_kind: Set("official".into()),
+                title: Set(Some(unique("标题"))),
+                credit_year: Set(Some(2021)),
+                declared_original: Set(true),
+                verification_status: Set("verified".into()),
+                status: Set("approved".into()),
+                site_points: Set(600 - i),
+                bonus_points: Set(0),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(100) {
+        association::entity::article::Entity::insert_many(chunk.to_vec())
+            .exec(&r.app.state.db)
+            .await
+            .unwrap();
+    }
+    r.checklist(school, serde_json::from_str(ALL_MET).unwrap())
+        .await;
+    // The top 62 confirmed in one batch call, except the sixth.
+    let key = |i: usize| format!("{school}/name:作者{i:03}");
+    let items: Vec<Value> = (0..62)
+        .filter(|i| *i != 5)
+        .map(|i| json!({"key": key(i), "logistics_staff": true, "qualities_confirmed": true}))
+        .collect();
+    let res = r
+        .app
+        .post_as(
+            "/api/v1/credit-years/2021/individual-eligibility",
+            &r.admin,
+            &json!({ "items": items }),
+        )
+        .await;
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(out["done"], 61, "{}", out["items"][0]);
+    r.publish().await;
+    let built = r.build().await;
+    let people = &built["individuals"];
+    assert_eq!(people["cap"], 60);
+    let entries = keys(&people["entries"]);
+    assert_eq!(entries.len(), 60);
+    assert!(!entries.contains(&key(5)) && entries.contains(&key(60)));
+    assert!(!entries.contains(&key(61)));
+    let left: Vec<(String, Value)> = people["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["key"].as_str().unwrap().to_owned(),
+                l["why"]["unmet"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        left,
+        vec![(
+            key(5),
+            json!(["staff_not_confirmed", "qualities_not_confirmed"])
+        )]
+    );
+}
