@@ -988,10 +988,17 @@ pub async fn honours_list(db: &impl ConnectionTrait, year: i32) -> ApiResult<Opt
     }
     let approved_at = p.decided_at.map(to_china);
     let view = proposal_view(db, p).await?;
+    // The public list: who was honoured, not the secretariat's reasoning.
+    let public = |entries: Vec<ProposalEntryView>| {
+        entries
+            .into_iter()
+            .map(|e| ProposalEntryView { why: None, ..e })
+            .collect()
+    };
     Ok(Some(HonoursView {
         year,
-        schools: view.schools.entries,
-        individuals: view.individuals.entries,
+        schools: public(view.schools.entries),
+        individuals: public(view.individuals.entries),
         approved_at,
     }))
 }

@@ -304,3 +304,21 @@ async fn integer_query_parameters_written_with_a_fraction_are_integers() {
     let res = app.get_as("/api/v1/articles?school_id=1.5", &admin).await;
     assert_problem(res, 400, "INVALID_PARAMETER").await;
 }
+
+/// A 16-digit integer written with `.0` is that integer: the float is read
+/// exactly (schemathesis sent `"school_id": 2028700486881773.0`, which an
+/// inexact parse makes 2028700486881772.8, "not an integer").
+#[tokio::test]
+async fn a_large_integer_written_with_a_fraction_is_that_integer() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let res = app
+        .authed(reqwest::Method::POST, "/api/v1/schools", &admin)
+        .header("content-type", "application/json")
+        .body(r#"{"name": "大数学校", "district_id": 2028700486881773.0}"#)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(res, 404, "NOT_FOUND").await;
+    assert_eq!(problem["errors"][0]["pointer"], "/district_id");
+}

@@ -466,6 +466,16 @@ async fn the_member_who_submitted_the_list_cannot_approve_or_return_it_separatio
     // Another council member decides.
     let council = r.app.member_with(Role::Council, None, None).await;
     assert_eq!(r.decide(&council, "approve").await.status(), 200);
+    // The public list names who was honoured, not the secretariat's reasoning.
+    let honours: Value = r
+        .app
+        .get("/api/v1/credit-years/2021/honours")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(honours["schools"][0]["key"], s.to_string());
+    assert!(honours["schools"][0].get("why").is_none(), "{honours}");
 }
 
 #[tokio::test]
