@@ -11096,7 +11096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `VALIDATION_FAILED`: the form or the attachments are incomplete; `CONTENT_RISKY`: the story failed WeChat's content check */
+            /** @description `VALIDATION_FAILED`: the form or the attachments are incomplete (every missing field and file in `errors[]`; `/attachments/certificate` `count`: two certificate scans are needed, or one per honour listed when fewer than two); `CONTENT_RISKY`: the story failed WeChat's content check */
             422: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */

@@ -341,6 +341,7 @@ pub async fn submit(
         kind,
         count(AttachmentKind::Photo),
         count(AttachmentKind::Certificate),
+        form.honours.as_ref().map_or(0, Vec::len),
         count(AttachmentKind::RegistrationScan),
     ));
     if !errors.is_empty() {

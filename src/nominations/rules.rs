@@ -982,13 +982,16 @@ pub fn check_attachment_type(
     }
 }
 
-/// "《报名表》需加盖单位公章，并附两份最高荣誉证书扫描件": what a submission
-/// lacks among its files — the photo (persons), at least one certificate,
-/// the stamped form's scan.
+/// "《报名表》需加盖单位公章，并附两份最高荣誉证书扫描件" (附件二 特别说明三):
+/// what a submission lacks among its files — the photo (persons), the
+/// certificate scans, the stamped form's scan. Reading: two certificates,
+/// or as many as the form lists honours when it lists fewer than two (one
+/// honour, one certificate); never more than two are kept.
 pub fn missing_attachments(
     nominee: NomineeKind,
     photos: usize,
     certificates: usize,
+    honours_listed: usize,
     scans: usize,
 ) -> Vec<FieldError> {
     let mut out = Vec::new();
@@ -999,11 +1002,15 @@ pub fn missing_attachments(
             "请上传一寸免冠照（JPEG 或 PNG）。",
         ));
     }
-    if certificates == 0 {
+    let needed = certificates_needed(honours_listed);
+    if certificates < needed {
         out.push(FieldError::new(
             "/attachments/certificate",
-            "required",
-            "请上传最高荣誉证书扫描件（最多两份）。",
+            if certificates == 0 { "required" } else { "count" },
+            format!(
+                "须附 {needed} 份最高荣誉证书扫描件（报名表列有 {honours_listed} 项荣誉），还差 {} 份。",
+                needed - certificates
+            ),
         ));
     }
     if scans == 0 {
@@ -1014,6 +1021,12 @@ pub fn missing_attachments(
         ));
     }
     out
+}
+
+/// How many certificate scans a submission needs: two, or one per honour
+/// the form lists when it lists fewer (at least one).
+pub fn certificates_needed(honours_listed: usize) -> usize {
+    honours_listed.clamp(1, 2)
 }
 
 /// The ETag of a nomination's representation.

@@ -933,3 +933,46 @@ async fn forwarding_requires_consent() {
     .await;
     assert_eq!(other["status"], "shortlisted");
 }
+
+/// 附件二 特别说明三 "附两份最高荣誉证书扫描件": two certificate scans, or one
+/// per honour the form lists when it lists fewer than two.
+#[tokio::test]
+async fn a_nomination_listing_two_honours_needs_two_certificate_scans() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let campaign = app.seed_campaign(&admin).await;
+    let (_d, lead) = app.district_with_lead(&admin).await;
+    let mut form = person_form("钱两证", "西南财经大学");
+    form["honours"] = json!([
+        {"title": "四川省教育后勤先进个人", "awarded_by": "四川省高校后勤协会", "date": "2020-12-18", "level": "省级"},
+        {"title": "成都市劳动模范", "awarded_by": "成都市人民政府", "date": "2019-04-30", "level": "市级"}
+    ]);
+    let id = app.draft(&lead, campaign, "person", form).await;
+    app.upload_all(&lead, id, true).await;
+    let body = assert_problem(
+        app.submit_nomination(&lead, id).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    let certificate = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["pointer"] == "/attachments/certificate")
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(certificate["code"], "count");
+    assert!(certificate["message"].as_str().unwrap().contains("还差 1 份"));
+    let res = app
+        .upload(
+            &lead,
+            id,
+            "certificate",
+            "证书二.pdf",
+            "application/pdf",
+            crate::helpers::pdf_bytes(),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(app.submit_nomination(&lead, id).await.status(), 200);
+}

@@ -109,7 +109,7 @@ pub async fn patch_nomination(
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`DEADLINE_PASSED`, `QUOTA_EXCEEDED`, `PREVIOUSLY_HONOURED`, or `CONFLICT` (not a draft)"),
-        (status = 422, description = "`VALIDATION_FAILED`: the form or the attachments are incomplete; `CONTENT_RISKY`: the story failed WeChat's content check"),
+        (status = 422, description = "`VALIDATION_FAILED`: the form or the attachments are incomplete (every missing field and file in `errors[]`; `/attachments/certificate` `count`: two certificate scans are needed, or one per honour listed when fewer than two); `CONTENT_RISKY`: the story failed WeChat's content check"),
         (status = 503, description = "`WECHAT_UNAVAILABLE`: the content check could not run; retry later"),
     )
 )]
