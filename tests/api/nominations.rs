@@ -962,7 +962,12 @@ async fn a_nomination_listing_two_honours_needs_two_certificate_scans() {
         .find(|e| e["pointer"] == "/attachments/certificate")
         .unwrap_or_else(|| panic!("{body}"));
     assert_eq!(certificate["code"], "count");
-    assert!(certificate["message"].as_str().unwrap().contains("还差 1 份"));
+    assert!(
+        certificate["message"]
+            .as_str()
+            .unwrap()
+            .contains("还差 1 份")
+    );
     let res = app
         .upload(
             &lead,
