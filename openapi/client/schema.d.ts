@@ -7120,6 +7120,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `PROPOSAL_NOT_EDITABLE`: the year's list is with the council (it must return it first); `PROPOSAL_FINAL`: the list is approved */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -7142,7 +7153,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
+            /** @description `VALIDATION_FAILED`: `/closes_at` not after `opens_at` and now */
             422: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -7404,7 +7415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `OUTSIDE_NOTICE_WINDOW` */
+            /** @description `OUTSIDE_NOTICE_WINDOW`; `PROPOSAL_NOT_EDITABLE`: the year's list is with the council; `PROPOSAL_FINAL`: the list is approved, objections are closed for good */
             409: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */

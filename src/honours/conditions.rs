@@ -202,16 +202,15 @@ pub async fn assess(
     Ok(out)
 }
 
-/// 409 `NOT_ELIGIBLE` unless every row meets the conditions: the problem
-/// names each row refused and its unmet conditions (`unmet`).
-pub async fn ensure_eligible(
+/// The rows that do not meet the conditions, each with what it lacks.
+pub async fn unmet_rows(
     db: &impl ConnectionTrait,
     year: i32,
     scope: Scope,
     rows: &[RowRef<'_>],
-) -> ApiResult<()> {
+) -> ApiResult<Vec<UnmetRow>> {
     let assessed = assess(db, year, scope, rows).await?;
-    let refused: Vec<UnmetRow> = rows
+    Ok(rows
         .iter()
         .filter_map(|r| {
             let a = assessed.get(r.key)?;
@@ -222,8 +221,18 @@ pub async fn ensure_eligible(
                 unmet: a.unmet.clone(),
             })
         })
-        .collect();
-    not_eligible(refused)
+        .collect())
+}
+
+/// 409 `NOT_ELIGIBLE` unless every row meets the conditions: the problem
+/// names each row refused and its unmet conditions (`unmet`).
+pub async fn ensure_eligible(
+    db: &impl ConnectionTrait,
+    year: i32,
+    scope: Scope,
+    rows: &[RowRef<'_>],
+) -> ApiResult<()> {
+    not_eligible(unmet_rows(db, year, scope, rows).await?)
 }
 
 /// `Ok` when nothing is refused; else 409 `NOT_ELIGIBLE` naming the rows.
@@ -277,6 +286,17 @@ pub struct Why {
     pub removed_by_hand: bool,
     /// The same in one Chinese sentence.
     pub text: String,
+}
+
+impl CapPlace {
+    /// The place of a row flagged inside the cap and/or tied at the cut-off.
+    pub fn of(within_cap: bool, tied_at_cutoff: bool) -> Self {
+        match (within_cap, tied_at_cutoff) {
+            (_, true) => Self::TiedAtCutoff,
+            (true, false) => Self::WithinCap,
+            (false, false) => Self::BelowCap,
+        }
+    }
 }
 
 impl Why {

@@ -77,11 +77,7 @@ pub struct StandingView {
 pub fn standing_view(row: StandingRow, figures: &CapFigures) -> StandingView {
     let tied = figures.tied_rank == Some(row.rank);
     let within_cap = !tied && row.position <= i64::from(figures.cap);
-    let place = match (within_cap, tied) {
-        (true, _) => CapPlace::WithinCap,
-        (false, true) => CapPlace::TiedAtCutoff,
-        (false, false) => CapPlace::BelowCap,
-    };
+    let place = CapPlace::of(within_cap, tied);
     StandingView {
         rank: row.rank,
         position: row.position,

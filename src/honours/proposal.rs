@@ -25,7 +25,8 @@ use crate::access::principal::Principal;
 use crate::access::roles::Role;
 use crate::entity::{notice, notice_row, objection, proposal, proposal_entry};
 use crate::honours::conditions::{
-    CapPlace, RowEligibility, RowRef, UnmetRow, Why, assess, not_eligible,
+    CapPlace, RowEligibility, RowRef, UnmetRow, Why, assess, ensure_eligible, not_eligible,
+    unmet_rows,
 };
 use crate::honours::lookup::{current_proposal, latest_notice, not_published};
 use crate::honours::model::{HonoursView, ProposalEntryView, check_year};
@@ -380,13 +381,7 @@ async fn explain_entries(
         .await?
         .into_iter()
         .map(|r| {
-            let place = if r.tied_at_cutoff {
-                CapPlace::TiedAtCutoff
-            } else if r.within_cap {
-                CapPlace::WithinCap
-            } else {
-                CapPlace::BelowCap
-            };
+            let place = CapPlace::of(r.within_cap, r.tied_at_cutoff);
             (r.row_key, place)
         })
         .collect();
@@ -466,13 +461,7 @@ async fn left_out(
         .into_iter()
         .filter(|(r, _)| r.rank <= reach && !in_list.contains(r.row_key.as_str()))
         .map(|(r, a)| {
-            let place = if r.tied_at_cutoff {
-                CapPlace::TiedAtCutoff
-            } else if r.within_cap {
-                CapPlace::WithinCap
-            } else {
-                CapPlace::BelowCap
-            };
+            let place = CapPlace::of(r.within_cap, r.tied_at_cutoff);
             let mut why = Why::new(place, i64::from(r.rank), cap_size, Some(a.unmet));
             why.in_list = false;
             if auto.contains(&r.row_key) {
@@ -508,29 +497,16 @@ async fn unmet_entries(
         .await?;
     let mut refused = Vec::new();
     for scope in [Scope::Schools, Scope::Individuals] {
-        let rows: Vec<&proposal_entry::Model> = entries
+        let refs: Vec<RowRef<'_>> = entries
             .iter()
             .filter(|e| e.scope == scope.as_str())
-            .collect();
-        let refs: Vec<RowRef<'_>> = rows
-            .iter()
             .map(|e| RowRef {
                 key: &e.row_key,
                 name: &e.name,
                 school_id: e.school_id,
             })
             .collect();
-        let assessed = assess(db, year, scope, &refs).await?;
-        for e in rows {
-            if let Some(a) = assessed.get(&e.row_key).filter(|a| !a.eligible) {
-                refused.push(UnmetRow {
-                    scope,
-                    key: e.row_key.clone(),
-                    name: e.name.clone(),
-                    unmet: a.unmet.clone(),
-                });
-            }
-        }
+        refused.extend(unmet_rows(db, year, scope, &refs).await?);
     }
     Ok(refused)
 }
@@ -549,20 +525,7 @@ async fn insert_entries(
         return Ok(());
     }
     let refs: Vec<RowRef<'_>> = rows.iter().map(|(r, _, _)| row_ref(r)).collect();
-    let assessed = assess(db, year, scope, &refs).await?;
-    not_eligible(
-        rows.iter()
-            .filter_map(|(r, _, _)| {
-                let a = assessed.get(&r.row_key)?;
-                (!a.eligible).then(|| UnmetRow {
-                    scope,
-                    key: r.row_key.clone(),
-                    name: r.name.clone(),
-                    unmet: a.unmet.clone(),
-                })
-            })
-            .collect(),
-    )?;
+    ensure_eligible(db, year, scope, &refs).await?;
     for (r, manual, reason) in rows {
         // Already in the list: nothing to add (ON CONFLICT DO NOTHING, so
         // that PostgreSQL's transaction is not aborted by the duplicate).

@@ -22,7 +22,7 @@ use crate::state::AppState;
     security(("bearer_auth" = [])),
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Credit year (2000–2100)")),
     request_body = NoticeInput,
-    responses((status = 201, body = NoticeView, description = "The notice published (a new version when one existed)"), (status = 403, description = "`FORBIDDEN`"))
+    responses((status = 201, body = NoticeView, description = "The notice published (a new version when one existed)"), (status = 403, description = "`FORBIDDEN`"), (status = 409, description = "`PROPOSAL_NOT_EDITABLE`: the year's list is with the council (it must return it first); `PROPOSAL_FINAL`: the list is approved"), (status = 422, description = "`VALIDATION_FAILED`: `/closes_at` not after `opens_at` and now"))
 )]
 #[post("/credit-years/{year}/notice")]
 pub async fn publish_notice(
@@ -69,7 +69,7 @@ pub async fn get_notice(
         (status = 201, body = ObjectionView, description = "The objection filed"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOTICE_NOT_PUBLISHED`"),
-        (status = 409, description = "`OUTSIDE_NOTICE_WINDOW`"),
+        (status = 409, description = "`OUTSIDE_NOTICE_WINDOW`; `PROPOSAL_NOT_EDITABLE`: the year's list is with the council; `PROPOSAL_FINAL`: the list is approved, objections are closed for good"),
         (status = 429, description = "`RATE_LIMITED`"),
         (status = 503, description = "`WECHAT_UNAVAILABLE` (content check)"),
     )
