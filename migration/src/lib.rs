@@ -13,6 +13,7 @@ mod m20261122_000002_article_page_check;
 mod m20261202_000010_school_left_on;
 mod m20261202_000011_source_year_range;
 mod m20261202_000020_honours_people;
+mod m20261202_000030_nomination_frontline;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_school_left_on::Migration),
             Box::new(m20261202_000011_source_year_range::Migration),
             Box::new(m20261202_000020_honours_people::Migration),
+            Box::new(m20261202_000030_nomination_frontline::Migration),
         ]
     }
 }

@@ -126,6 +126,7 @@ handlers!(
     crate::nominations::http::campaigns::export_zip,
     crate::nominations::http::nominations::get_nomination,
     crate::nominations::http::nominations::patch_nomination,
+    crate::nominations::http::nominations::delete_nomination,
     crate::nominations::http::nominations::submit,
     crate::nominations::http::nominations::withdraw,
     crate::nominations::http::nominations::upload_attachment,

@@ -22,6 +22,8 @@ pub struct Model {
     pub phone: Option<String>,
     pub media_honoured: bool,
     pub consent: bool,
+    /// The form's `frontline` (seed 002 二(二)), for the review list's filter.
+    pub frontline: Option<bool>,
     pub review_reason: Option<String>,
     pub reviewed_by: Option<i64>,
     pub reviewed_at: Option<DateTimeUtc>,

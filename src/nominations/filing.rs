@@ -12,19 +12,25 @@ use sea_orm::{
 
 use crate::access::principal::Principal;
 use crate::access::roles::Role;
-use crate::entity::{campaign, nomination, nomination_quota_slot as slot};
+use std::collections::HashMap;
+
+use crate::entity::{
+    campaign, nomination, nomination_attachment as attachment, nomination_quota_slot as slot,
+};
+use crate::nominations::draft::{self, Context};
 use crate::nominations::lookup::{
-    attachment_metas, check_open, district_names, find_campaign, grant_until, locked_nomination,
-    may_file, must_be_draft, nomination_to_file, nomination_to_read, nomination_view,
+    attachment_metas, check_open, district_names, file_counts, find_campaign, grant_until,
+    locked_nomination, may_file, must_be_draft, nomination_to_file, nomination_to_read,
+    nomination_view,
 };
 use crate::nominations::model::{
-    NominationCreate, NominationQuery, NominationSummary, NominationView, fail_if, json_col,
-    kind_of, parse_form, status_of, summary, to_json,
+    NominationCreate, NominationQuery, NominationSummary, NominationView, json_col, kind_of,
+    parse_form, status_of, summary, to_json,
 };
 use crate::nominations::rules::{
-    self as rules, AttachmentKind, Category, Exclusion, NominationStatus, NomineeKind,
-    RegistrationForm,
+    self as rules, Category, Exclusion, NominationStatus, NomineeKind, RegistrationForm,
 };
+use crate::platform::audit::{self, Entry};
 use crate::platform::clock::china_date;
 use crate::platform::db::Tx;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
@@ -73,9 +79,10 @@ pub async fn list(
     let tokens = PageTokens::new(
         page_token_key,
         format!(
-            "campaign-nominations?c={campaign_id}&s={:?}&d={:?}&m={}",
+            "campaign-nominations?c={campaign_id}&s={:?}&d={:?}&f={:?}&m={}",
             q.status,
             districts,
+            q.frontline,
             p.id()
         ),
     );
@@ -89,6 +96,9 @@ pub async fn list(
     }
     if let Some(s) = q.status {
         query = query.filter(nomination::Column::Status.eq(s.as_str()));
+    }
+    if let Some(f) = q.frontline {
+        query = query.filter(nomination::Column::Frontline.eq(f));
     }
     if let Some((media, id)) = after {
         // Keyset after (media, id) in the order (media desc, id asc).
@@ -156,25 +166,35 @@ pub async fn prepare(
 }
 
 /// Starts a nomination (a draft) before the deadline (409
-/// `DEADLINE_PASSED`), its form so far checked field by field (422).
+/// `DEADLINE_PASSED`), at most `draft_limit` open drafts per district and
+/// campaign (409 `DRAFT_LIMIT`), its form so far read as a draft's edit is
+/// (`draft::apply`: the fields that break their rule are answered in
+/// `warnings`, not saved).
 pub async fn create(
     tx: Tx,
     p: &Principal,
     new: &NewNomination,
     input: &NominationCreate,
+    draft_limit: u32,
     now: DateTime<Utc>,
 ) -> ApiResult<NominationView> {
     let txn = &*tx;
     let c = &new.campaign;
     rules::check_filing_open(now, c.district_deadline, new.grant_until)?;
-    let mut form = input.form.clone().unwrap_or_default();
-    fail_if(rules::check_fields(
-        &form,
-        input.kind,
-        &new.categories,
-        china_date(now),
-    ))?;
-    rules::normalise(&mut form);
+    let edited = draft::apply(
+        &RegistrationForm::default(),
+        &input.form.clone().unwrap_or_default(),
+        Context {
+            kind: input.kind,
+            categories: &new.categories,
+            today: china_date(now),
+        },
+    )?;
+    // The district's counter row serialises its creates, so two phones
+    // cannot both take the last draft.
+    lock_district_slot(txn, c.id, new.district_id).await?;
+    check_draft_limit(txn, c.id, new.district_id, draft_limit).await?;
+    let form = edited.form;
     let n = nomination::ActiveModel {
         campaign_id: Set(c.id),
         district_id: Set(new.district_id),
@@ -188,6 +208,7 @@ pub async fn create(
         phone: Set(rules::nominee_phone(&form, input.kind).map(str::to_owned)),
         media_honoured: Set(rules::media_honoured(&form)),
         consent: Set(form.consent == Some(true)),
+        frontline: Set(form.frontline),
         created_by: Set(p.id()),
         created_at: Set(now),
         updated_at: Set(now),
@@ -195,20 +216,104 @@ pub async fn create(
     }
     .insert(txn)
     .await?;
-    nomination_view(txn, now, n).await
+    if let Some(consent) = form.consent {
+        record_consent(txn, p, &n, None, consent, now).await?;
+    }
+    let mut view = nomination_view(txn, now, n).await?;
+    view.warnings = warnings_of(edited.warnings, &view);
+    Ok(view)
+}
+
+/// At most `limit` open drafts per district and campaign (a create retried
+/// without `Idempotency-Key` must not pile up drafts): 409 `DRAFT_LIMIT`,
+/// naming the drafts there are.
+async fn check_draft_limit(
+    db: &impl ConnectionTrait,
+    campaign_id: i64,
+    district_id: i64,
+    limit: u32,
+) -> ApiResult<()> {
+    let drafts = nomination::Entity::find()
+        .filter(nomination::Column::CampaignId.eq(campaign_id))
+        .filter(nomination::Column::DistrictId.eq(district_id))
+        .filter(nomination::Column::Status.eq(NominationStatus::Draft.as_str()))
+        .order_by_asc(nomination::Column::Id)
+        .all(db)
+        .await?;
+    if drafts.len() < limit as usize {
+        return Ok(());
+    }
+    let names: Vec<String> = drafts
+        .iter()
+        .map(|d| match d.nominee_name.as_deref() {
+            Some(n) => format!("#{}（{n}）", d.id),
+            None => format!("#{}", d.id),
+        })
+        .collect();
+    Err(ApiError::new(ErrorCode::DraftLimit).with_detail(format!(
+        "本片区在本次活动中已有 {} 份草稿（{}），最多 {limit} 份。请继续填写已有草稿，或删除不用的草稿后再新建。",
+        drafts.len(),
+        names.join("、")
+    )))
+}
+
+/// A save's warnings: the fields not saved, and the exclusion list.
+fn warnings_of(mut not_saved: Vec<FieldError>, view: &NominationView) -> Vec<FieldError> {
+    not_saved.extend(
+        view.problems
+            .iter()
+            .filter(|e| e.code == "previously_honoured")
+            .cloned(),
+    );
+    not_saved
+}
+
+/// Deletes a draft with its attachments (the lead of its district), before
+/// the deadline; audited. A submitted nomination is withdrawn first.
+pub async fn delete(tx: Tx, p: &Principal, id: i64, now: DateTime<Utc>) -> ApiResult<()> {
+    let txn = &*tx;
+    nomination_to_file(txn, p, id).await?;
+    let n = locked_nomination(txn, id).await?;
+    must_be_draft(&n, "删除")?;
+    check_open(txn, now, &n).await?;
+    attachment::Entity::delete_many()
+        .filter(attachment::Column::NominationId.eq(id))
+        .exec(txn)
+        .await?;
+    nomination::Entity::delete_by_id(id).exec(txn).await?;
+    audit::record(
+        txn,
+        now,
+        Entry::by(p, Role::DistrictLead, "nomination.delete", "nomination", id),
+        Some(&summary(n, &HashMap::new())),
+        None::<&()>,
+    )
+    .await?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
 // Editing.
 
-fn is_consent_withdrawal(patch: &serde_json::Map<String, serde_json::Value>) -> bool {
-    patch.len() == 1 && patch.get("consent") == Some(&serde_json::Value::Bool(false))
+/// A patch that only gives or withdraws the nominee's consent.
+fn consent_only(patch: &serde_json::Map<String, serde_json::Value>) -> Option<bool> {
+    match (patch.len(), patch.get("consent")) {
+        (1, Some(serde_json::Value::Bool(b))) => Some(*b),
+        _ => None,
+    }
 }
 
 /// Edits a draft by a JSON merge patch of its form, given the `ETag` the
 /// caller last saw (`if_match`: 428 `PRECONDITION_REQUIRED` without it, 412
-/// `PRECONDITION_FAILED` when stale). Only before the deadline. The
-/// nominee's consent may be withdrawn at any stage and time (PIPL).
+/// `PRECONDITION_FAILED` when stale). Only a draft, before the deadline. The
+/// fields are saved one by one (`draft::apply`): those that break their rule
+/// are answered in `warnings` and keep their earlier value.
+///
+/// The nominee's consent alone (`{"consent": false}` or `true`) may be
+/// withdrawn, or given again, at any stage and time (PIPL: withdrawing is
+/// always possible, and the nominee may change their mind again). Each
+/// change of consent is audited (`nomination.consent_withdrawn` /
+/// `nomination.consent_given`, before and after).
 pub async fn patch(
     tx: Tx,
     p: &Principal,
@@ -225,21 +330,26 @@ pub async fn patch(
         return Err(ApiError::new(ErrorCode::PreconditionFailed));
     }
     let kind = kind_of(&n);
-    let mut form = parse_form(&n)?;
-    if is_consent_withdrawal(form_patch) {
-        form.consent = Some(false);
+    let before = parse_form(&n)?;
+    let mut form = before.clone();
+    let mut not_saved = Vec::new();
+    if let Some(consent) = consent_only(form_patch) {
+        form.consent = Some(consent);
     } else {
         must_be_draft(&n, "修改")?;
         let c = check_open(txn, now, &n).await?;
-        form = merge(&form, form_patch)?;
         let categories: Vec<Category> = json_col(&c.categories)?;
-        fail_if(rules::check_fields(
+        let edited = draft::apply(
             &form,
-            kind,
-            &categories,
-            china_date(now),
-        ))?;
-        rules::normalise(&mut form);
+            form_patch,
+            Context {
+                kind,
+                categories: &categories,
+                today: china_date(now),
+            },
+        )?;
+        form = edited.form;
+        not_saved = edited.warnings;
     }
     let mut am: nomination::ActiveModel = n.clone().into();
     am.form = Set(to_json(&form)?);
@@ -249,39 +359,42 @@ pub async fn patch(
     am.phone = Set(rules::nominee_phone(&form, kind).map(str::to_owned));
     am.media_honoured = Set(rules::media_honoured(&form));
     am.consent = Set(form.consent == Some(true));
+    am.frontline = Set(form.frontline);
     am.version = Set(n.version + 1);
     am.updated_at = Set(now);
     let after = am.update(txn).await?;
-    nomination_view(txn, now, after).await
+    if let Some(consent) = form.consent.filter(|c| before.consent != Some(*c)) {
+        record_consent(txn, p, &after, before.consent, consent, now).await?;
+    }
+    let mut view = nomination_view(txn, now, after).await?;
+    view.warnings = warnings_of(not_saved, &view);
+    Ok(view)
 }
 
-/// The form with a JSON merge patch (RFC 7396) applied: given fields
-/// replace, `null` clears, arrays are replaced whole. A field of the wrong
-/// shape answers 422 at `/form/...`.
-fn merge(
-    form: &RegistrationForm,
-    form_patch: &serde_json::Map<String, serde_json::Value>,
-) -> ApiResult<RegistrationForm> {
-    let mut merged = serde_json::to_value(form).map_err(ApiError::internal)?;
-    if let Some(obj) = merged.as_object_mut() {
-        obj.retain(|_, v| !serde_json::Value::is_null(v));
-        for (k, v) in form_patch {
-            if serde_json::Value::is_null(v) {
-                obj.remove(k);
-            } else {
-                obj.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    let bytes = serde_json::to_vec(&merged).map_err(ApiError::internal)?;
-    crate::platform::extract::parse_json::<RegistrationForm>(&bytes).map_err(|mut e| {
-        e.errors = e
-            .errors
-            .iter()
-            .map(|f| FieldError::new(&format!("/form{}", f.pointer), &f.code, f.message.clone()))
-            .collect();
-        e
-    })
+/// The audit record of a change of the nominee's consent: who recorded it,
+/// when, from what (`null`: never said) to what, and at which stage.
+async fn record_consent(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    n: &nomination::Model,
+    before: Option<bool>,
+    after: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let action = if after {
+        "nomination.consent_given"
+    } else {
+        "nomination.consent_withdrawn"
+    };
+    audit::record(
+        db,
+        now,
+        Entry::by(p, Role::DistrictLead, action, "nomination", n.id),
+        Some(&serde_json::json!({ "consent": before })),
+        Some(&serde_json::json!({ "consent": after, "status": n.status })),
+    )
+    .await?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -329,23 +442,15 @@ pub async fn submit(
     let kind = kind_of(&n);
     let form = parse_form(&n)?;
     let categories: Vec<Category> = json_col(&c.categories)?;
-    let mut errors = rules::check_fields(&form, kind, &categories, china_date(now));
-    for e in rules::missing_fields(&form, kind) {
-        if !errors.iter().any(|x| x.pointer == e.pointer) {
-            errors.push(e);
-        }
-    }
     let metas = attachment_metas(txn, id).await?;
-    let count = |k: AttachmentKind| metas.iter().filter(|a| a.kind == k.as_str()).count();
-    errors.extend(rules::missing_attachments(
+    let errors = rules::submission_problems(
+        &form,
         kind,
-        count(AttachmentKind::Photo),
-        count(AttachmentKind::Certificate),
-        form.honours.as_ref().map_or(0, Vec::len),
-        count(AttachmentKind::RegistrationScan),
-    ));
+        &categories,
+        china_date(now),
+        file_counts(&metas),
+    );
     if !errors.is_empty() {
-        errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
         return Err(ApiError::validation(errors)
             .with_detail("报名表或附件不完整，请补全标注的内容后再提交。"));
     }
@@ -449,8 +554,9 @@ async fn claim_district_slot(
     }
 }
 
-/// Gives a slot back (a submitted nomination withdrawn to draft).
-async fn release_district_slot(
+/// Gives a slot back: a submitted nomination withdrawn to draft, or a
+/// nominee disqualified (see `review::decide`).
+pub(crate) async fn release_district_slot(
     db: &impl ConnectionTrait,
     campaign_id: i64,
     district_id: i64,
@@ -460,6 +566,24 @@ async fn release_district_slot(
         .filter(slot::Column::CampaignId.eq(campaign_id))
         .filter(slot::Column::DistrictId.eq(district_id))
         .filter(slot::Column::Used.gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Locks the district's counter row for the rest of the transaction (a
+/// write: the write lock on SQLite, the row lock on PostgreSQL), creating it
+/// if missing.
+async fn lock_district_slot(
+    db: &impl ConnectionTrait,
+    campaign_id: i64,
+    district_id: i64,
+) -> ApiResult<()> {
+    ensure_slot_row(db, campaign_id, district_id).await?;
+    slot::Entity::update_many()
+        .col_expr(slot::Column::Used, Expr::col(slot::Column::Used))
+        .filter(slot::Column::CampaignId.eq(campaign_id))
+        .filter(slot::Column::DistrictId.eq(district_id))
         .exec(db)
         .await?;
     Ok(())

@@ -17,10 +17,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use crate::access::principal::Principal;
 use crate::entity::nomination_attachment as att;
 use crate::entity::{campaign, campaign_late_grant as grant, district, nomination};
-use crate::nominations::model::{AttachmentMeta, NominationView, kind_of, parse_form, status_of};
-use crate::nominations::rules::{self, NominationStatus};
-use crate::platform::clock::{format_china_deadline, to_china};
-use crate::platform::error::{ApiError, ApiResult, ErrorCode};
+use crate::nominations::model::{
+    AttachmentMeta, NominationView, json_col, kind_of, parse_form, status_of,
+};
+use crate::nominations::rules::{
+    self, AttachmentKind, Category, Exclusion, NominationStatus, NomineeKind, RegistrationForm,
+};
+use crate::platform::clock::{china_date, format_china_deadline, to_china};
+use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 
 // ---------------------------------------------------------------------------
 // Campaigns and districts.
@@ -188,11 +192,12 @@ pub(crate) async fn nomination_view(
     let until = grant_until(db, n.campaign_id, n.district_id).await?;
     let closes = rules::filing_closes_at(c.district_deadline, until);
     let district_name = district_name(db, n.district_id).await?;
-    let attachments = attachment_metas(db, n.id)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let metas = attachment_metas(db, n.id).await?;
+    let form = parse_form(&n)?;
+    let kind = kind_of(&n);
+    let problems = problems_of(&c, &form, kind, &metas, now)?;
+    let checklist = rules::checklist(kind, &problems, form.honours.as_ref().map_or(0, Vec::len));
+    let attachments = metas.into_iter().map(Into::into).collect();
     let status = status_of(&n);
     Ok(NominationView {
         id: n.id,
@@ -204,8 +209,12 @@ pub(crate) async fn nomination_view(
         status_label: status.label().to_owned(),
         version: n.version,
         etag: rules::etag(n.id, n.version),
-        form: parse_form(&n)?,
+        form,
         attachments,
+        warnings: Vec::new(),
+        ready_to_submit: problems.is_empty(),
+        problems,
+        checklist,
         media_honoured: n.media_honoured,
         review_reason: n.review_reason,
         closes_at: to_china(closes),
@@ -217,6 +226,40 @@ pub(crate) async fn nomination_view(
         created_at: to_china(n.created_at),
         updated_at: to_china(n.updated_at),
     })
+}
+
+/// How many files of each kind these rows are.
+pub(crate) fn file_counts(metas: &[AttachmentMeta]) -> rules::FileCounts {
+    let count = |k: AttachmentKind| metas.iter().filter(|a| a.kind == k.as_str()).count();
+    rules::FileCounts {
+        photos: count(AttachmentKind::Photo),
+        certificates: count(AttachmentKind::Certificate),
+        registration_scans: count(AttachmentKind::RegistrationScan),
+    }
+}
+
+/// What submitting the nomination now would refuse: its field and file
+/// problems (`rules::submission_problems`) and the exclusion list.
+pub(crate) fn problems_of(
+    c: &campaign::Model,
+    form: &RegistrationForm,
+    kind: NomineeKind,
+    metas: &[AttachmentMeta],
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<FieldError>> {
+    let categories: Vec<Category> = json_col(&c.categories)?;
+    let exclusions: Vec<Exclusion> = json_col(&c.exclusions)?;
+    let mut problems = rules::submission_problems(
+        form,
+        kind,
+        &categories,
+        china_date(now),
+        file_counts(metas),
+    );
+    if let Some(p) = rules::previously_honoured_problem(&exclusions, form, kind) {
+        problems.push(p);
+    }
+    Ok(problems)
 }
 
 // ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 pub mod attachments;
 pub mod campaigns;
 pub mod filing;
+pub mod draft;
 pub mod form;
 pub mod http;
 pub mod images;

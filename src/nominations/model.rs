@@ -13,7 +13,8 @@ use validator::Validate;
 use crate::entity::{campaign_late_grant as grant, nomination};
 use crate::identity::phone::mask_phone;
 use crate::nominations::rules::{
-    AttachmentKind, Category, Contact, Exclusion, NominationStatus, NomineeKind, RegistrationForm,
+    AttachmentKind, Category, ChecklistItem, Contact, Exclusion, NominationStatus, NomineeKind,
+    RegistrationForm,
 };
 use crate::platform::clock::{format_china_deadline, to_china};
 use crate::platform::error::{ApiError, ApiResult, FieldError};
@@ -229,19 +230,94 @@ pub struct NominationCreate {
     pub kind: NomineeKind,
     /// The district filing; may be left out by a lead of one district.
     pub district_id: Option<i64>,
-    /// The registration form so far (a draft may be incomplete).
-    pub form: Option<RegistrationForm>,
+    /// The registration form so far, read as a draft's edit is: every field
+    /// that meets its rule is saved, the others are answered in `warnings`
+    /// (see `PATCH /nominations/{id}`).
+    #[schema(value_type = Option<RegistrationFormDraft>)]
+    pub form: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// The registration form as a draft takes it (`POST /campaigns/{id}/nominations`
+/// and `PATCH /nominations/{id}`): a JSON merge patch of `form`. A field of
+/// another JSON type, or a field the form does not have, refuses the request
+/// with 422 (every such field listed). Otherwise each field that meets its
+/// rule (see `RegistrationForm`) is saved and each that does not is left as
+/// it was and answered in the nomination's `warnings`. An age or a member
+/// count may be a string of digits (`"45"`); phone numbers may have spaces or
+/// dashes (`138 1234 6978`). `null` clears a field.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"category": "敬业美", "name": "张晓燕", "age": "45", "phone": "138 1234 6978"}))]
+#[allow(dead_code)]
+pub struct RegistrationFormDraft {
+    category: Option<String>,
+    name: Option<String>,
+    gender: Option<String>,
+    ethnicity: Option<String>,
+    #[schema(schema_with = number_or_digits)]
+    age: Option<i32>,
+    political_status: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    unit: Option<String>,
+    department: Option<String>,
+    position: Option<String>,
+    frontline: Option<bool>,
+    frontline_post: Option<String>,
+    address: Option<String>,
+    postcode: Option<String>,
+    team_name: Option<String>,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+    #[schema(schema_with = number_or_digits)]
+    member_count: Option<i32>,
+    story: Option<String>,
+    honours: Option<Vec<HonourDraft>>,
+    unit_opinion: Option<String>,
+    consent: Option<bool>,
+}
+
+/// An honour as a draft takes it: each member a string (its rules are
+/// answered as warnings, see `Honour`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct HonourDraft {
+    title: Option<String>,
+    awarded_by: Option<String>,
+    date: Option<String>,
+    level: Option<String>,
+}
+
+/// An integer (32-bit), a string (digits are read as the number; anything
+/// else is a warning at the field), or `null`.
+fn number_or_digits() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaFormat, KnownFormat, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                .minimum(Some(i32::MIN))
+                .maximum(Some(i32::MAX)),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::String))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .build()
+        .into()
 }
 
 /// A change to the form: a JSON merge patch (RFC 7396) of `form` — given
-/// fields replace, `null` clears, arrays (`honours`) are replaced whole.
+/// fields replace, `null` clears, arrays (`honours`) are replaced whole. A
+/// draft saves every field that meets its rule and answers the others in
+/// `warnings` (see `RegistrationFormDraft`).
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "form": {"phone": "13812346978", "postcode": "610065"}
+    "form": {"phone": "138 1234 6978", "postcode": "610065"}
 }))]
 pub struct NominationPatch {
-    #[schema(value_type = RegistrationForm)]
+    #[schema(value_type = RegistrationFormDraft)]
     pub form: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -258,6 +334,9 @@ pub struct NominationQuery {
     pub status: Option<NominationStatus>,
     /// Only this district's (a district lead sees only their own districts').
     pub district_id: Option<i64>,
+    /// Only nominees who are (`true`) or are not (`false`) frontline staff or
+    /// a frontline team, as their form says (seed 002 二(二)).
+    pub frontline: Option<bool>,
     /// Rows per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
@@ -283,6 +362,20 @@ pub struct NominationView {
     pub etag: String,
     pub form: RegistrationForm,
     pub attachments: Vec<AttachmentView>,
+    /// The fields of this save that were not saved, with why, and the
+    /// exclusion list when the nominee is on it — answered by a create or an
+    /// edit (empty on a read). The form keeps its earlier value of each.
+    pub warnings: Vec<FieldError>,
+    /// What submitting now would refuse: every field and file still missing
+    /// or invalid (as the submission's 422 `errors[]` lists them) and the
+    /// exclusion list (`previously_honoured`, which submission answers 409
+    /// `PREVIOUSLY_HONOURED`). Empty when the nomination can be submitted.
+    pub problems: Vec<FieldError>,
+    /// What the lead still has to do, in order ("print, stamp and scan the
+    /// form" among them).
+    pub checklist: Vec<ChecklistItem>,
+    /// `problems` is empty.
+    pub ready_to_submit: bool,
     /// Has an honour from a media platform (priority in review).
     pub media_honoured: bool,
     /// The secretariat's reason for a rejection or disqualification.
@@ -320,6 +413,11 @@ pub struct NominationSummary {
     /// Has an honour from a media platform (listed first).
     pub media_honoured: bool,
     pub consent: bool,
+    /// Frontline staff or a frontline team (seed 002 二(二)), as the form says
+    /// (null: not said yet).
+    pub frontline: Option<bool>,
+    /// The frontline post, as the form says.
+    pub frontline_post: Option<String>,
     pub review_reason: Option<String>,
     pub submitted_at: Option<DateTime<FixedOffset>>,
     pub updated_at: DateTime<FixedOffset>,
@@ -335,6 +433,7 @@ pub(crate) fn kind_of(n: &nomination::Model) -> NomineeKind {
 
 pub(crate) fn summary(n: nomination::Model, names: &HashMap<i64, String>) -> NominationSummary {
     let status = status_of(&n);
+    let frontline_post = parse_form(&n).ok().and_then(|f| f.frontline_post);
     NominationSummary {
         id: n.id,
         campaign_id: n.campaign_id,
@@ -349,6 +448,8 @@ pub(crate) fn summary(n: nomination::Model, names: &HashMap<i64, String>) -> Nom
         phone: n.phone.as_deref().map(mask_phone),
         media_honoured: n.media_honoured,
         consent: n.consent,
+        frontline: n.frontline,
+        frontline_post,
         review_reason: n.review_reason,
         submitted_at: n.submitted_at.map(to_china),
         updated_at: to_china(n.updated_at),

@@ -2,6 +2,14 @@
 //! nomination, rejects it with a reason, or disqualifies it for fraud —
 //! "对推荐过程中弄虚作假、徇私舞弊的，一经查实，取消参与资格" (final). Audited.
 //!
+//! A disqualified nominee gives the district's quota slot back: the seed
+//! takes away the nominee's "参与资格", not the district's right to nominate
+//! ("请各片区……推荐1名"), so the district may file a replacement while its
+//! filing is open — before the deadline, or after it when the secretariat
+//! grants it late filing (a deliberate, audited act). A rejection (未入围)
+//! keeps the slot: it is the review's answer to the district's nominee, and
+//! freeing it would let a district nominate until one is kept.
+//!
 //! No silent overwrites: a review decides a `submitted` nomination. Once it
 //! is reviewed, another review answers 409 `STALE_DECISION` naming who
 //! decided what, unless it deliberately `revises` the status the nomination
@@ -15,6 +23,7 @@ use crate::access::principal::Principal;
 use crate::access::roles::Role;
 use crate::entity::nomination;
 use crate::identity::lookup::decided_by;
+use crate::nominations::filing::release_district_slot;
 use crate::nominations::lookup::{locked_nomination, nomination_view};
 use crate::nominations::model::{NominationView, ReviewDecision, ReviewInput, status_of};
 use crate::nominations::rules::{self, NominationStatus};
@@ -152,6 +161,9 @@ pub async fn decide(
     am.version = Set(n.version + 1);
     am.updated_at = Set(now);
     let after_row = am.update(txn).await?;
+    if status == NominationStatus::Disqualified {
+        release_district_slot(txn, n.campaign_id, n.district_id).await?;
+    }
     let mut after = serde_json::json!({"status": status, "review_reason": reason});
     if revises.is_some() {
         after["revision"] = serde_json::json!({

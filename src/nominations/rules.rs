@@ -383,6 +383,7 @@ pub const AGE_RANGE: (i32, i32) = (18, 70);
 pub const STORY_CHARS: (usize, usize) = (300, 3000);
 pub const MEMBER_COUNT: (i32, i32) = (2, 500);
 pub const MAX_HONOURS: usize = 20;
+pub const FRONTLINE_POST_CHARS: usize = 64;
 
 /// One honour received (曾获各级各类媒体平台表彰与奖励情况).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -436,6 +437,15 @@ pub struct RegistrationForm {
     pub department: Option<String>,
     /// Person: 职务/职称.
     pub position: Option<String>,
+    /// Whether the nominee is frontline staff of the school's logistics
+    /// management and services (a team: a frontline team) — seed 002 二(二)
+    /// "被推荐对象主要来自学校后勤管理服务一线的员工和团队". Required to submit
+    /// (`true` or `false`).
+    pub frontline: Option<bool>,
+    /// The frontline post (一线岗位), e.g. 学生食堂面点师 or 学生公寓管理员; for
+    /// a team the service it gives, e.g. 学生公寓管理服务 (at most 64
+    /// characters, one line). Required to submit when `frontline` is true.
+    pub frontline_post: Option<String>,
     /// 通讯地址.
     pub address: Option<String>,
     /// 邮编, 6 digits.
@@ -634,6 +644,13 @@ pub fn check_fields(
     text_rule(&mut out, "unit", &f.unit, "单位名称", 64);
     text_rule(&mut out, "department", &f.department, "部门", 64);
     text_rule(&mut out, "position", &f.position, "职务/职称", 64);
+    text_rule(
+        &mut out,
+        "frontline_post",
+        &f.frontline_post,
+        "一线岗位",
+        FRONTLINE_POST_CHARS,
+    );
     text_rule(&mut out, "address", &f.address, "通讯地址", 200);
     text_rule(&mut out, "team_name", &f.team_name, "团队名称", 50);
     text_rule(
@@ -647,6 +664,7 @@ pub fn check_fields(
         ("unit", &f.unit, "单位名称"),
         ("department", &f.department, "部门"),
         ("position", &f.position, "职务/职称"),
+        ("frontline_post", &f.frontline_post, "一线岗位"),
         ("address", &f.address, "通讯地址"),
         ("team_name", &f.team_name, "团队名称"),
         ("contact_name", &f.contact_name, "联系人"),
@@ -756,6 +774,7 @@ pub fn missing_fields(form: &RegistrationForm, kind: NomineeKind) -> Vec<FieldEr
     need("address", blank(&f.address), "通讯地址");
     need("postcode", blank(&f.postcode), "邮编");
     need("unit_opinion", blank(&f.unit_opinion), "单位意见");
+    frontline_rule(&mut out, f, kind);
     match f.story.as_deref().map(|s| s.trim().chars().count()) {
         None | Some(0) => out.push(err("story", "required", "请填写事迹材料。")),
         Some(n) if n < STORY_CHARS.0 => out.push(err(
@@ -775,6 +794,30 @@ pub fn missing_fields(form: &RegistrationForm, kind: NomineeKind) -> Vec<FieldEr
     out
 }
 
+/// "被推荐对象主要来自学校后勤管理服务一线的员工和团队" (seed 002 二(二)): a
+/// submission says whether the nominee is frontline staff (a frontline team),
+/// and names the post when it is. "主要" — mainly, not only: `false` may be
+/// submitted, and the secretariat sees and filters it.
+fn frontline_rule(out: &mut Vec<FieldError>, f: &RegistrationForm, kind: NomineeKind) {
+    let who = match kind {
+        NomineeKind::Person => "员工",
+        NomineeKind::Team => "团队",
+    };
+    match f.frontline {
+        None => out.push(err(
+            "frontline",
+            "required",
+            format!("请选择被推荐对象是否为学校后勤管理服务一线{who}。"),
+        )),
+        Some(true) if blank(&f.frontline_post) => out.push(err(
+            "frontline_post",
+            "required",
+            "请填写一线岗位，如“学生食堂面点师”“学生公寓管理员”。",
+        )),
+        Some(_) => {}
+    }
+}
+
 /// Trims the text fields and writes phone numbers in their 11 digits (after
 /// [`check_fields`] passed).
 pub fn normalise(form: &mut RegistrationForm) {
@@ -788,6 +831,7 @@ pub fn normalise(form: &mut RegistrationForm) {
         &mut form.unit,
         &mut form.department,
         &mut form.position,
+        &mut form.frontline_post,
         &mut form.address,
         &mut form.postcode,
         &mut form.team_name,
@@ -1021,6 +1065,167 @@ pub fn missing_attachments(
         ));
     }
     out
+}
+
+/// The files a nomination has, by kind (registration scans: its pages).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FileCounts {
+    pub photos: usize,
+    pub certificates: usize,
+    pub registration_scans: usize,
+}
+
+/// What submitting this form with these files would refuse with 422: every
+/// field rule broken (`check_fields`), every required field missing
+/// (`missing_fields`) and every file missing (`missing_attachments`), once
+/// per pointer, in pointer order. The one list submission answers and the
+/// nomination view shows (`problems`), so a lead learns before the deadline
+/// what the submission will say.
+pub fn submission_problems(
+    form: &RegistrationForm,
+    kind: NomineeKind,
+    categories: &[Category],
+    today: NaiveDate,
+    files: FileCounts,
+) -> Vec<FieldError> {
+    let mut errors = check_fields(form, kind, categories, today);
+    for e in missing_fields(form, kind) {
+        if !errors.iter().any(|x| x.pointer == e.pointer) {
+            errors.push(e);
+        }
+    }
+    errors.extend(missing_attachments(
+        kind,
+        files.photos,
+        files.certificates,
+        form.honours.as_ref().map_or(0, Vec::len),
+        files.registration_scans,
+    ));
+    errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    errors
+}
+
+/// The exclusion list as a field problem (at the nominee's name), for the
+/// warnings of a save and the problems of a draft: submission answers it
+/// 409 `PREVIOUSLY_HONOURED`.
+pub fn previously_honoured_problem(
+    exclusions: &[Exclusion],
+    form: &RegistrationForm,
+    kind: NomineeKind,
+) -> Option<FieldError> {
+    let name = nominee_name(form, kind)?;
+    let unit = form.unit.as_deref()?;
+    let e = previously_honoured(exclusions, name, unit)?;
+    let honour = e.note.clone().unwrap_or_else(|| "往届表彰".to_owned());
+    let field = match kind {
+        NomineeKind::Person => "name",
+        NomineeKind::Team => "team_name",
+    };
+    Some(err(
+        field,
+        "previously_honoured",
+        format!("{unit}{name}已获得“{honour}”，按通知要求不再参与本次推举。"),
+    ))
+}
+
+/// One step of a nomination's checklist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChecklistKey {
+    /// The fields of 附件二.
+    Form,
+    /// Frontline staff or team, and the post (seed 002 二(二)).
+    Frontline,
+    /// The story, 300–3000 characters.
+    Story,
+    /// The nominee's consent.
+    Consent,
+    /// The one-inch photo (persons).
+    Photo,
+    /// The certificate scans (附件二 特别说明三).
+    Certificates,
+    /// The printed form, stamped and scanned (附件二 特别说明三, seed 002 五(二)).
+    RegistrationScan,
+    /// Not on the campaign's exclusion list (附件二 特别说明五).
+    NotPreviouslyHonoured,
+}
+
+/// One step of what a lead still has to do before submitting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ChecklistItem {
+    pub key: ChecklistKey,
+    /// What to do, in Chinese, e.g. 打印报名表、加盖单位公章后扫描上传.
+    pub label: String,
+    pub done: bool,
+    /// The pointers of `problems` this step still has (empty when done).
+    pub pointers: Vec<String>,
+}
+
+/// The checklist of a nomination from its problems (`submission_problems`
+/// and `previously_honoured_problem`): each step with the problems that are
+/// its own; persons have the photo step, teams do not.
+pub fn checklist(
+    kind: NomineeKind,
+    problems: &[FieldError],
+    honours_listed: usize,
+) -> Vec<ChecklistItem> {
+    let step_of = |e: &FieldError| -> ChecklistKey {
+        match e.pointer.as_str() {
+            "/form/frontline" | "/form/frontline_post" => ChecklistKey::Frontline,
+            "/form/story" => ChecklistKey::Story,
+            "/form/consent" => ChecklistKey::Consent,
+            "/attachments/photo" => ChecklistKey::Photo,
+            "/attachments/certificate" => ChecklistKey::Certificates,
+            "/attachments/registration_scan" => ChecklistKey::RegistrationScan,
+            _ if e.code == "previously_honoured" => ChecklistKey::NotPreviouslyHonoured,
+            _ => ChecklistKey::Form,
+        }
+    };
+    let needed = certificates_needed(honours_listed);
+    let mut steps = vec![
+        (ChecklistKey::Form, "填写报名表（附件二）的各项内容".to_owned()),
+        (
+            ChecklistKey::Frontline,
+            "注明是否为学校后勤管理服务一线员工（团队）及一线岗位".to_owned(),
+        ),
+        (ChecklistKey::Story, "填写事迹材料（300–3000 字）".to_owned()),
+        (
+            ChecklistKey::Consent,
+            "取得候选人本人同意：报送中国教育后勤协会并公开事迹材料和照片".to_owned(),
+        ),
+        (ChecklistKey::Photo, "上传一寸免冠照".to_owned()),
+        (
+            ChecklistKey::Certificates,
+            format!("上传 {needed} 份最高荣誉证书扫描件"),
+        ),
+        (
+            ChecklistKey::RegistrationScan,
+            "下载报名表（Word）打印，加盖单位公章后扫描上传".to_owned(),
+        ),
+        (
+            ChecklistKey::NotPreviouslyHonoured,
+            "确认候选人不在往届表彰名单中".to_owned(),
+        ),
+    ];
+    if kind == NomineeKind::Team {
+        steps.retain(|(k, _)| *k != ChecklistKey::Photo);
+    }
+    steps
+        .into_iter()
+        .map(|(key, label)| {
+            let pointers: Vec<String> = problems
+                .iter()
+                .filter(|e| step_of(e) == key)
+                .map(|e| e.pointer.clone())
+                .collect();
+            ChecklistItem {
+                key,
+                label,
+                done: pointers.is_empty(),
+                pointers,
+            }
+        })
+        .collect()
 }
 
 /// How many certificate scans a submission needs: two, or one per honour

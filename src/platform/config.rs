@@ -58,6 +58,9 @@ pub struct Settings {
     pub trusted_proxies: crate::platform::client::TrustedProxies,
     /// How long a request body may take to arrive (`BODY_TIMEOUT_MS`, 30 s).
     pub body_timeout: crate::platform::client::BodyTimeout,
+    /// Open drafts a district may have in one campaign
+    /// (`NOMINATION_DRAFT_LIMIT`, 3).
+    pub nomination_draft_limit: u32,
 }
 
 impl fmt::Debug for Settings {
@@ -84,6 +87,7 @@ impl fmt::Debug for Settings {
             .field("wechat_api_base", &self.wechat_api_base)
             .field("bind_addr", &self.bind_addr)
             .field("json_limit", &self.json_limit)
+            .field("nomination_draft_limit", &self.nomination_draft_limit)
             .field("db_timeouts", &self.db_timeouts)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("body_timeout", &self.body_timeout)
@@ -186,9 +190,16 @@ impl Settings {
         if let Some(v) = get("BODY_TIMEOUT_MS") {
             body_timeout.0 = millis("BODY_TIMEOUT_MS", &v)?;
         }
+        let nomination_draft_limit = match get("NOMINATION_DRAFT_LIMIT") {
+            Some(v) => v.trim().parse().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| {
+                ConfigError("NOMINATION_DRAFT_LIMIT must be a number from 1 to 100".into())
+            })?,
+            None => 3,
+        };
         Ok(Self {
             env,
             db_timeouts,
+            nomination_draft_limit,
             trusted_proxies,
             body_timeout,
             database_url: SecretString::from(

@@ -111,6 +111,7 @@ error_codes! {
     DeadlinePassed = (CONFLICT, "DEADLINE_PASSED", "Deadline passed", "推荐已截止。"),
     QuotaExceeded = (CONFLICT, "QUOTA_EXCEEDED", "Quota exceeded", "已达到推荐名额上限。"),
     PreviouslyHonoured = (CONFLICT, "PREVIOUSLY_HONOURED", "Nominee honoured before", "该候选人已获得往届表彰，不再参与本次推举。"),
+    DraftLimit = (CONFLICT, "DRAFT_LIMIT", "Too many open drafts", "本片区的推荐草稿已达上限，请先完成或删除已有草稿。"),
     ConsentRequired = (CONFLICT, "CONSENT_REQUIRED", "Nominee's consent required", "候选人未同意报送至中国教育后勤协会及公开事迹和照片，不能报送。"),
     PreconditionFailed = (PRECONDITION_FAILED, "PRECONDITION_FAILED", "Stale If-Match", "推荐内容已被修改，请刷新后再编辑。"),
     PreconditionRequired = (PRECONDITION_REQUIRED, "PRECONDITION_REQUIRED", "If-Match required", "修改前请先读取推荐内容，并在 If-Match 请求头中带上其 ETag。"),

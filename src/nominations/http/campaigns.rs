@@ -109,7 +109,11 @@ pub async fn create_late_grant(
 }
 
 /// Start a nomination (draft) for the lead's own district. `Idempotency-Key`
-/// honoured. Only before the deadline (409 `DEADLINE_PASSED`).
+/// honoured. Only before the deadline (409 `DEADLINE_PASSED`); at most
+/// `NOMINATION_DRAFT_LIMIT` (3) open drafts per district and campaign (409
+/// `DRAFT_LIMIT`, naming them). The form so far is saved as an edit is (see
+/// `PATCH /nominations/{id}`): the fields that break their rule are answered
+/// in `warnings`.
 #[utoipa::path(
     tag = "nominations",
     security(("bearer_auth" = [])),
@@ -122,7 +126,8 @@ pub async fn create_late_grant(
         (status = 201, body = NominationView, description = "The draft nomination created (its `ETag` is the one to send with `If-Match`)", headers(("ETag" = String, description = "Pass as If-Match to edit"))),
         (status = 403, description = "`FORBIDDEN`: not the lead of that district"),
         (status = 404, description = "`NOT_FOUND`"),
-        (status = 409, description = "`DEADLINE_PASSED`"),
+        (status = 409, description = "`DEADLINE_PASSED`, or `DRAFT_LIMIT`: the district has as many open drafts as allowed"),
+        (status = 422, description = "`VALIDATION_FAILED`: `district_id` needed (the lead leads several), or a form field of the wrong JSON type or unknown to the form (each in `errors[]`)"),
     )
 )]
 #[post("/campaigns/{id}/nominations")]
@@ -135,6 +140,7 @@ pub async fn create_nomination(
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
     let campaign_id = *path;
+    let limit = state.settings.nomination_draft_limit;
     let new = filing::prepare(&state.db, &p, campaign_id, &body).await?;
     let once = Once {
         member_id: p.id(),
@@ -146,7 +152,7 @@ pub async fn create_nomination(
         )?,
     };
     once_per_key(&state.db, now, once, StatusCode::CREATED, |tx| {
-        filing::create(tx, &p, &new, &body, now)
+        filing::create(tx, &p, &new, &body, limit, now)
     })
     .await
 }

@@ -55,8 +55,16 @@ pub async fn get_nomination(
 /// Edit a draft (the lead of its district), with `If-Match` set to the
 /// current `ETag`: 428 `PRECONDITION_REQUIRED` without it, 412
 /// `PRECONDITION_FAILED` when someone changed it since. Only before the
-/// deadline (409 `DEADLINE_PASSED`). The nominee's consent may be withdrawn
-/// (`{"form": {"consent": false}}`) at any stage and time (PIPL).
+/// deadline (409 `DEADLINE_PASSED`). Every field that meets its rule is
+/// saved; each that does not keeps its earlier value and is answered in
+/// `warnings` (pointer, code, message), so one mistyped field never loses
+/// the others. An age sent as `"45"` is 45; `138 1234 6978` is
+/// `13812346978`. A field of another JSON type, or one the form does not
+/// have, refuses the whole edit (422, every such field listed). The answer's
+/// `problems` and `checklist` say what submitting still needs. The nominee's
+/// consent alone (`{"form": {"consent": false}}`, or `true` to give it
+/// again) may be changed at any stage and time (PIPL); each change is
+/// audited.
 #[utoipa::path(
     tag = "nominations",
     security(("bearer_auth" = [])),
@@ -71,6 +79,7 @@ pub async fn get_nomination(
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`DEADLINE_PASSED`, or `CONFLICT` (not a draft)"),
         (status = 412, description = "`PRECONDITION_FAILED`: stale If-Match"),
+        (status = 422, description = "`VALIDATION_FAILED`: a field of the wrong JSON type or unknown to the form (nothing saved; each in `errors[]`)"),
         (status = 428, description = "`PRECONDITION_REQUIRED`: If-Match missing"),
     )
 )]
@@ -89,6 +98,30 @@ pub async fn patch_nomination(
     })
     .await?;
     Ok(with_etag(StatusCode::OK, &view))
+}
+
+/// Delete a draft (the lead of its district) with its attachments, before
+/// the deadline; audited. A submitted nomination is withdrawn first.
+#[utoipa::path(
+    tag = "nominations",
+    security(("bearer_auth" = [])),
+    params(("id" = i64, Path, description = "Nomination id")),
+    responses(
+        (status = 204, description = "The draft and its attachments deleted"),
+        (status = 403, description = "`FORBIDDEN`"),
+        (status = 404, description = "`NOT_FOUND`"),
+        (status = 409, description = "`DEADLINE_PASSED`, or `CONFLICT` (not a draft)"),
+    )
+)]
+#[delete("/nominations/{id}")]
+pub async fn delete_nomination(
+    state: web::Data<AppState>,
+    DistrictLead(p): DistrictLead,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let now = state.now();
+    db::write(&state.db, |tx| filing::delete(tx, &p, *path, now)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Submit the nomination (the lead of its district): only before the
