@@ -113,7 +113,11 @@ fn as_typed(name: &str, value: &Value) -> Result<Value, FieldError> {
                 .filter(|_| digits.bytes().all(|b| b.is_ascii_digit()))
                 .map(Value::from)
                 .ok_or_else(|| {
-                    let label = if name == "age" { "年龄" } else { "团队人数" };
+                    let label = if name == "age" {
+                        "年龄"
+                    } else {
+                        "团队人数"
+                    };
                     FieldError::new(
                         &format!("/form/{name}"),
                         "integer",

@@ -249,13 +249,8 @@ pub(crate) fn problems_of(
 ) -> ApiResult<Vec<FieldError>> {
     let categories: Vec<Category> = json_col(&c.categories)?;
     let exclusions: Vec<Exclusion> = json_col(&c.exclusions)?;
-    let mut problems = rules::submission_problems(
-        form,
-        kind,
-        &categories,
-        china_date(now),
-        file_counts(metas),
-    );
+    let mut problems =
+        rules::submission_problems(form, kind, &categories, china_date(now), file_counts(metas));
     if let Some(p) = rules::previously_honoured_problem(&exclusions, form, kind) {
         problems.push(p);
     }

@@ -15,8 +15,8 @@
 
 pub mod attachments;
 pub mod campaigns;
-pub mod filing;
 pub mod draft;
+pub mod filing;
 pub mod form;
 pub mod http;
 pub mod images;

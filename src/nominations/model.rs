@@ -292,7 +292,7 @@ pub struct HonourDraft {
 /// An integer (32-bit), a string (digits are read as the number; anything
 /// else is a warning at the field), or `null`.
 fn number_or_digits() -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaFormat, KnownFormat, Type};
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
     OneOfBuilder::new()
         .item(
             ObjectBuilder::new()

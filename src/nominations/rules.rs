@@ -1183,12 +1183,18 @@ pub fn checklist(
     };
     let needed = certificates_needed(honours_listed);
     let mut steps = vec![
-        (ChecklistKey::Form, "填写报名表（附件二）的各项内容".to_owned()),
+        (
+            ChecklistKey::Form,
+            "填写报名表（附件二）的各项内容".to_owned(),
+        ),
         (
             ChecklistKey::Frontline,
             "注明是否为学校后勤管理服务一线员工（团队）及一线岗位".to_owned(),
         ),
-        (ChecklistKey::Story, "填写事迹材料（300–3000 字）".to_owned()),
+        (
+            ChecklistKey::Story,
+            "填写事迹材料（300–3000 字）".to_owned(),
+        ),
         (
             ChecklistKey::Consent,
             "取得候选人本人同意：报送中国教育后勤协会并公开事迹材料和照片".to_owned(),

@@ -191,9 +191,14 @@ impl Settings {
             body_timeout.0 = millis("BODY_TIMEOUT_MS", &v)?;
         }
         let nomination_draft_limit = match get("NOMINATION_DRAFT_LIMIT") {
-            Some(v) => v.trim().parse().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| {
-                ConfigError("NOMINATION_DRAFT_LIMIT must be a number from 1 to 100".into())
-            })?,
+            Some(v) => v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| {
+                    ConfigError("NOMINATION_DRAFT_LIMIT must be a number from 1 to 100".into())
+                })?,
             None => 3,
         };
         Ok(Self {

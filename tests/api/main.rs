@@ -29,6 +29,7 @@ mod invitations;
 mod me;
 mod membership;
 mod migrations;
+mod nomination_drafts;
 mod nominations;
 mod openapi;
 mod ops;

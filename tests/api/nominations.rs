@@ -345,9 +345,18 @@ async fn the_registration_form_is_validated_field_by_field() {
         "honours": [{"title": "先进个人", "awarded_by": "某协会", "date": "2020-13-01", "level": "区级"}],
         "member_count": 10
     });
-    let res = app.patch_form(&lead, id, Some(&etag), bad).await;
-    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
-    let pointers: Vec<&str> = body["errors"]
+    let mut with_good = bad.clone();
+    with_good["unit"] = json!("四川大学");
+    with_good["department"] = json!("后勤保障处");
+    let res = app.patch_form(&lead, id, Some(&etag), with_good).await;
+    // A draft saves what is right and answers the rest as warnings.
+    assert_eq!(res.status(), 200);
+    let body = json_of(res).await;
+    assert_eq!(body["form"]["unit"], "四川大学");
+    assert_eq!(body["form"]["department"], "后勤保障处");
+    assert!(body["form"]["name"].is_null(), "{}", body["form"]);
+    assert!(body["form"]["age"].is_null());
+    let pointers: Vec<&str> = body["warnings"]
         .as_array()
         .unwrap()
         .iter()
@@ -370,26 +379,62 @@ async fn the_registration_form_is_validated_field_by_field() {
     ] {
         assert!(pointers.contains(&p), "{p} missing in {pointers:?}");
     }
+    assert!(!pointers.contains(&"/form/unit"), "{pointers:?}");
     assert!(
-        body["errors"]
+        body["warnings"]
             .as_array()
             .unwrap()
             .iter()
             .all(|e| e["message"].as_str().is_some_and(|m| !m.is_empty()))
     );
-    // A wrongly typed field answers a pointer too.
+    // The same rules, strictly, on the saved form when submitting: the
+    // fields left empty are missing.
+    let etag = app.etag_of(&lead, id).await;
+    // An age typed as words is a warning at its own field; the phone typed
+    // with it is saved.
     let res = app
-        .patch_form(&lead, id, Some(&etag), json!({"age": "forty"}))
+        .patch_form(
+            &lead,
+            id,
+            Some(&etag),
+            json!({"age": "forty", "phone": "138 1234 6978"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body = json_of(res).await;
+    assert_eq!(body["warnings"][0]["pointer"], "/form/age");
+    assert_eq!(body["warnings"][0]["code"], "integer");
+    assert_eq!(body["form"]["phone"], "13812346978");
+    // A field of another JSON type, or one the form does not have, refuses
+    // the whole edit, each at its pointer, and nothing is saved.
+    let etag = app.etag_of(&lead, id).await;
+    let res = app
+        .patch_form(
+            &lead,
+            id,
+            Some(&etag),
+            json!({"age": true, "honours": "省级先进", "nickname": "小王", "email": "a@example.com"}),
+        )
         .await;
     let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
-    assert_eq!(body["errors"][0]["pointer"], "/form/age");
-    // Nothing was saved.
+    let pointers: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        ["/form/age", "/form/honours", "/form/nickname"],
+        "{body}"
+    );
     let view = json_of(
         app.get_as(&format!("/api/v1/nominations/{id}"), &lead)
             .await,
     )
     .await;
-    assert_eq!(view["version"], 1);
+    assert_eq!(view["version"], 3);
+    assert!(view["form"]["email"].is_null());
 }
 
 #[tokio::test]
@@ -408,8 +453,11 @@ async fn a_future_honour_and_an_age_of_seventy_one_are_refused_while_seventy_is_
             json!({"age": 71, "honours": [{"title": "先进个人", "awarded_by": "某协会", "date": "2021-11-02", "level": "校级"}]}),
         )
         .await;
-    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
-    let codes: Vec<(String, String)> = body["errors"]
+    assert_eq!(res.status(), 200);
+    let body = json_of(res).await;
+    assert!(body["form"]["age"].is_null());
+    assert!(body["form"]["honours"].is_null());
+    let codes: Vec<(String, String)> = body["warnings"]
         .as_array()
         .unwrap()
         .iter()
@@ -428,6 +476,7 @@ async fn a_future_honour_and_an_age_of_seventy_one_are_refused_while_seventy_is_
         codes.contains(&("/form/honours/0/date".into(), "future".into())),
         "{codes:?}"
     );
+    let etag = app.etag_of(&lead, id).await;
     let res = app
         .patch_form(
             &lead,
@@ -437,6 +486,9 @@ async fn a_future_honour_and_an_age_of_seventy_one_are_refused_while_seventy_is_
         )
         .await;
     assert_eq!(res.status(), 200);
+    let body = json_of(res).await;
+    assert_eq!(body["warnings"], json!([]));
+    assert_eq!(body["form"]["age"], 70);
 }
 
 #[tokio::test]
@@ -481,16 +533,19 @@ async fn a_team_gives_team_name_unit_contact_and_member_count() {
     let admin = app.secretariat().await;
     let campaign = app.seed_campaign(&admin).await;
     let (_d, lead) = app.district_with_lead(&admin).await;
-    // Person fields and a person's category are refused on a team.
+    // Person fields and a person's category are not saved on a team.
     let res = app
         .post_as(
             &format!("/api/v1/campaigns/{campaign}/nominations"),
             &lead,
-            &json!({"kind": "team", "form": {"gender": "男", "category": "敬业美", "member_count": 1}}),
+            &json!({"kind": "team", "form": {"gender": "男", "category": "敬业美", "member_count": 1, "team_name": "宿管团队"}}),
         )
         .await;
-    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
-    let pointers: Vec<&str> = body["errors"]
+    assert_eq!(res.status(), 201);
+    let body = json_of(res).await;
+    assert_eq!(body["form"]["team_name"], "宿管团队");
+    assert!(body["form"]["gender"].is_null());
+    let pointers: Vec<&str> = body["warnings"]
         .as_array()
         .unwrap()
         .iter()

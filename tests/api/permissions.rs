@@ -202,6 +202,7 @@ fn table() -> Vec<Row> {
         r(M::GET, "/api/v1/campaigns/{id}/export.zip", SECRETARIAT),
         r(M::GET, "/api/v1/nominations/{id}", LEAD_OR_SECRETARIAT),
         r(M::PATCH, "/api/v1/nominations/{id}", DISTRICT_LEAD),
+        r(M::DELETE, "/api/v1/nominations/{id}", DISTRICT_LEAD),
         r(M::POST, "/api/v1/nominations/{id}/submit", DISTRICT_LEAD),
         r(M::POST, "/api/v1/nominations/{id}/withdraw", DISTRICT_LEAD),
         r(
@@ -321,6 +322,8 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
         )
         .await;
     app.upload_all(&lead, nomination_id, true).await;
+    // Deleting a draft takes one of its own.
+    let spare_nomination_id = app.draft(&lead, campaign_id, "person", json!({})).await;
     let nomination: serde_json::Value = app
         .get_as(&format!("/api/v1/nominations/{nomination_id}"), &lead)
         .await
@@ -354,7 +357,14 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
             .replace("/campaigns/{id}", &format!("/campaigns/{campaign_id}"))
             .replace(
                 "/nominations/{id}",
-                &format!("/nominations/{nomination_id}"),
+                &format!(
+                    "/nominations/{}",
+                    if row.method == Method::DELETE && row.template == "/api/v1/nominations/{id}" {
+                        spare_nomination_id
+                    } else {
+                        nomination_id
+                    }
+                ),
             )
             .replace("{attachment_id}", &attachment_id.to_string())
             .replace("{author_id}", "999999")
