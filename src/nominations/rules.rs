@@ -389,7 +389,7 @@ pub const FRONTLINE_POST_CHARS: usize = 64;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Honour {
-    /// e.g. 四川省教育后勤先进个人 (required even in a draft: not blank, at most 100 characters).
+    /// e.g. 四川省教育后勤先进个人 (every listed honour has one: not blank, at most 100 characters; a draft answers a missing one as a warning and keeps its earlier honours).
     #[schema(value_type = String, required = true, max_length = 100, pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]")]
     pub title: Option<String>,
     /// Who awarded it, e.g. 四川省高校后勤协会 (required, as `title`).
