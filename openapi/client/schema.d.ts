@@ -385,7 +385,7 @@ export interface paths {
         put?: never;
         /**
          * Start a nomination (draft) for the lead's own district
-         * @description Start a nomination (draft) for the lead's own district. `Idempotency-Key` honoured. Only before the deadline (409 `DEADLINE_PASSED`).
+         * @description Start a nomination (draft) for the lead's own district. `Idempotency-Key` honoured. Only before the deadline (409 `DEADLINE_PASSED`); at most `NOMINATION_DRAFT_LIMIT` (3) open drafts per district and campaign (409 `DRAFT_LIMIT`, naming them). The form so far is saved as an edit is (see `PATCH /nominations/{id}`): the fields that break their rule are answered in `warnings`.
          */
         post: operations["create_nomination"];
         delete?: never;
@@ -950,12 +950,16 @@ export interface paths {
         get: operations["get_nomination"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a draft (the lead of its district) with its attachments, before the deadline
+         * @description Delete a draft (the lead of its district) with its attachments, before the deadline; audited. A submitted nomination is withdrawn first.
+         */
+        delete: operations["delete_nomination"];
         options?: never;
         head?: never;
         /**
          * Edit a draft (the lead of its district), with `If-Match` set to the current `ETag`
-         * @description Edit a draft (the lead of its district), with `If-Match` set to the current `ETag`: 428 `PRECONDITION_REQUIRED` without it, 412 `PRECONDITION_FAILED` when someone changed it since. Only before the deadline (409 `DEADLINE_PASSED`). The nominee's consent may be withdrawn (`{"form": {"consent": false}}`) at any stage and time (PIPL).
+         * @description Edit a draft (the lead of its district), with `If-Match` set to the current `ETag`: 428 `PRECONDITION_REQUIRED` without it, 412 `PRECONDITION_FAILED` when someone changed it since. Only before the deadline (409 `DEADLINE_PASSED`). Every field that meets its rule is saved; each that does not keeps its earlier value and is answered in `warnings` (pointer, code, message), so one mistyped field never loses the others. An age sent as `"45"` is 45; `138 1234 6978` is `13812346978`. A field of another JSON type, or one the form does not have, refuses the whole edit (422, every such field listed). The answer's `problems` and `checklist` say what submitting still needs. The nominee's consent alone (`{"form": {"consent": false}}`, or `true` to give it again) may be changed at any stage and time (PIPL); each change is audited.
          *
          *     From `wx.request`, which cannot send PATCH: send `POST` with the header `X-HTTP-Method-Override: PATCH` (only `POST`, only to `PATCH`; any other override answers 400 `INVALID_PARAMETER`).
          */
@@ -1826,6 +1830,20 @@ export interface components {
              */
             published_on?: string | null;
         };
+        /** @description One step of what a lead still has to do before submitting. */
+        ChecklistItem: {
+            done: boolean;
+            key: components["schemas"]["ChecklistKey"];
+            /** @description What to do, in Chinese, e.g. 打印报名表、加盖单位公章后扫描上传. */
+            label: string;
+            /** @description The pointers of `problems` this step still has (empty when done). */
+            pointers: string[];
+        };
+        /**
+         * @description One step of a nomination's checklist.
+         * @enum {string}
+         */
+        ChecklistKey: "form" | "frontline" | "story" | "consent" | "photo" | "certificates" | "registration_scan" | "not_previously_honoured";
         /** @description A contact of the campaign, as published in the notice (协会秘书处联系人). */
         Contact: {
             /**
@@ -1898,7 +1916,7 @@ export interface components {
          * @description Stable machine code of the problem; switch on it, never on the text.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "STALE_DECISION" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "ARTICLE_CREDITED_ELSEWHERE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "NOT_ELIGIBLE" | "NOTICE_WINDOW_OPEN" | "SEPARATION_OF_DUTIES" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART" | "IMAGE_TOO_LARGE";
+        ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "STALE_DECISION" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "ARTICLE_CREDITED_ELSEWHERE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "NOT_ELIGIBLE" | "NOTICE_WINDOW_OPEN" | "SEPARATION_OF_DUTIES" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "DRAFT_LIMIT" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART" | "IMAGE_TOO_LARGE";
         /** @description An earlier honouree who may not take part again. */
         Exclusion: {
             /** @description The person's name, or the team's name (1–50 characters). */
@@ -1975,6 +1993,16 @@ export interface components {
             level: string;
             /** @description e.g. 四川省教育后勤先进个人 (required even in a draft: not blank, at most 100 characters). */
             title: string;
+        };
+        /**
+         * @description An honour as a draft takes it: each member a string (its rules are
+         *     answered as warnings, see `Honour`).
+         */
+        HonourDraft: {
+            awarded_by?: string | null;
+            date?: string | null;
+            level?: string | null;
+            title?: string | null;
         };
         /** @description The approved honours list of a year. */
         HonoursView: {
@@ -2327,22 +2355,24 @@ export interface components {
              * @description The district filing; may be left out by a lead of one district.
              */
             district_id?: number | null;
-            form?: components["schemas"]["RegistrationForm"] | null;
+            form?: components["schemas"]["RegistrationFormDraft"] | null;
             /** @description `person` or `team`. */
             kind: components["schemas"]["NomineeKind"];
         };
         /**
          * @description A change to the form: a JSON merge patch (RFC 7396) of `form` — given
-         *     fields replace, `null` clears, arrays (`honours`) are replaced whole.
+         *     fields replace, `null` clears, arrays (`honours`) are replaced whole. A
+         *     draft saves every field that meets its rule and answers the others in
+         *     `warnings` (see `RegistrationFormDraft`).
          * @example {
          *       "form": {
-         *         "phone": "13812346978",
+         *         "phone": "138 1234 6978",
          *         "postcode": "610065"
          *       }
          *     }
          */
         NominationPatch: {
-            form: components["schemas"]["RegistrationForm"];
+            form: components["schemas"]["RegistrationFormDraft"];
         };
         /**
          * @description The secretariat's review of a nomination (named apart from the articles' review in the spec).
@@ -2377,6 +2407,13 @@ export interface components {
             /** Format: int64 */
             district_id: number;
             district_name: string;
+            /**
+             * @description Frontline staff or a frontline team (seed 002 二(二)), as the form says
+             *     (null: not said yet).
+             */
+            frontline?: boolean | null;
+            /** @description The frontline post, as the form says. */
+            frontline_post?: string | null;
             /** Format: int64 */
             id: number;
             kind: components["schemas"]["NomineeKind"];
@@ -2404,6 +2441,11 @@ export interface components {
             /** Format: int64 */
             campaign_id: number;
             /**
+             * @description What the lead still has to do, in order ("print, stamp and scan the
+             *     form" among them).
+             */
+            checklist: components["schemas"]["ChecklistItem"][];
+            /**
              * Format: date-time
              * @description When this district's filing closes (the deadline, or a late grant).
              */
@@ -2425,6 +2467,15 @@ export interface components {
             kind: components["schemas"]["NomineeKind"];
             /** @description Has an honour from a media platform (priority in review). */
             media_honoured: boolean;
+            /**
+             * @description What submitting now would refuse: every field and file still missing
+             *     or invalid (as the submission's 422 `errors[]` lists them) and the
+             *     exclusion list (`previously_honoured`, which submission answers 409
+             *     `PREVIOUSLY_HONOURED`). Empty when the nomination can be submitted.
+             */
+            problems: components["schemas"]["FieldError"][];
+            /** @description `problems` is empty. */
+            ready_to_submit: boolean;
             /** @description The secretariat's reason for a rejection or disqualification. */
             review_reason?: string | null;
             /** Format: date-time */
@@ -2443,6 +2494,12 @@ export interface components {
             updated_at: string;
             /** Format: int32 */
             version: number;
+            /**
+             * @description The fields of this save that were not saved, with why, and the
+             *     exclusion list when the nominee is on it — answered by a create or an
+             *     edit (empty on a read). The form keeps its earlier value of each.
+             */
+            warnings: components["schemas"]["FieldError"][];
         };
         /**
          * @description Person or team (个人或团体).
@@ -2786,6 +2843,13 @@ export interface components {
                 /** Format: int64 */
                 district_id: number;
                 district_name: string;
+                /**
+                 * @description Frontline staff or a frontline team (seed 002 二(二)), as the form says
+                 *     (null: not said yet).
+                 */
+                frontline?: boolean | null;
+                /** @description The frontline post, as the form says. */
+                frontline_post?: string | null;
                 /** Format: int64 */
                 id: number;
                 kind: components["schemas"]["NomineeKind"];
@@ -3208,6 +3272,19 @@ export interface components {
             email?: string | null;
             /** @description Person: 民族, one of the 56 ethnic groups by full name (汉族, 彝族, 藏族 …). */
             ethnicity?: string | null;
+            /**
+             * @description Whether the nominee is frontline staff of the school's logistics
+             *     management and services (a team: a frontline team) — seed 002 二(二)
+             *     "被推荐对象主要来自学校后勤管理服务一线的员工和团队". Required to submit
+             *     (`true` or `false`).
+             */
+            frontline?: boolean | null;
+            /**
+             * @description The frontline post (一线岗位), e.g. 学生食堂面点师 or 学生公寓管理员; for
+             *     a team the service it gives, e.g. 学生公寓管理服务 (at most 64
+             *     characters, one line). Required to submit when `frontline` is true.
+             */
+            frontline_post?: string | null;
             /** @description Person: 性别, 男 or 女. */
             gender?: string | null;
             /** @description 曾获表彰 (at most 20). */
@@ -3234,6 +3311,47 @@ export interface components {
             /** @description 单位名称 (the school). */
             unit?: string | null;
             /** @description 申报人单位意见 (the unit's opinion; the printed form is stamped). */
+            unit_opinion?: string | null;
+        };
+        /**
+         * @description The registration form as a draft takes it (`POST /campaigns/{id}/nominations`
+         *     and `PATCH /nominations/{id}`): a JSON merge patch of `form`. A field of
+         *     another JSON type, or a field the form does not have, refuses the request
+         *     with 422 (every such field listed). Otherwise each field that meets its
+         *     rule (see `RegistrationForm`) is saved and each that does not is left as
+         *     it was and answered in the nomination's `warnings`. An age or a member
+         *     count may be a string of digits (`"45"`); phone numbers may have spaces or
+         *     dashes (`138 1234 6978`). `null` clears a field.
+         * @example {
+         *       "age": "45",
+         *       "category": "敬业美",
+         *       "name": "张晓燕",
+         *       "phone": "138 1234 6978"
+         *     }
+         */
+        RegistrationFormDraft: {
+            address?: string | null;
+            age?: number | string | null;
+            category?: string | null;
+            consent?: boolean | null;
+            contact_name?: string | null;
+            contact_phone?: string | null;
+            department?: string | null;
+            email?: string | null;
+            ethnicity?: string | null;
+            frontline?: boolean | null;
+            frontline_post?: string | null;
+            gender?: string | null;
+            honours?: components["schemas"]["HonourDraft"][] | null;
+            member_count?: number | string | null;
+            name?: string | null;
+            phone?: string | null;
+            political_status?: string | null;
+            position?: string | null;
+            postcode?: string | null;
+            story?: string | null;
+            team_name?: string | null;
+            unit?: string | null;
             unit_opinion?: string | null;
         };
         /**
@@ -5933,6 +6051,11 @@ export interface operations {
                 status?: components["schemas"]["NominationStatus"];
                 /** @description Only this district's (a district lead sees only their own districts'). */
                 district_id?: number;
+                /**
+                 * @description Only nominees who are (`true`) or are not (`false`) frontline staff or
+                 *     a frontline team, as their form says (seed 002 二(二)).
+                 */
+                frontline?: boolean;
                 /** @description Rows per page, 1–100 (default 20). */
                 page_size?: number;
                 /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
@@ -6106,7 +6229,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `DEADLINE_PASSED` */
+            /** @description `DEADLINE_PASSED`, or `DRAFT_LIMIT`: the district has as many open drafts as allowed */
             409: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -6139,7 +6262,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
+            /** @description `VALIDATION_FAILED`: `district_id` needed (the lead leads several), or a form field of the wrong JSON type or unknown to the form (each in `errors[]`) */
             422: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -10256,6 +10379,108 @@ export interface operations {
             };
         };
     };
+    delete_nomination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Nomination id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The draft and its attachments deleted */
+            204: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND` */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `DEADLINE_PASSED`, or `CONFLICT` (not a draft) */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     patch_nomination: {
         parameters: {
             query?: never;
@@ -10376,7 +10601,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields (`VALIDATION_FAILED`, with `errors[].pointer`) */
+            /** @description `VALIDATION_FAILED`: a field of the wrong JSON type or unknown to the form (nothing saved; each in `errors[]`) */
             422: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
