@@ -1991,7 +1991,7 @@ export interface components {
             date: string;
             /** @description 国家级, 省级, 市级, 校级, or 媒体 (a media platform; gives priority). Required. */
             level: string;
-            /** @description e.g. 四川省教育后勤先进个人 (required even in a draft: not blank, at most 100 characters). */
+            /** @description e.g. 四川省教育后勤先进个人 (every listed honour has one: not blank, at most 100 characters; a draft answers a missing one as a warning and keeps its earlier honours). */
             title: string;
         };
         /**
