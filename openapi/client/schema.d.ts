@@ -10484,9 +10484,9 @@ export interface operations {
     patch_nomination: {
         parameters: {
             query?: never;
-            header: {
-                /** @description The current ETag */
-                "If-Match": string;
+            header?: {
+                /** @description The current ETag, as the last read or save answered it. Needed: without it the answer is 428 `PRECONDITION_REQUIRED` (RFC 6585), so two phones never overwrite each other */
+                "If-Match"?: string;
             };
             path: {
                 /** @description Nomination id */
@@ -10513,7 +10513,7 @@ export interface operations {
                     "application/json": components["schemas"]["NominationView"];
                 };
             };
-            /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
+            /** @description `INVALID_PARAMETER`: an If-Match that is blank or not visible ASCII */
             400: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */

@@ -43,6 +43,20 @@ pub fn apply(
     patch: &Map<String, Value>,
     cx: Context<'_>,
 ) -> ApiResult<Edited> {
+    parse(patch)?.apply(form, cx)
+}
+
+/// A patch whose fields have the form's JSON types: each field read alone
+/// (`None`: cleared), and the warnings of the values read as typed.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    fields: Vec<(&'a str, Option<RegistrationForm>)>,
+    warnings: Vec<FieldError>,
+}
+
+/// Reads a patch's fields by their JSON types (422 listing every field of
+/// another type or unknown to the form), before anything else is looked at.
+pub fn parse(patch: &Map<String, Value>) -> ApiResult<Parsed<'_>> {
     let known = to_object(&RegistrationForm::default())?;
     let mut type_errors = Vec::new();
     let mut fields: Vec<(&str, Option<RegistrationForm>)> = Vec::new();
@@ -77,27 +91,39 @@ pub fn apply(
         return Err(ApiError::validation(type_errors)
             .with_detail("部分字段的类型不正确，本次未保存任何内容，请修改标注的字段后重试。"));
     }
-    let mut merged = to_object(form)?;
-    merged.retain(|_, v| !v.is_null());
-    for (name, one) in fields {
-        let Some(mut one) = one else {
-            merged.remove(name);
-            continue;
-        };
-        let problems = rules::check_fields(&one, cx.kind, cx.categories, cx.today);
-        if problems.is_empty() {
-            rules::normalise(&mut one);
-            if let Some(v) = to_object(&one)?.remove(name) {
-                merged.insert(name.to_owned(), v);
+    Ok(Parsed { fields, warnings })
+}
+
+impl Parsed<'_> {
+    /// The form with the fields that meet their rule saved; the others in
+    /// the warnings.
+    pub fn apply(self, form: &RegistrationForm, cx: Context<'_>) -> ApiResult<Edited> {
+        let Parsed {
+            fields,
+            mut warnings,
+        } = self;
+        let mut merged = to_object(form)?;
+        merged.retain(|_, v| !v.is_null());
+        for (name, one) in fields {
+            let Some(mut one) = one else {
+                merged.remove(name);
+                continue;
+            };
+            let problems = rules::check_fields(&one, cx.kind, cx.categories, cx.today);
+            if problems.is_empty() {
+                rules::normalise(&mut one);
+                if let Some(v) = to_object(&one)?.remove(name) {
+                    merged.insert(name.to_owned(), v);
+                }
+            } else {
+                warnings.extend(problems);
             }
-        } else {
-            warnings.extend(problems);
         }
+        let form: RegistrationForm =
+            serde_json::from_value(Value::Object(merged)).map_err(ApiError::internal)?;
+        warnings.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+        Ok(Edited { form, warnings })
     }
-    let form: RegistrationForm =
-        serde_json::from_value(Value::Object(merged)).map_err(ApiError::internal)?;
-    warnings.sort_by(|a, b| a.pointer.cmp(&b.pointer));
-    Ok(Edited { form, warnings })
 }
 
 /// The value of a field as people type it: digits in a string for the

@@ -323,6 +323,8 @@ pub async fn patch(
     now: DateTime<Utc>,
 ) -> ApiResult<NominationView> {
     let txn = &*tx;
+    // A body of the wrong shape is answered before anything is looked up.
+    let parsed = draft::parse(form_patch)?;
     nomination_to_file(txn, p, id).await?;
     let expected = if_match.ok_or_else(|| ApiError::new(ErrorCode::PreconditionRequired))?;
     let n = locked_nomination(txn, id).await?;
@@ -339,9 +341,8 @@ pub async fn patch(
         must_be_draft(&n, "修改")?;
         let c = check_open(txn, now, &n).await?;
         let categories: Vec<Category> = json_col(&c.categories)?;
-        let edited = draft::apply(
+        let edited = parsed.apply(
             &form,
-            form_patch,
             Context {
                 kind,
                 categories: &categories,

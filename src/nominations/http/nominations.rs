@@ -23,14 +23,6 @@ use crate::platform::extract::{IdempotencyKey, IfMatch, ValidJson};
 use crate::platform::idempotency;
 use crate::state::AppState;
 
-/// The `If-Match` header, if any.
-fn if_match(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
 /// One nomination in full with its `ETag` (the lead of its district and the secretariat).
 #[utoipa::path(
     tag = "nominations",
@@ -70,11 +62,12 @@ pub async fn get_nomination(
     security(("bearer_auth" = [])),
     params(
         ("id" = i64, Path, description = "Nomination id"),
-        ("If-Match" = String, Header, description = "The current ETag"),
+        ("If-Match" = Option<String>, Header, description = "The current ETag, as the last read or save answered it. Needed: without it the answer is 428 `PRECONDITION_REQUIRED` (RFC 6585), so two phones never overwrite each other"),
     ),
     request_body = NominationPatch,
     responses(
         (status = 200, body = NominationView, description = "The nomination as changed (with its new `ETag`)", headers(("ETag" = String, description = "The new ETag"))),
+        (status = 400, description = "`INVALID_PARAMETER`: an If-Match that is blank or not visible ASCII"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
         (status = 409, description = "`DEADLINE_PASSED`, or `CONFLICT` (not a draft)"),
@@ -85,14 +78,13 @@ pub async fn get_nomination(
 )]
 #[patch("/nominations/{id}")]
 pub async fn patch_nomination(
-    req: HttpRequest,
     state: web::Data<AppState>,
     DistrictLead(p): DistrictLead,
     path: web::Path<i64>,
+    IfMatch(expected): IfMatch,
     body: ValidJson<NominationPatch>,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
-    let expected = if_match(&req);
     let view = db::write(&state.db, |tx| {
         filing::patch(tx, &p, *path, expected.as_deref(), &body.form, now)
     })
