@@ -536,6 +536,8 @@ async function main(): Promise<void> {
                     unit: school.name,
                     department: "后勤保障处饮食服务中心",
                     position: "主任／高级工程师",
+                    frontline: true,
+                    frontline_post: "饮食服务中心主任",
                     address: "四川省成都市武侯区一环路南一段24号",
                     postcode: "610065",
                     story: "她扎根后勤一线二十年，".repeat(32),
