@@ -549,6 +549,26 @@ async function main(): Promise<void> {
         });
         const n = expectStatus(res, 200);
         check(n.etag !== draft.etag, "the ETag did not change");
+        check(n.warnings.length === 0, `warnings ${JSON.stringify(n.warnings)}`);
+        check(!n.ready_to_submit, "ready to submit before any upload");
+        const scan = n.checklist.find((c) => c.key === "registration_scan");
+        check(scan !== undefined && !scan.done, `checklist ${JSON.stringify(n.checklist)}`);
+        return n;
+    });
+
+    const retyped = await step("a draft keeps the good fields of an edit and warns of the bad one", async () => {
+        const res = await lead.api.PATCH("/api/v1/nominations/{id}", {
+            params: { path: { id: draft.id }, header: { "If-Match": edited.etag } },
+            body: { form: { age: "47", phone: "138 1234 697", postcode: "610064" } },
+        });
+        const n = expectStatus(res, 200);
+        check(n.form.age === 47, `age ${n.form.age}`);
+        check(n.form.postcode === "610064", `postcode ${n.form.postcode}`);
+        check(n.form.phone === "13812346978", `the phone changed to ${n.form.phone}`);
+        check(
+            n.warnings.some((w) => w.pointer === "/form/phone"),
+            `warnings ${JSON.stringify(n.warnings)}`,
+        );
         return n;
     });
 
@@ -571,6 +591,15 @@ async function main(): Promise<void> {
         return photo;
     });
 
+    await step("the checklist is complete once the stamped scan is uploaded", async () => {
+        const n = expectStatus(
+            await lead.api.GET("/api/v1/nominations/{id}", { params: { path: { id: draft.id } } }),
+            200,
+        );
+        check(n.ready_to_submit, `problems ${JSON.stringify(n.problems)}`);
+        check(n.checklist.every((c) => c.done), `checklist ${JSON.stringify(n.checklist)}`);
+    });
+
     await step("district lead reads the photo back, byte for byte", async () => {
         const res = await lead.api.GET("/api/v1/nominations/{id}/attachments/{attachment_id}", {
             params: { path: { id: draft.id, attachment_id: photo.id } },
@@ -589,7 +618,7 @@ async function main(): Promise<void> {
             200,
         );
         check(n.status === "submitted", `status ${n.status}`);
-        check(n.version > edited.version, `version ${n.version}`);
+        check(n.version > retyped.version, `version ${n.version}`);
     });
 
     await step("district lead downloads the filled form (form.docx)", async () => {
