@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `export-openapi`, `grant-role`.
+//! The command line: `serve` (default), `worker`, `migrate`, `export-openapi`, `grant-role`.
 
 use std::path::PathBuf;
 
@@ -43,6 +43,9 @@ pub enum Command {
         #[arg(long)]
         district_id: Option<i64>,
     },
+    /// Run the background worker alone (page verification, notifications),
+    /// beside `serve` processes started with `WORKER=off`; any number may run.
+    Worker,
     /// Write the OpenAPI document (default `openapi/openapi.json`; `-` for stdout).
     ExportOpenapi { path: Option<PathBuf> },
 }
@@ -123,6 +126,24 @@ pub async fn run(
             );
             Ok(())
         }
+        Command::Worker => {
+            let settings = settings()?;
+            crate::platform::telemetry::init(settings.env);
+            let state = crate::startup::build_state(settings, &Overrides::default()).await?;
+            let verifier = crate::startup::verifier(&state)?;
+            tracing::info!("background worker started");
+            crate::worker::run(
+                state.db.clone(),
+                crate::worker::Context { verifier },
+                state.settings.jobs,
+                async {
+                    let _ = tokio::signal::ctrl_c().await;
+                },
+            )
+            .await?;
+            tracing::info!("background worker stopped");
+            Ok(())
+        }
         Command::Serve => {
             let settings = settings()?;
             crate::platform::telemetry::init(settings.env);
@@ -143,14 +164,6 @@ pub async fn run(
             }
             if dev && crate::seed::demo_sources(&app.state().db, chrono::Utc::now()).await? {
                 tracing::info!("seeded the article sources (official sites and bonus outlets)");
-            }
-            let resumed = app
-                .verifier()
-                .resume_pending()
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot resume article verifications: {e}"))?;
-            if resumed > 0 {
-                tracing::info!(resumed, "resumed unfinished article verifications");
             }
             tracing::info!(port = app.port(), "listening");
             app.run_until_stopped().await?;

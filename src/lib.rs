@@ -34,5 +34,6 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod wechat;
+pub mod worker;
 
 pub use platform::init_tls;

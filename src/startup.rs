@@ -51,6 +51,51 @@ pub struct Application {
     server: Server,
     state: AppState,
     verifier: Verifier,
+    worker: Option<WorkerHandle>,
+}
+
+/// The background worker running in this process (`WORKER=in-serve`).
+struct WorkerHandle {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl WorkerHandle {
+    fn start(state: &AppState, verifier: &Verifier) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(crate::worker::run(
+            state.db.clone(),
+            crate::worker::Context {
+                verifier: verifier.clone(),
+            },
+            state.settings.jobs,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        Self { stop, task }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(Err(e)) => {
+                tracing::error!(error = ?e, "the background worker stopped with an error")
+            }
+            Err(e) => tracing::error!(error = ?e, "the background worker panicked"),
+            Ok(Ok(())) => {}
+        }
+    }
+}
+
+/// The process's article verifier (the worker's page fetches).
+pub fn verifier(state: &AppState) -> anyhow::Result<Verifier> {
+    Verifier::new(
+        state.db.clone(),
+        state.clock.clone(),
+        state.settings.is_production(),
+        FetchOptions::default(),
+    )
 }
 
 impl Application {
@@ -59,18 +104,19 @@ impl Application {
         let listener = TcpListener::bind(&state.settings.bind_addr)
             .with_context(|| format!("cannot bind {}", state.settings.bind_addr))?;
         let port = listener.local_addr()?.port();
-        let verifier = Verifier::new(
-            state.db.clone(),
-            state.clock.clone(),
-            state.settings.is_production(),
-            FetchOptions::default(),
-        )?;
-        let server = serve(listener, state.clone(), verifier.clone(), overrides.workers)?;
+        let verifier = verifier(&state)?;
+        let server = serve(listener, state.clone(), overrides.workers)?;
+        let worker = state
+            .settings
+            .jobs
+            .in_serve
+            .then(|| WorkerHandle::start(&state, &verifier));
         Ok(Self {
             port,
             server,
             state,
             verifier,
+            worker,
         })
     }
 
@@ -87,8 +133,14 @@ impl Application {
         &self.verifier
     }
 
+    /// Serves until the server stops (a signal), then stops the worker,
+    /// letting its running jobs finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
+        served
     }
 }
 
@@ -133,18 +185,12 @@ pub async fn build_state(settings: Settings, overrides: &Overrides) -> anyhow::R
     })
 }
 
-fn serve(
-    listener: TcpListener,
-    state: AppState,
-    verifier: Verifier,
-    workers: usize,
-) -> anyhow::Result<Server> {
+fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result<Server> {
     let doc = crate::api::openapi::document();
     let routes = web::Data::new(RouteTable::from_openapi(&doc));
     let integer_query = web::Data::new(crate::api::query::IntegerQueryNames::from_openapi(&doc));
     let doc_json = web::Data::new(OpenApiJson(serde_json::to_string(&doc)?));
     let json_limit = state.settings.json_limit;
-    let verifier = web::Data::new(verifier);
     let metrics = web::Data::new(state.metrics.clone());
     let limits = web::Data::new(extract::BodyLimits {
         json: state.settings.json_limit,
@@ -157,7 +203,6 @@ fn serve(
             .into_utoipa_app()
             .openapi(ApiDoc::openapi_empty())
             .app_data(data.clone())
-            .app_data(verifier.clone())
             .app_data(metrics.clone())
             .app_data(limits.clone())
             .app_data(trusted.clone())

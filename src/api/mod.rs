@@ -144,4 +144,5 @@ handlers!(
     crate::articles::http::articles::review_article,
     crate::articles::http::articles::review_articles,
     crate::articles::http::articles::merge_article,
+    crate::articles::http::articles::rerun_verification,
 );

@@ -21,6 +21,7 @@ use crate::articles::model::{
     MergeInput, ReviewInput,
 };
 use crate::articles::rules::{self, ArticleStatus, Decision, SourceRules, VerificationStatus};
+use crate::articles::verify::VerifyPage;
 use crate::entity::{article, source};
 use crate::identity::lookup::decided_by;
 use crate::platform::audit::{self, Entry};
@@ -30,6 +31,7 @@ use crate::platform::db::Tx;
 use crate::platform::decision::{StaleDecision, revision_reason};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::idempotency::{self, Stored};
+use crate::platform::jobs;
 
 /// A snapshot of what review, merge and withdrawal change, for the audit log.
 #[derive(Debug, Serialize)]
@@ -188,6 +190,51 @@ pub async fn withdraw(tx: Tx, p: &Principal, id: i64, now: DateTime<Utc>) -> Api
         .await?;
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------- verification
+
+/// Runs the page verification of an article again (the secretariat's, after
+/// it failed: the site was down, the page moved). The article is pending
+/// verification again and its job is enqueued in this unit of work; the
+/// worker stores the new outcome. Audited. Only a failed verification is
+/// re-run: a pending one is queued already, a verified one has its facts,
+/// a skipped one has no page to fetch (409 `CONFLICT`).
+pub async fn rerun_verification(
+    tx: Tx,
+    p: &Principal,
+    id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<ArticleView> {
+    let txn = &*tx;
+    let a = lock_article(txn, id).await?;
+    if a.verification_status != VerificationStatus::Failed.as_str() {
+        return Err(ApiError::new(ErrorCode::Conflict).with_detail(format!(
+            "只有核验失败的稿件可以重新核验；该稿件的核验状态为 {}。",
+            a.verification_status
+        )));
+    }
+    let mut am: article::ActiveModel = a.clone().into();
+    am.verification_status = Set(VerificationStatus::Pending.as_str().to_owned());
+    am.verification_reason = Set(None);
+    am.updated_at = Set(now);
+    am.update(txn).await?;
+    jobs::enqueue(
+        txn,
+        &VerifyPage { article_id: a.id },
+        jobs::Schedule::default(),
+    )
+    .await?;
+    let after = find_article(txn, a.id).await?;
+    audit::record(
+        txn,
+        now,
+        Entry::by(p, Role::Secretariat, "article.verify", "article", a.id),
+        Some(&Snapshot::from(&a)),
+        Some(&Snapshot::from(&after)),
+    )
+    .await?;
+    one_view(txn, &after, p).await
 }
 
 // ---------------------------------------------------------------- review

@@ -20,12 +20,14 @@ use crate::articles::fingerprint;
 use crate::articles::listing::{can_read, one_view};
 use crate::articles::model::{AcceptedSource, ArticleInput};
 use crate::articles::rules::{self, ArticleStatus, SourceRules, VerificationStatus};
+use crate::articles::verify::VerifyPage;
 use crate::entity::{article, member_role, school};
 use crate::platform::cache::Cache;
 use crate::platform::clock::china_date;
 use crate::platform::db::Tx;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::idempotency::{self, Stored};
+use crate::platform::jobs::{self, Schedule};
 use crate::platform::rate_limit::{self, Rule};
 use crate::wechat::WeChat;
 use crate::wechat::content_check;
@@ -117,15 +119,6 @@ fn duplicate(existing: &article::Model, submitter: &Principal) -> ApiError {
         .with_extension("existing_article_id", existing_id.into())
 }
 
-/// What a submission answers: the response to send (the first answer to
-/// the idempotency key on a retry) and the article whose page is to be
-/// verified now that the submission is committed (a new article of a
-/// configured site only).
-pub struct Submitted {
-    pub answer: Stored,
-    pub verify: Option<i64>,
-}
-
 /// Submits an article for `p` (a correspondent, or the secretariat on behalf
 /// of a school): rate limit, field rules, school, first author, source,
 /// content check, then the insert in the unit of work once per
@@ -138,7 +131,7 @@ pub async fn submit(
     input: &ArticleInput,
     idempotency_key: Option<&str>,
     now: DateTime<Utc>,
-) -> ApiResult<Submitted> {
+) -> ApiResult<Stored> {
     rate_limit::check(cache, SUBMIT_LIMIT, &p.id().to_string()).await?;
     let url = check_submission(input, now)?;
     let school_id = resolve_school(p, input.school_id)?;
@@ -196,12 +189,7 @@ pub async fn submit(
         },
     )
     .await?;
-    let verify = if !answer.replayed && answer.status == StatusCode::CREATED && fetchable {
-        answer.body.get("id").and_then(serde_json::Value::as_i64)
-    } else {
-        None
-    };
-    Ok(Submitted { answer, verify })
+    Ok(answer)
 }
 
 /// The effect of a submission in its unit of work: the article (unless its
@@ -223,6 +211,10 @@ async fn create(
     new.author_key = Set(credited.author_key);
     new.first_author_member_id = Set(credited.member_id.or(member_id));
     let a = insert_unique(txn, new, url_key, viewer).await?;
+    if a.verification_status == VerificationStatus::Pending.as_str() {
+        // In the unit of work: the job exists exactly when the article does.
+        jobs::enqueue(txn, &VerifyPage { article_id: a.id }, Schedule::default()).await?;
+    }
     rules::refresh_likely_duplicates(txn, &a, now).await?;
     let view = one_view(txn, &a, viewer).await?;
     Stored::new(StatusCode::CREATED, &view)

@@ -61,6 +61,31 @@ pub struct Settings {
     /// Open drafts a district may have in one campaign
     /// (`NOMINATION_DRAFT_LIMIT`, 3).
     pub nomination_draft_limit: u32,
+    /// The background worker (`WORKER`, `JOB_POLL_MS`, `JOB_HEARTBEAT_MS`).
+    pub jobs: JobSettings,
+}
+
+/// Where background jobs run and how often a worker looks for them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobSettings {
+    /// `WORKER=in-serve` (default): `serve` runs the workers too;
+    /// `WORKER=off`: it only enqueues (run `association worker` beside it).
+    pub in_serve: bool,
+    /// How often an idle worker polls its queue (`JOB_POLL_MS`, default 1000).
+    pub poll: std::time::Duration,
+    /// A worker's heartbeat (`JOB_HEARTBEAT_MS`, default 15000); a job whose
+    /// worker missed its heartbeats is picked up by another.
+    pub heartbeat: std::time::Duration,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            in_serve: true,
+            poll: std::time::Duration::from_secs(1),
+            heartbeat: std::time::Duration::from_secs(15),
+        }
+    }
 }
 
 impl fmt::Debug for Settings {
@@ -91,6 +116,7 @@ impl fmt::Debug for Settings {
             .field("db_timeouts", &self.db_timeouts)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("body_timeout", &self.body_timeout)
+            .field("jobs", &self.jobs)
             .finish()
     }
 }
@@ -201,8 +227,28 @@ impl Settings {
                 })?,
             None => 3,
         };
+        let mut jobs = JobSettings::default();
+        match get("WORKER")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("in-serve") => {}
+            Some("off") => jobs.in_serve = false,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "WORKER must be `in-serve` or `off`, not `{other}`"
+                )));
+            }
+        }
+        if let Some(v) = get("JOB_POLL_MS") {
+            jobs.poll = millis("JOB_POLL_MS", &v)?;
+        }
+        if let Some(v) = get("JOB_HEARTBEAT_MS") {
+            jobs.heartbeat = millis("JOB_HEARTBEAT_MS", &v)?;
+        }
         Ok(Self {
             env,
+            jobs,
             db_timeouts,
             nomination_draft_limit,
             trusted_proxies,

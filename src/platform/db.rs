@@ -106,7 +106,10 @@ pub async fn migrate(db: &DatabaseConnection, url: &str, timeouts: Timeouts) -> 
             session
                 .execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
                 .await?;
-            let result = Migrator::up(&session, None).await;
+            let mut result = Migrator::up(&session, None).await;
+            if result.is_ok() {
+                result = crate::platform::jobs::setup(&session).await;
+            }
             // Closing the session releases the lock too; unlock first anyway.
             let _ = session
                 .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
@@ -119,7 +122,10 @@ pub async fn migrate(db: &DatabaseConnection, url: &str, timeouts: Timeouts) -> 
                 Some(path) => Some(lock_file(format!("{path}.migrate.lock")).await?),
                 None => None,
             };
-            let result = Migrator::up(db, None).await;
+            let mut result = Migrator::up(db, None).await;
+            if result.is_ok() {
+                result = crate::platform::jobs::setup(db).await;
+            }
             drop(lock);
             result
         }

@@ -17,6 +17,7 @@ pub mod decision;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod jobs;
 pub mod method_override;
 pub mod metrics;
 pub mod pagination;

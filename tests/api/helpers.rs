@@ -41,6 +41,12 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app; `configure` may change the environment it reads.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
     association::init_tls();
+    if std::env::var_os("TEST_LOG").is_some() {
+        // `TEST_LOG=1 RUST_LOG=apalis=debug cargo nextest run …` shows the server's log.
+        association::platform::telemetry::init(
+            association::platform::config::Environment::Development,
+        );
+    }
     let db = TestDb::create().await;
     let mut env = HashMap::from([
         ("APP_ENV".to_owned(), "development".to_owned()),
@@ -50,6 +56,10 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut HashMap<String, String>)
             "JWT_SECRET".to_owned(),
             unique("test-secret-at-least-32-bytes-long-"),
         ),
+        // Jobs are picked up within 50 ms (the default polls every second).
+        ("JOB_POLL_MS".to_owned(), "50".to_owned()),
+        // A worker that stops beating for 2 s has its jobs picked up again.
+        ("JOB_HEARTBEAT_MS".to_owned(), "1000".to_owned()),
     ]);
     if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
         env.insert("REDIS_URL".to_owned(), redis);
@@ -811,7 +821,8 @@ impl TestApp {
 
     /// Polls an article (≤ 5 s) until its verification is no longer pending.
     pub async fn verified_article(&self, who: &Session, id: i64) -> serde_json::Value {
-        for _ in 0..100 {
+        // Up to 20 s: the worker polls every 50 ms, but a loaded machine is slow.
+        for _ in 0..400 {
             let a: serde_json::Value = self
                 .get_as(&format!("/api/v1/articles/{id}"), who)
                 .await
@@ -823,7 +834,7 @@ impl TestApp {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("article {id} still unverified after 5 s");
+        panic!("article {id} still unverified after 20 s");
     }
 }
 

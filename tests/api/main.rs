@@ -26,6 +26,7 @@ mod honours_round;
 mod idempotency;
 mod images;
 mod invitations;
+mod jobs;
 mod me;
 mod membership;
 mod migrations;

@@ -235,6 +235,7 @@ fn table() -> Vec<Row> {
         r(M::POST, "/api/v1/articles/{id}/review", SECRETARIAT),
         r(M::POST, "/api/v1/articles/reviews", SECRETARIAT),
         r(M::POST, "/api/v1/articles/{id}/merge", SECRETARIAT),
+        r(M::POST, "/api/v1/articles/{id}/verification", SECRETARIAT),
         r(M::DELETE, "/api/v1/articles/{id}", SUBMITTERS),
     ]
 }

@@ -13,7 +13,7 @@ use association::articles::rules::{HostPattern, SourceKind, SourceRules};
 use association::articles::verify::address::{self, Refusal};
 use association::articles::verify::page;
 use association::articles::verify::{FetchFailure, FetchOptions, Fetcher};
-use sea_orm::{EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -520,41 +520,6 @@ fn near_identical_texts_have_close_fingerprints_and_different_texts_do_not() {
         fingerprint::title_key("我校召开2021年后勤工作会议")
     );
     assert_eq!(fingerprint::title_key("ＡＢＣ后勤"), Some("abc后勤".into()));
-}
-
-#[tokio::test]
-async fn verifications_interrupted_by_a_restart_are_resumed() {
-    let w = world().await;
-    let url = w
-        .on_association_site(
-            "/news/2021/resume.html",
-            &PageSpec {
-                title: "西南财经大学完成学生公寓维修改造",
-                published: "2021-08-26 10:00",
-                column: "学校后勤动态",
-                body: STORY_DORM,
-            },
-        )
-        .await;
-    let a = submit(&w, &w.writer, &url).await;
-    let id = a["id"].as_i64().unwrap();
-    // As if the server had stopped between the submission and its fetch.
-    association::entity::article::Entity::update_many()
-        .col_expr(
-            association::entity::article::Column::VerificationStatus,
-            sea_orm::sea_query::Expr::val("pending"),
-        )
-        .filter(sea_orm::ColumnTrait::eq(
-            &association::entity::article::Column::Id,
-            id,
-        ))
-        .exec(&w.app.state.db)
-        .await
-        .unwrap();
-    assert_eq!(w.app.verifier.resume_pending().await.unwrap(), 1);
-    let again = w.app.verified_article(&w.writer, id).await;
-    assert_eq!(again["verification"]["status"], "verified");
-    assert_eq!(w.association.hits().await, 2, "fetched once more");
 }
 
 #[test]

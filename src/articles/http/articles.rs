@@ -9,7 +9,6 @@ use crate::articles::model::{
     ArticleInput, ArticleQuery, ArticleView, BatchReviewInput, BatchReviewView, MergeInput,
     ReviewInput,
 };
-use crate::articles::verify::Verifier;
 use crate::articles::{listing, review, submission};
 use crate::platform::db;
 use crate::platform::error::ApiResult;
@@ -51,12 +50,11 @@ use crate::state::AppState;
 #[post("/articles")]
 pub async fn submit_article(
     state: web::Data<AppState>,
-    verifier: web::Data<Verifier>,
     CorrespondentOrSecretariat(p): CorrespondentOrSecretariat,
     key: IdempotencyKey,
     body: ValidJson<ArticleInput>,
 ) -> ApiResult<HttpResponse> {
-    let submitted = submission::submit(
+    let answer = submission::submit(
         &state.db,
         &state.cache,
         state.wechat.as_ref(),
@@ -66,10 +64,7 @@ pub async fn submit_article(
         state.now(),
     )
     .await?;
-    if let Some(id) = submitted.verify {
-        verifier.spawn(id);
-    }
-    Ok(submitted.answer.into_response())
+    Ok(answer.into_response())
 }
 
 /// Articles, newest first, with filters: a correspondent's own (`mine`) or
@@ -185,6 +180,36 @@ pub async fn review_article(
     let now = state.now();
     let view = db::write(&state.db, |tx| review::review(tx, &p, *path, &body, now)).await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// Run the page verification of an article again (secretariat), after it
+/// failed (`verification.status` `failed`: the site was down, the page had
+/// moved). Answers 202 with the article, its verification `pending` again;
+/// the background worker fetches the page and stores the outcome (read the
+/// article again to see it). Audited as `article.verify`.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer_auth" = [])),
+    params(("id" = i64, Path, description = "Article id")),
+    responses(
+        (status = 202, body = ArticleView, description = "The verification is queued again (`verification.status` `pending`)"),
+        (status = 403, description = "`FORBIDDEN`"),
+        (status = 404, description = "`NOT_FOUND`"),
+        (status = 409, description = "`CONFLICT`: the verification has not failed (it is pending, verified, or the article's site is not checked)"),
+    )
+)]
+#[post("/articles/{id}/verification")]
+pub async fn rerun_verification(
+    state: web::Data<AppState>,
+    Secretariat(p): Secretariat,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let now = state.now();
+    let view = db::write(&state.db, |tx| {
+        review::rerun_verification(tx, &p, *path, now)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(view))
 }
 
 /// Review many articles in one call (secretariat): up to 200 reviews, each

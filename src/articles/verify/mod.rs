@@ -14,8 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use tokio::sync::Semaphore;
 
@@ -26,6 +25,18 @@ use crate::platform::clock::SharedClock;
 use crate::platform::db::{self, Tx};
 use crate::platform::error::{ApiError, ApiResult};
 pub use fetch::{FetchFailure, FetchOptions, Fetcher};
+
+/// The background job that verifies an article's page (enqueued with the
+/// submission, or by the secretariat's re-run of a failed verification).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct VerifyPage {
+    pub article_id: i64,
+}
+
+impl crate::platform::jobs::Job for VerifyPage {
+    const QUEUE: &'static str = "articles.verify_page";
+    const MAX_ATTEMPTS: u32 = 5;
+}
 
 /// Verifies article pages in the background: one per process, sharing one
 /// HTTP client and a bound on concurrent fetches. It holds what it needs
@@ -55,36 +66,6 @@ impl Verifier {
             fetcher: Fetcher::new(options)?,
             permits,
         })
-    }
-
-    /// Starts the verification of an article in the background (call it after
-    /// the submission's transaction committed).
-    pub fn spawn(&self, article_id: i64) {
-        let this = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = this.run(article_id).await {
-                tracing::warn!(article_id, error = ?e, "article verification could not be stored");
-            }
-        });
-    }
-
-    /// Restarts the verifications a previous run of the server did not finish
-    /// (the process stopped between a submission and its fetch), oldest first.
-    /// Answers how many were started.
-    pub async fn resume_pending(&self) -> ApiResult<usize> {
-        let ids: Vec<i64> = article::Entity::find()
-            .select_only()
-            .column(article::Column::Id)
-            .filter(article::Column::VerificationStatus.eq(VerificationStatus::Pending.as_str()))
-            .order_by_asc(article::Column::Id)
-            .limit(RESUME_LIMIT)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        for id in &ids {
-            self.spawn(*id);
-        }
-        Ok(ids.len())
     }
 
     /// Fetches and reads the article's page and stores the outcome.
@@ -136,9 +117,6 @@ impl Verifier {
         }
     }
 }
-
-/// How many interrupted verifications [`Verifier::resume_pending`] restarts at most.
-pub const RESUME_LIMIT: u64 = 1000;
 
 /// Stores what the page shows. While the article is pending, the page's
 /// title, date and column become the article's (the submitter's values stay
