@@ -164,6 +164,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/articles/{id}/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the page verification of an article again (secretariat), after it failed (`verification.status` `failed`
+         * @description Run the page verification of an article again (secretariat), after it failed (`verification.status` `failed`: the site was down, the page had moved). Answers 202 with the article, its verification `pending` again; the background worker fetches the page and stores the outcome (read the article again to see it). Audited as `article.verify`.
+         */
+        post: operations["rerun_verification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-log": {
         parameters: {
             query?: never;
@@ -1346,7 +1366,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Prometheus metrics: request counts and latency histograms by route and status.
+         * @description Prometheus metrics: request counts and latency histograms by route and status; background jobs by queue and state with the age of the oldest (`background_jobs`, `background_jobs_oldest_age_seconds`; left out when the database does not answer — `/readyz` says so).
          */
         get: operations["metrics"];
         put?: never;
@@ -4799,6 +4819,110 @@ export interface operations {
             };
             /** @description `VALIDATION_FAILED`: a reason is required (to reject, mark as a repost, or revise), approving needs a publication date / confirmed level, or `/revises` names a status that cannot be revised */
             422: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rerun_verification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Article id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The verification is queued again (`verification.status` `pending`) */
+            202: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleView"];
+                };
+            };
+            /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND` */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CONFLICT`: the verification has not failed (it is pending, verified, or the article's site is not checked) */
+            409: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
                     "X-Request-Id": string;

@@ -68,13 +68,20 @@ pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     Err(err)
 }
 
-/// Prometheus metrics: request counts and latency histograms by route and status.
+/// Prometheus metrics: request counts and latency histograms by route and
+/// status; background jobs by queue and state with the age of the oldest
+/// (`background_jobs`, `background_jobs_oldest_age_seconds`; left out when
+/// the database does not answer — `/readyz` says so).
 #[utoipa::path(
     tag = "operations",
     responses((status = 200, content_type = "text/plain; version=0.0.4", body = String, description = "Prometheus metrics in the text exposition format"))
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    match crate::platform::jobs::counts(&state.db).await {
+        Ok(counts) => state.metrics.set_jobs(&counts),
+        Err(e) => tracing::warn!(error = %e, "job counts not read for /metrics"),
+    }
     let text = state.metrics.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

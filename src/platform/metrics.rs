@@ -7,14 +7,18 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
+
+use crate::platform::jobs::QueueCount;
 
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    jobs: IntGaugeVec,
+    jobs_age: IntGaugeVec,
 }
 
 impl Metrics {
@@ -37,12 +41,30 @@ impl Metrics {
             ]),
             &["method", "route", "status"],
         )?;
+        let jobs = IntGaugeVec::new(
+            Opts::new(
+                "background_jobs",
+                "Background jobs by queue and state (Pending, Queued, Running, Done, Failed: to be retried, Dead)",
+            ),
+            &["queue", "state"],
+        )?;
+        let jobs_age = IntGaugeVec::new(
+            Opts::new(
+                "background_jobs_oldest_age_seconds",
+                "Seconds since the oldest job of a queue in a state was due",
+            ),
+            &["queue", "state"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(jobs.clone()))?;
+        registry.register(Box::new(jobs_age.clone()))?;
         Ok(Self {
             registry,
             requests,
             latency,
+            jobs,
+            jobs_age,
         })
     }
 
@@ -51,6 +73,19 @@ impl Metrics {
         let labels = [method, route, status.as_str()];
         self.requests.with_label_values(&labels).inc();
         self.latency.with_label_values(&labels).observe(seconds);
+    }
+
+    /// The job counts as read now (states no longer present disappear).
+    pub fn set_jobs(&self, counts: &[QueueCount]) {
+        self.jobs.reset();
+        self.jobs_age.reset();
+        for c in counts {
+            let labels = [c.queue.as_str(), c.status.as_str()];
+            self.jobs.with_label_values(&labels).set(c.jobs);
+            self.jobs_age
+                .with_label_values(&labels)
+                .set(c.oldest_age_seconds);
+        }
     }
 
     pub fn render(&self) -> Result<String, prometheus::Error> {

@@ -73,6 +73,20 @@ async fn a_submission_enqueues_its_verification_in_the_same_transaction() {
         "one job, done"
     );
     assert_eq!(w.association.hits().await, 1, "the page was fetched once");
+    // The backlog in /metrics.
+    let text = w.app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        text.contains(&format!(
+            r#"background_jobs{{queue="{QUEUE}",state="Done"}} 1"#
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            r#"background_jobs_oldest_age_seconds{{queue="{QUEUE}",state="Done"}}"#
+        )),
+        "{text}"
+    );
 }
 
 #[tokio::test]
