@@ -133,9 +133,10 @@ pub async fn run(
             let verifier = crate::startup::verifier(&state)?;
             tracing::info!("background worker started");
             crate::worker::run(
-                state.db.clone(),
-                crate::worker::Context { verifier },
-                state.settings.jobs,
+                crate::worker::Context {
+                    state: state.clone(),
+                    verifier,
+                },
                 async {
                     let _ = tokio::signal::ctrl_c().await;
                 },

@@ -28,6 +28,7 @@ pub mod entity;
 pub mod honours;
 pub mod identity;
 pub mod nominations;
+pub mod notifications;
 pub mod organisation;
 pub mod platform;
 pub mod seed;

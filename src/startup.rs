@@ -64,11 +64,10 @@ impl WorkerHandle {
     fn start(state: &AppState, verifier: &Verifier) -> Self {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(crate::worker::run(
-            state.db.clone(),
             crate::worker::Context {
+                state: state.clone(),
                 verifier: verifier.clone(),
             },
-            state.settings.jobs,
             async move {
                 let _ = stopped.await;
             },

@@ -6,75 +6,86 @@
 use std::future::Future;
 use std::time::Duration;
 
-use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
-use apalis::layers::retry::{HasherRng, RetryPolicy};
+use apalis::layers::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
+use apalis::layers::retry::{BackoffRetryPolicy, HasherRng, RetryPolicy};
 use apalis::prelude::*;
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::DbBackend;
 
 use crate::articles::verify::{Verifier, VerifyPage};
-use crate::platform::config::JobSettings;
+use crate::notifications::SendWeChat;
 use crate::platform::jobs::Job;
+use crate::state::AppState;
 
 /// What the handlers need, handed to each worker as apalis data.
 #[derive(Clone)]
 pub struct Context {
+    pub state: AppState,
     pub verifier: Verifier,
+}
+
+/// How long one job may run before it counts as failed.
+const JOB_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Registers the worker of one queue on the storage of the database's
+/// backend (the same code for apalis-postgres and apalis-sqlite).
+macro_rules! register {
+    ($monitor:expr, $ctx:expr, $name:expr, $job:ty, $handler:expr) => {{
+        let ctx: Context = $ctx.clone();
+        let settings = ctx.state.settings.jobs;
+        let name = format!("{}@{}", <$job as Job>::QUEUE, $name);
+        match ctx.state.db.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = ctx.state.db.get_postgres_connection_pool().clone();
+                let config = apalis_postgres::Config::default()
+                    .queue(<$job as Job>::QUEUE)
+                    .heartbeat_interval(settings.heartbeat);
+                let storage = apalis_postgres::PostgresStorage::<$job>::new(&pool)
+                    .with_config(config)
+                    .poll_with_interval(settings.poll);
+                $monitor.register(move |_| {
+                    WorkerBuilder::new(name.clone())
+                        .backend(storage.clone())
+                        .enable_tracing()
+                        .catch_panic()
+                        .retry(retry_policy(<$job as Job>::MAX_ATTEMPTS))
+                        .timeout(JOB_TIMEOUT)
+                        .data(ctx.clone())
+                        .build($handler)
+                })
+            }
+            _ => {
+                let pool = ctx.state.db.get_sqlite_connection_pool().clone();
+                let config = apalis_sqlite::Config::default()
+                    .queue(<$job as Job>::QUEUE)
+                    .heartbeat_interval(settings.heartbeat);
+                let storage = apalis_sqlite::SqliteStorage::<$job>::new(&pool)
+                    .with_config(config)
+                    .poll_with_interval(settings.poll);
+                $monitor.register(move |_| {
+                    WorkerBuilder::new(name.clone())
+                        .backend(storage.clone())
+                        .enable_tracing()
+                        .catch_panic()
+                        .retry(retry_policy(<$job as Job>::MAX_ATTEMPTS))
+                        .timeout(JOB_TIMEOUT)
+                        .data(ctx.clone())
+                        .build($handler)
+                })
+            }
+        }
+    }};
 }
 
 /// Runs the workers until `shutdown` resolves, then lets the running jobs
 /// finish (up to 30 s).
 pub async fn run(
-    db: DatabaseConnection,
     ctx: Context,
-    settings: JobSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let name = worker_name();
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(30));
-    let monitor = match db.get_database_backend() {
-        DbBackend::Postgres => {
-            let pool = db.get_postgres_connection_pool().clone();
-            let config = apalis_postgres::Config::default()
-                .queue(VerifyPage::QUEUE)
-                .heartbeat_interval(settings.heartbeat);
-            let storage = apalis_postgres::PostgresStorage::<VerifyPage>::new(&pool)
-                .with_config(config)
-                .poll_with_interval(settings.poll);
-            let verifier = ctx.verifier.clone();
-            let name = format!("{}@{name}", VerifyPage::QUEUE);
-            monitor.register(move |_| {
-                WorkerBuilder::new(name.clone())
-                    .backend(storage.clone())
-                    .enable_tracing()
-                    .catch_panic()
-                    .retry(retry_policy(VerifyPage::MAX_ATTEMPTS))
-                    .timeout(Duration::from_secs(120))
-                    .data(verifier.clone())
-                    .build(verify_page)
-            })
-        }
-        _ => {
-            let pool = db.get_sqlite_connection_pool().clone();
-            let config = apalis_sqlite::Config::default()
-                .queue(VerifyPage::QUEUE)
-                .heartbeat_interval(settings.heartbeat);
-            let storage = apalis_sqlite::SqliteStorage::<VerifyPage>::new(&pool)
-                .with_config(config)
-                .poll_with_interval(settings.poll);
-            let verifier = ctx.verifier.clone();
-            let name = format!("{}@{name}", VerifyPage::QUEUE);
-            monitor.register(move |_| {
-                WorkerBuilder::new(name.clone())
-                    .backend(storage.clone())
-                    .enable_tracing()
-                    .catch_panic()
-                    .retry(retry_policy(VerifyPage::MAX_ATTEMPTS))
-                    .timeout(Duration::from_secs(120))
-                    .data(verifier.clone())
-                    .build(verify_page)
-            })
-        }
-    };
+    let monitor = register!(monitor, ctx, name, VerifyPage, verify_page);
+    let monitor = register!(monitor, ctx, name, SendWeChat, send_wechat);
     monitor
         .run_with_signal(async move {
             shutdown.await;
@@ -86,11 +97,7 @@ pub async fn run(
 
 /// Retries within the worker with exponential back-off (1 s to 5 min,
 /// jittered) until the job's attempts are spent; then it stays `Failed`.
-fn retry_policy(
-    max_attempts: u32,
-) -> apalis::layers::retry::BackoffRetryPolicy<
-    apalis::layers::retry::backoff::ExponentialBackoff<HasherRng>,
-> {
+fn retry_policy(max_attempts: u32) -> BackoffRetryPolicy<ExponentialBackoff<HasherRng>> {
     let backoff = ExponentialBackoffMaker::new(
         Duration::from_secs(1),
         Duration::from_secs(300),
@@ -98,10 +105,7 @@ fn retry_policy(
         HasherRng::default(),
     )
     .map(|mut m| m.make_backoff())
-    .unwrap_or_else(|_| {
-        let mut m = ExponentialBackoffMaker::<HasherRng>::default();
-        m.make_backoff()
-    });
+    .unwrap_or_else(|_| ExponentialBackoffMaker::<HasherRng>::default().make_backoff());
     RetryPolicy::retries(max_attempts.saturating_sub(1) as usize).with_backoff(backoff)
 }
 
@@ -111,9 +115,23 @@ fn worker_name() -> String {
     format!("{host}-{}-{}", std::process::id(), ulid::Ulid::generate())
 }
 
-async fn verify_page(job: VerifyPage, verifier: Data<Verifier>) -> Result<(), BoxDynError> {
-    verifier
-        .run(job.article_id)
-        .await
-        .map_err(|e| -> BoxDynError { format!("{e}").into() })
+fn boxed(e: impl std::fmt::Display) -> BoxDynError {
+    e.to_string().into()
+}
+
+async fn verify_page(job: VerifyPage, ctx: Data<Context>) -> Result<(), BoxDynError> {
+    ctx.verifier.run(job.article_id).await.map_err(boxed)
+}
+
+async fn send_wechat(job: SendWeChat, ctx: Data<Context>) -> Result<(), BoxDynError> {
+    let state = &ctx.state;
+    crate::notifications::send::send(
+        &state.db,
+        state.wechat.as_ref(),
+        &state.settings.wechat_templates,
+        job.notification_id,
+        state.now(),
+    )
+    .await
+    .map_err(boxed)
 }

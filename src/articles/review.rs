@@ -24,6 +24,7 @@ use crate::articles::rules::{self, ArticleStatus, Decision, SourceRules, Verific
 use crate::articles::verify::VerifyPage;
 use crate::entity::{article, source};
 use crate::identity::lookup::decided_by;
+use crate::notifications::{self, events};
 use crate::platform::audit::{self, Entry};
 use crate::platform::batch;
 use crate::platform::clock::{china_date, to_china};
@@ -430,6 +431,13 @@ async fn apply_review(
         Some(&after_snapshot),
     )
     .await?;
+    // The submitter is told, in this unit of work (a batch's item too).
+    notifications::notify(
+        txn,
+        events::article_reviewed(&after, now).into_iter().collect(),
+        now,
+    )
+    .await?;
     one_view(txn, &after, p).await
 }
 
@@ -654,5 +662,6 @@ pub async fn merge(
         Some(&Snapshot::from(&after)),
     )
     .await?;
+    notifications::notify(txn, vec![events::article_merged(&after, into.id, now)], now).await?;
     one_view(txn, &after, p).await
 }

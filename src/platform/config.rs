@@ -63,6 +63,8 @@ pub struct Settings {
     pub nomination_draft_limit: u32,
     /// The background worker (`WORKER`, `JOB_POLL_MS`, `JOB_HEARTBEAT_MS`).
     pub jobs: JobSettings,
+    /// Subscribe-message templates per event (`WECHAT_TEMPLATES`, JSON).
+    pub wechat_templates: crate::wechat::templates::Templates,
 }
 
 /// Where background jobs run and how often a worker looks for them.
@@ -117,6 +119,7 @@ impl fmt::Debug for Settings {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("body_timeout", &self.body_timeout)
             .field("jobs", &self.jobs)
+            .field("wechat_templates", &self.wechat_templates)
             .finish()
     }
 }
@@ -246,9 +249,15 @@ impl Settings {
         if let Some(v) = get("JOB_HEARTBEAT_MS") {
             jobs.heartbeat = millis("JOB_HEARTBEAT_MS", &v)?;
         }
+        let wechat_templates = match get("WECHAT_TEMPLATES") {
+            Some(v) => crate::wechat::templates::Templates::parse(&v)
+                .map_err(|e| ConfigError(format!("WECHAT_TEMPLATES: {e}")))?,
+            None => Default::default(),
+        };
         Ok(Self {
             env,
             jobs,
+            wechat_templates,
             db_timeouts,
             nomination_draft_limit,
             trusted_proxies,

@@ -10,6 +10,7 @@
 //! with `without_url`), and WeChat's own `errmsg` is scrubbed of the secret.
 
 pub mod content_check;
+pub mod templates;
 
 use std::fmt;
 use std::sync::Arc;
@@ -159,6 +160,22 @@ pub enum WeChatError {
     Cache(#[from] CacheError),
     #[error("WeChat client setup failed: {0}")]
     Setup(String),
+}
+
+impl WeChatError {
+    /// Worth trying again later: WeChat busy, limited, slow, unreachable or
+    /// failing (5xx), or the token cache down. Not a refused request.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::RateLimited
+            | Self::Busy
+            | Self::Timeout(_)
+            | Self::Unreachable(_)
+            | Self::Cache(_) => true,
+            Self::HttpStatus { status } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
 }
 
 impl From<WeChatError> for ApiError {

@@ -32,6 +32,7 @@ mod membership;
 mod migrations;
 mod nomination_drafts;
 mod nominations;
+mod notifications;
 mod openapi;
 mod ops;
 mod org;
