@@ -12,8 +12,9 @@ use apalis::prelude::*;
 use sea_orm::DbBackend;
 
 use crate::articles::verify::{Verifier, VerifyPage};
+use crate::nominations::reminders::{self, RemindDeadlines};
 use crate::notifications::SendWeChat;
-use crate::platform::jobs::Job;
+use crate::platform::jobs::{self, Job, Schedule};
 use crate::state::AppState;
 
 /// What the handlers need, handed to each worker as apalis data.
@@ -86,13 +87,37 @@ pub async fn run(
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(30));
     let monitor = register!(monitor, ctx, name, VerifyPage, verify_page);
     let monitor = register!(monitor, ctx, name, SendWeChat, send_wechat);
-    monitor
+    let monitor = register!(monitor, ctx, name, RemindDeadlines, remind_deadlines);
+    let ticker = tokio::spawn(tick(ctx.state.clone()));
+    let result = monitor
         .run_with_signal(async move {
             shutdown.await;
             Ok(())
         })
-        .await?;
+        .await;
+    ticker.abort();
+    result?;
     Ok(())
+}
+
+/// Enqueues the clock-driven sweeps every `JOB_SWEEP_MS`, keyed by the
+/// clock's minute: every process ticks, one sweep per minute runs.
+async fn tick(state: AppState) {
+    let mut interval = tokio::time::interval(state.settings.jobs.sweep);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let minute = state.now().format("%Y%m%d%H%M").to_string();
+        if let Err(e) = jobs::enqueue(
+            &state.db,
+            &RemindDeadlines {},
+            Schedule::keyed(format!("remind:{minute}")),
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "the deadline reminders' sweep was not enqueued");
+        }
+    }
 }
 
 /// Retries within the worker with exponential back-off (1 s to 5 min,
@@ -134,4 +159,17 @@ async fn send_wechat(job: SendWeChat, ctx: Data<Context>) -> Result<(), BoxDynEr
     )
     .await
     .map_err(boxed)
+}
+
+async fn remind_deadlines(_job: RemindDeadlines, ctx: Data<Context>) -> Result<(), BoxDynError> {
+    let state = &ctx.state;
+    let now = state.now();
+    let told = reminders::sweep(&state.db, now).await.map_err(boxed)?;
+    if told > 0 {
+        tracing::info!(told, "deadline reminders recorded");
+    }
+    // Finished work is kept a week (real time: the job tables' own clock).
+    let week_ago = chrono::Utc::now() - chrono::Duration::days(7);
+    jobs::prune_done(&state.db, week_ago).await.map_err(boxed)?;
+    Ok(())
 }

@@ -18,6 +18,7 @@ use crate::nominations::model::{
     fail_if, grant_view, json_col, to_json,
 };
 use crate::nominations::rules::{self as rules, Category, Contact, Exclusion};
+use crate::notifications::{self, events};
 use crate::platform::audit::{self, Entry};
 use crate::platform::clock::{format_china_deadline, to_china};
 use crate::platform::db::Tx;
@@ -313,6 +314,8 @@ pub async fn grant_late(
         Some(&view),
     )
     .await?;
+    let leads = events::district_leads(txn, input.district_id).await?;
+    notifications::notify(txn, events::late_grant(&leads, &c, view.id, until), now).await?;
     Ok(view)
 }
 

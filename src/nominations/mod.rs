@@ -24,5 +24,6 @@ mod lookup;
 pub mod model;
 pub mod package;
 pub mod registration_form;
+pub mod reminders;
 pub mod review;
 pub mod rules;

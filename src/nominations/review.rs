@@ -27,6 +27,7 @@ use crate::nominations::filing::release_district_slot;
 use crate::nominations::lookup::{locked_nomination, nomination_view};
 use crate::nominations::model::{NominationView, ReviewDecision, ReviewInput, status_of};
 use crate::nominations::rules::{self, NominationStatus};
+use crate::notifications::{self, events};
 use crate::platform::audit::{self, Entry};
 use crate::platform::db::Tx;
 use crate::platform::decision::{StaleDecision, revision_reason};
@@ -179,6 +180,13 @@ pub async fn decide(
             .reason(reason.as_deref()),
         Some(&before),
         Some(&after),
+    )
+    .await?;
+    let leads = events::district_leads(txn, after_row.district_id).await?;
+    notifications::notify(
+        txn,
+        events::nomination_reviewed(&leads, &after_row, now),
+        now,
     )
     .await?;
     nomination_view(txn, now, after_row).await

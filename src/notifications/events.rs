@@ -11,6 +11,9 @@ use crate::entity::article;
 use crate::notifications::Notice;
 use crate::platform::clock::to_china;
 
+/// The fact after which a notice's WeChat message is no longer sent (RFC 3339).
+pub const EXPIRES_AT: &str = "expires_at";
+
 /// WeChat's `time` value: `2021年11月3日 23:59`, China time.
 pub fn wechat_time(at: DateTime<Utc>) -> String {
     to_china(at).format("%Y年%-m月%-d日 %H:%M").to_string()
@@ -89,4 +92,141 @@ pub fn article_merged(a: &article::Model, into_id: i64, now: DateTime<Utc>) -> N
             ("time", wechat_time(now)),
         ]),
     }
+}
+
+/// The members leading a district (the recipients of its nominations' news).
+pub async fn district_leads(
+    db: &impl sea_orm::ConnectionTrait,
+    district_id: i64,
+) -> crate::platform::error::ApiResult<Vec<i64>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let ids: Vec<i64> = crate::entity::member_role::Entity::find()
+        .select_only()
+        .column(crate::entity::member_role::Column::MemberId)
+        .filter(crate::entity::member_role::Column::Role.eq("district_lead"))
+        .filter(crate::entity::member_role::Column::DistrictId.eq(district_id))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids)
+}
+
+/// `nomination.reviewed`: the district's leads hear that their nominee was
+/// shortlisted, rejected (with the reason) or disqualified (with the reason).
+pub fn nomination_reviewed(
+    leads: &[i64],
+    n: &crate::entity::nomination::Model,
+    now: DateTime<Utc>,
+) -> Vec<Notice> {
+    let (result, verb) = match n.status.as_str() {
+        "shortlisted" => ("入围", "已通过协会审核，入围推荐"),
+        "rejected" => ("未入围", "未入围"),
+        "disqualified" => ("取消资格", "被取消参评资格，本片区可另行推荐"),
+        _ => return Vec::new(),
+    };
+    let nominee = n.nominee_name.clone().unwrap_or_else(|| "推荐对象".into());
+    let reason = n.review_reason.clone().unwrap_or_default();
+    let mut body = format!("本片区推荐的「{nominee}」{verb}。");
+    if !reason.is_empty() {
+        body.push_str(&format!("原因：{reason}"));
+    }
+    let at = n.reviewed_at.unwrap_or(now);
+    leads
+        .iter()
+        .map(|&member_id| Notice {
+            member_id,
+            event: "nomination.reviewed",
+            key: format!("nomination.reviewed:{}:{}", n.id, n.version),
+            title: format!("推荐审核结果：{result}"),
+            body: body.clone(),
+            page: Some("pages/nominations/detail".into()),
+            entity: Some(("nomination", n.id)),
+            facts: facts([
+                ("nominee", nominee.clone()),
+                ("result", result.to_owned()),
+                (
+                    "reason",
+                    if reason.is_empty() {
+                        "无".into()
+                    } else {
+                        reason.clone()
+                    },
+                ),
+                ("time", wechat_time(at)),
+            ]),
+        })
+        .collect()
+}
+
+/// `campaign.late_grant`: the district's leads hear that they may file late,
+/// and until when.
+pub fn late_grant(
+    leads: &[i64],
+    campaign: &crate::entity::campaign::Model,
+    grant_id: i64,
+    until: DateTime<Utc>,
+) -> Vec<Notice> {
+    let until_text = crate::platform::clock::format_china_deadline(until);
+    leads
+        .iter()
+        .map(|&member_id| Notice {
+            member_id,
+            event: "campaign.late_grant",
+            key: format!("campaign.late_grant:{grant_id}"),
+            title: "已准许延期推荐".into(),
+            body: format!(
+                "「{}」已准许本片区延期推荐，截止时间为{until_text}（北京时间）。",
+                campaign.title
+            ),
+            page: Some("pages/campaigns/detail".into()),
+            entity: Some(("campaign", campaign.id)),
+            facts: facts([
+                ("campaign", campaign.title.clone()),
+                ("result", "准许延期".to_owned()),
+                ("deadline", wechat_time(until)),
+                ("time", wechat_time(until)),
+            ]),
+        })
+        .collect()
+}
+
+/// `campaign.deadline_reminder`: a lead of a district that has not filed
+/// hears how long is left. `before` names the reminder (e.g. `7d`).
+pub fn deadline_reminder(
+    leads: &[i64],
+    campaign: &crate::entity::campaign::Model,
+    district_id: i64,
+    before: &str,
+    left: &str,
+) -> Vec<Notice> {
+    let deadline = campaign.district_deadline;
+    let deadline_text = crate::platform::clock::format_china_deadline(deadline);
+    leads
+        .iter()
+        .map(|&member_id| Notice {
+            member_id,
+            event: "campaign.deadline_reminder",
+            key: format!(
+                "campaign.deadline_reminder:{}:{district_id}:{before}",
+                campaign.id
+            ),
+            title: format!("推荐截止还有{left}"),
+            body: format!(
+                "「{}」的片区推荐将于{deadline_text}（北京时间）截止，本片区尚未提交推荐。请按附件二填写、打印盖章并上传扫描件后提交。",
+                campaign.title
+            ),
+            page: Some("pages/campaigns/detail".into()),
+            entity: Some(("campaign", campaign.id)),
+            facts: facts([
+                ("campaign", campaign.title.clone()),
+                ("result", "待提交".to_owned()),
+                ("left", left.to_owned()),
+                ("deadline", wechat_time(deadline)),
+                ("time", wechat_time(deadline)),
+                // Not worth sending once the deadline has passed.
+                (EXPIRES_AT, deadline.to_rfc3339()),
+            ]),
+        })
+        .collect()
 }

@@ -34,7 +34,8 @@ pub struct NotificationView {
     pub entity_id: Option<i64>,
     /// The WeChat subscribe message: `pending`, `sending`, `sent`,
     /// `not_authorised` (no authorisation for its template: the inbox is
-    /// where it is read), `not_configured` or `failed`.
+    /// where it is read), `not_configured`, `failed`, or `expired` (a
+    /// reminder still queued at the deadline is not sent).
     pub wechat_status: String,
     pub read: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

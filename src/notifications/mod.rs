@@ -57,6 +57,8 @@ pub mod wechat_status {
     pub const NOT_CONFIGURED: &str = "not_configured";
     /// WeChat refused it for good (after the retries).
     pub const FAILED: &str = "failed";
+    /// Still queued when it stopped being worth sending (a reminder at the deadline).
+    pub const EXPIRED: &str = "expired";
 }
 
 /// The job that sends a notification's subscribe message.

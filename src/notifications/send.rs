@@ -37,6 +37,14 @@ pub async fn send(
         wechat_status::SENDING => true,
         _ => return Ok(()),
     };
+    let facts: BTreeMap<String, String> = serde_json::from_str(&n.facts).unwrap_or_default();
+    let expired = facts
+        .get(crate::notifications::events::EXPIRES_AT)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .is_some_and(|t| now >= t);
+    if expired && !resumed {
+        return set_status(db, id, wechat_status::EXPIRED, now).await;
+    }
     let (Some(wechat), Some(template)) = (wechat, templates.for_event(&n.event)) else {
         return set_status(db, id, wechat_status::NOT_CONFIGURED, now).await;
     };
@@ -64,7 +72,6 @@ pub async fn send(
         .await?
         .map(|m| m.openid)
         .ok_or_else(ApiError::not_found)?;
-    let facts: BTreeMap<String, String> = serde_json::from_str(&n.facts).unwrap_or_default();
     let page = template
         .page
         .clone()

@@ -78,6 +78,10 @@ pub struct JobSettings {
     /// A worker's heartbeat (`JOB_HEARTBEAT_MS`, default 15000); a job whose
     /// worker missed its heartbeats is picked up by another.
     pub heartbeat: std::time::Duration,
+    /// How often a worker enqueues the clock-driven sweeps, e.g. deadline
+    /// reminders (`JOB_SWEEP_MS`, default 60000; one per clock minute
+    /// whatever the number of processes).
+    pub sweep: std::time::Duration,
 }
 
 impl Default for JobSettings {
@@ -86,6 +90,7 @@ impl Default for JobSettings {
             in_serve: true,
             poll: std::time::Duration::from_secs(1),
             heartbeat: std::time::Duration::from_secs(15),
+            sweep: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -248,6 +253,9 @@ impl Settings {
         }
         if let Some(v) = get("JOB_HEARTBEAT_MS") {
             jobs.heartbeat = millis("JOB_HEARTBEAT_MS", &v)?;
+        }
+        if let Some(v) = get("JOB_SWEEP_MS") {
+            jobs.sweep = millis("JOB_SWEEP_MS", &v)?;
         }
         let wechat_templates = match get("WECHAT_TEMPLATES") {
             Some(v) => crate::wechat::templates::Templates::parse(&v)

@@ -146,3 +146,22 @@ pub async fn counts(db: &impl ConnectionTrait) -> Result<Vec<QueueCount>, DbErr>
         .all(db)
         .await
 }
+
+/// Deletes the jobs done before `before` (the record of finished work; the
+/// failed and dead ones stay for the operator).
+pub async fn prune_done(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    let stmt = match backend {
+        DbBackend::Postgres => Statement::from_sql_and_values(
+            backend,
+            "DELETE FROM apalis.jobs WHERE status = 'Done' AND done_at < to_timestamp($1)",
+            [(before.timestamp() as f64).into()],
+        ),
+        _ => Statement::from_sql_and_values(
+            backend,
+            "DELETE FROM Jobs WHERE status = 'Done' AND done_at < $1",
+            [before.timestamp().into()],
+        ),
+    };
+    Ok(db.execute_raw(stmt).await?.rows_affected())
+}

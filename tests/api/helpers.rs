@@ -60,6 +60,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut HashMap<String, String>)
         ("JOB_POLL_MS".to_owned(), "50".to_owned()),
         // A worker that stops beating for 2 s has its jobs picked up again.
         ("JOB_HEARTBEAT_MS".to_owned(), "1000".to_owned()),
+        // The clock-driven sweeps (deadline reminders) every 200 ms.
+        ("JOB_SWEEP_MS".to_owned(), "200".to_owned()),
     ]);
     if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
         env.insert("REDIS_URL".to_owned(), redis);

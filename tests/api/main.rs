@@ -39,6 +39,7 @@ mod org;
 mod pagination;
 mod permissions;
 mod rate_limit;
+mod reminders;
 mod replicas;
 mod sessions;
 mod sources;
