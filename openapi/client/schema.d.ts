@@ -269,7 +269,7 @@ export interface paths {
         };
         /**
          * Campaigns, newest first
-         * @description Campaigns, newest first. Public.
+         * @description Campaigns, newest first. Public; with a token each campaign also says what it means for the caller (`open_for_me`, `closes_for_me`, `for_my_districts`, `my_nominations`).
          */
         get: operations["list_campaigns"];
         put?: never;
@@ -292,8 +292,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One campaign, with `server_time` and the deadline for a true countdown
-         * @description One campaign, with `server_time` and the deadline for a true countdown. Public.
+         * One campaign, with `server_time` and the deadline for a true countdown, and its timeline (the district deadline, then the national stages)
+         * @description One campaign, with `server_time` and the deadline for a true countdown, and its timeline (the district deadline, then the national stages). Public; with a token it also says what it means for the caller: whether filing is open for one of their districts (`open_for_me`, a late grant counted), when it closes for them, and their nominations' checklists.
          */
         get: operations["get_campaign"];
         put?: never;
@@ -1655,7 +1655,7 @@ export interface components {
          *           "role": "协会秘书处联系人"
          *         }
          *       ],
-         *       "deadline": "2027-11-04T00:00:00+08:00",
+         *       "deadline": "2027-11-03",
          *       "district_quota": 1,
          *       "exclusions": [
          *         {
@@ -1664,7 +1664,18 @@ export interface components {
          *           "unit": "四川大学"
          *         }
          *       ],
-         *       "national_deadline": "2027-12-11T00:00:00+08:00",
+         *       "national_deadline": "2027-12-10",
+         *       "stages": [
+         *         {
+         *           "description": "第一阶段：完成候选人征集申报",
+         *           "name": "征集申报",
+         *           "when": "2027-12-10"
+         *         },
+         *         {
+         *           "name": "通报及事迹宣讲",
+         *           "when": "2028-04"
+         *         }
+         *       ],
          *       "title": "2027年度最美后勤人",
          *       "year": 2027
          *     }
@@ -1682,21 +1693,23 @@ export interface components {
             categories?: components["schemas"]["Category"][] | null;
             contacts?: components["schemas"]["Contact"][] | null;
             /**
-             * Format: date-time
-             * @description The district deadline instant, exclusive (e.g. `2021-11-04T00:00:00+08:00` for "11月3日前").
+             * @description The district deadline: a day (`2021-11-03` for "11月3日前": open until
+             *     the end of that day, China time) or the exclusive instant
+             *     (`2021-11-04T00:00:00+08:00`).
              */
-            deadline: string;
+            deadline: components["schemas"]["DayOrInstant"];
             /**
              * Format: int32
              * @description Default 1.
              */
             district_quota?: number | null;
             exclusions?: components["schemas"]["Exclusion"][] | null;
+            national_deadline?: components["schemas"]["DayOrInstant"] | null;
             /**
-             * Format: date-time
-             * @description The national deadline (information).
+             * @description The stages of the national notice (at most 10), in chronological
+             *     order, none before `deadline` (422 `order` at the stage's `when`).
              */
-            national_deadline?: string | null;
+            stages?: components["schemas"]["Stage"][] | null;
             /** @description e.g. 2021年度最美后勤人 (2–64 characters). */
             title: string;
             /** Format: int32 */
@@ -1713,13 +1726,13 @@ export interface components {
             association_quota?: number | null;
             categories?: components["schemas"]["Category"][] | null;
             contacts?: components["schemas"]["Contact"][] | null;
-            /** Format: date-time */
-            deadline?: string | null;
+            deadline?: components["schemas"]["DayOrInstant"] | null;
             /** Format: int32 */
             district_quota?: number | null;
             exclusions?: components["schemas"]["Exclusion"][] | null;
-            /** Format: date-time */
-            national_deadline?: string | null;
+            national_deadline?: components["schemas"]["DayOrInstant"] | null;
+            /** @description Replaces the stages (the whole list; `[]` removes them). */
+            stages?: components["schemas"]["Stage"][] | null;
             title?: string | null;
             /** Format: int32 */
             year?: number | null;
@@ -1732,6 +1745,7 @@ export interface components {
              */
             association_quota: number;
             categories: components["schemas"]["Category"][];
+            closes_for_me?: components["schemas"]["ClosesForMe"] | null;
             /** @description The published contacts of the notice (not personal data of nominees). */
             contacts: components["schemas"]["Contact"][];
             /** Format: date-time */
@@ -1744,12 +1758,23 @@ export interface components {
             /** @description The deadline as people say it: `2021年11月3日 24:00`. */
             deadline_display: string;
             /**
+             * Format: date
+             * @description The last China-time day on which filing is open (the day of
+             *     `deadline` − 1 ns): `2021-11-03` for `2021-11-04T00:00:00+08:00`.
+             */
+            deadline_last_day: string;
+            /**
              * Format: int32
              * @description Nominations each district may submit (1).
              */
             district_quota: number;
             /** @description Earlier honourees who may not take part (name and unit). */
             exclusions: components["schemas"]["Exclusion"][];
+            /**
+             * @description With a token: when filing closes for each district the caller leads
+             *     (empty for anyone else).
+             */
+            for_my_districts?: components["schemas"]["DistrictWindow"][] | null;
             /**
              * Format: int32
              * @description How many are forwarded so far.
@@ -1759,18 +1784,38 @@ export interface components {
             id: number;
             late_grants: components["schemas"]["LateGrantView"][];
             /**
+             * @description With a token: the nominations of the caller's districts in this
+             *     campaign, each with what it still needs (empty for anyone else).
+             */
+            my_nominations?: components["schemas"]["MyNomination"][] | null;
+            /**
              * Format: date-time
              * @description The national deadline (information only).
              */
             national_deadline?: string | null;
             national_deadline_display?: string | null;
+            /**
+             * Format: date
+             * @description The last China-time day before the national deadline.
+             */
+            national_deadline_last_day?: string | null;
             /** @description Whether filing is open by the server's clock (late grants aside). */
             open: boolean;
+            /**
+             * @description With a token only: whether the caller leads a district for which
+             *     filing is open now (before the deadline, or within a late grant).
+             */
+            open_for_me?: boolean | null;
             /**
              * Format: date-time
              * @description The server's clock in China time: count down from this, never the phone's clock.
              */
             server_time: string;
+            /**
+             * @description The campaign's timeline: the district deadline first, then the
+             *     stages of the national notice (中后协〔2021〕15号 三) in order.
+             */
+            timeline: components["schemas"]["TimelineEntry"][];
             /** @description e.g. 2021年度最美后勤人 */
             title: string;
             /** Format: date-time */
@@ -1844,6 +1889,20 @@ export interface components {
          * @enum {string}
          */
         ChecklistKey: "form" | "frontline" | "story" | "consent" | "photo" | "certificates" | "registration_scan" | "not_previously_honoured";
+        /** @description The latest instant at which filing closes for the caller's districts. */
+        ClosesForMe: {
+            /** Format: date-time */
+            closes_at: string;
+            closes_at_display: string;
+            /** Format: date */
+            closes_last_day: string;
+            /**
+             * Format: int64
+             * @description The district it is for.
+             */
+            district_id: number;
+            late_grant?: components["schemas"]["LateGrantView"] | null;
+        };
         /** @description A contact of the campaign, as published in the notice (协会秘书处联系人). */
         Contact: {
             /**
@@ -1859,6 +1918,8 @@ export interface components {
             /** @description e.g. 协会秘书处联系人 (at most 40 characters). */
             role?: string | null;
         };
+        /** @description A deadline: a day (`2021-11-03`: until the end of that day, China time) or an RFC 3339 instant (exclusive). Years 2000–2100. */
+        DayOrInstant: string;
         /** @description Who made a decision, as a `STALE_DECISION` problem names them. */
         DecidedBy: {
             /** @description The member's display name. */
@@ -1894,6 +1955,30 @@ export interface components {
             /** Format: int64 */
             id: number;
             name: string;
+        };
+        /** @description When filing closes for one district the caller leads. */
+        DistrictWindow: {
+            /**
+             * Format: date-time
+             * @description The deadline, or the district's late grant when later (exclusive, China time).
+             */
+            closes_at: string;
+            closes_at_display: string;
+            /**
+             * Format: date
+             * @description The last China-time day on which the district may file.
+             */
+            closes_last_day: string;
+            /** Format: int64 */
+            district_id: number;
+            district_name: string;
+            /**
+             * Format: date-time
+             * @description The end of the district's latest late grant, if it has one.
+             */
+            late_grant_until?: string | null;
+            /** @description Filing is open for this district now. */
+            open: boolean;
         };
         /** @description Another article that is probably the same story (secretariat only). */
         DuplicateRef: {
@@ -2204,7 +2289,7 @@ export interface components {
          * @example {
          *       "district_id": 1,
          *       "reason": "成都片区因校庆活动顺延一周报送。",
-         *       "until": "2027-11-11T00:00:00+08:00"
+         *       "until": "2027-11-10"
          *     }
          */
         LateGrantInput: {
@@ -2219,10 +2304,11 @@ export interface components {
              */
             reason: string;
             /**
-             * Format: date-time
-             * @description Until when (exclusive); later than the campaign's deadline and than now.
+             * @description Until when: a day (`2021-11-10`: until the end of that day, China
+             *     time) or the exclusive instant; later than the campaign's deadline
+             *     and than now.
              */
-            until: string;
+            until: components["schemas"]["DayOrInstant"];
         };
         /** @description A late-filing grant: one district may file until `until`. */
         LateGrantView: {
@@ -2238,6 +2324,12 @@ export interface components {
             until: string;
             /** @description `until` as people say it, e.g. `2021年11月5日 18:00`. */
             until_display: string;
+            /**
+             * Format: date
+             * @description The last China-time day on which the district may still file (the
+             *     day of `until` − 1 ns): `2021-11-05` for `2021-11-06T00:00:00+08:00`.
+             */
+            until_last_day: string;
         };
         /** @description A high-ranked row of the notice that is not in the list, and why. */
         LeftOutRow: {
@@ -2337,6 +2429,25 @@ export interface components {
             into_id: number;
             /** @description Why (kept in the audit log). */
             reason?: string | null;
+        };
+        /** @description A nomination of the caller's district, with what it still needs. */
+        MyNomination: {
+            /**
+             * @description What the lead still has to do, in order — the nomination's own
+             *     checklist ("下载报名表（Word）打印，加盖单位公章后扫描上传" among them).
+             */
+            checklist: components["schemas"]["ChecklistItem"][];
+            /** Format: int64 */
+            district_id: number;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["NomineeKind"];
+            /** @description The person's or the team's name, as the form says so far. */
+            nominee_name?: string | null;
+            /** @description Submitting now would be accepted (its `problems` are empty; see `GET /nominations/{id}`). */
+            ready_to_submit: boolean;
+            status: components["schemas"]["NominationStatus"];
+            status_label: string;
         };
         /**
          * @example {
@@ -2730,6 +2841,7 @@ export interface components {
                  */
                 association_quota: number;
                 categories: components["schemas"]["Category"][];
+                closes_for_me?: components["schemas"]["ClosesForMe"] | null;
                 /** @description The published contacts of the notice (not personal data of nominees). */
                 contacts: components["schemas"]["Contact"][];
                 /** Format: date-time */
@@ -2742,12 +2854,23 @@ export interface components {
                 /** @description The deadline as people say it: `2021年11月3日 24:00`. */
                 deadline_display: string;
                 /**
+                 * Format: date
+                 * @description The last China-time day on which filing is open (the day of
+                 *     `deadline` − 1 ns): `2021-11-03` for `2021-11-04T00:00:00+08:00`.
+                 */
+                deadline_last_day: string;
+                /**
                  * Format: int32
                  * @description Nominations each district may submit (1).
                  */
                 district_quota: number;
                 /** @description Earlier honourees who may not take part (name and unit). */
                 exclusions: components["schemas"]["Exclusion"][];
+                /**
+                 * @description With a token: when filing closes for each district the caller leads
+                 *     (empty for anyone else).
+                 */
+                for_my_districts?: components["schemas"]["DistrictWindow"][] | null;
                 /**
                  * Format: int32
                  * @description How many are forwarded so far.
@@ -2757,18 +2880,38 @@ export interface components {
                 id: number;
                 late_grants: components["schemas"]["LateGrantView"][];
                 /**
+                 * @description With a token: the nominations of the caller's districts in this
+                 *     campaign, each with what it still needs (empty for anyone else).
+                 */
+                my_nominations?: components["schemas"]["MyNomination"][] | null;
+                /**
                  * Format: date-time
                  * @description The national deadline (information only).
                  */
                 national_deadline?: string | null;
                 national_deadline_display?: string | null;
+                /**
+                 * Format: date
+                 * @description The last China-time day before the national deadline.
+                 */
+                national_deadline_last_day?: string | null;
                 /** @description Whether filing is open by the server's clock (late grants aside). */
                 open: boolean;
+                /**
+                 * @description With a token only: whether the caller leads a district for which
+                 *     filing is open now (before the deadline, or within a late grant).
+                 */
+                open_for_me?: boolean | null;
                 /**
                  * Format: date-time
                  * @description The server's clock in China time: count down from this, never the phone's clock.
                  */
                 server_time: string;
+                /**
+                 * @description The campaign's timeline: the district deadline first, then the
+                 *     stages of the national notice (中后协〔2021〕15号 三) in order.
+                 */
+                timeline: components["schemas"]["TimelineEntry"][];
                 /** @description e.g. 2021年度最美后勤人 */
                 title: string;
                 /** Format: date-time */
@@ -2987,6 +3130,11 @@ export interface components {
             site: number;
         };
         /**
+         * @description How precise a stage's date is.
+         * @enum {string}
+         */
+        Precision: "day" | "month" | "instant";
+        /**
          * @description RFC 9457 problem details (`application/problem+json`), as every error of
          *     this API answers. Switch on `code`; show `detail` (Chinese); quote
          *     `request_id` to the support desk. Extension members appear only on the
@@ -3005,6 +3153,12 @@ export interface components {
             /** @description `SERVICE_UNAVAILABLE` of `GET /readyz`: which dependency is down. */
             checks?: components["schemas"]["ReadinessChecks"];
             code: components["schemas"]["ErrorCode"];
+            /**
+             * @description `DEADLINE_PASSED`: whom to call for a late-filing grant — the
+             *     campaign's first contact, as the campaign lists it (absent when it
+             *     lists none).
+             */
+            contact?: components["schemas"]["Contact"];
             /** @description `STALE_DECISION`: the state the resource is in now (e.g. `approved`). */
             current_status?: string;
             /**
@@ -3792,6 +3946,19 @@ export interface components {
              */
             years: number[];
         };
+        /**
+         * @description A stage of the national timeline (中后协〔2021〕15号 三 活动流程), e.g.
+         *     2021-12-10 征集申报.
+         */
+        Stage: {
+            /** @description What happens, e.g. 完成候选人征集申报 (at most 200 characters, one line). */
+            description?: string | null;
+            /** @description e.g. 征集申报 (1–32 characters, one line). */
+            name: string;
+            when: components["schemas"]["StageWhen"];
+        };
+        /** @description When a stage happens: a day (`2021-12-10`, by the end of that day in China time), a month (`2022-04`) or an RFC 3339 instant. Years 2000–2100. */
+        StageWhen: string;
         /** @description One row of the standings. Nobody's contact data appears here. */
         StandingView: {
             /** Format: int64 */
@@ -3844,6 +4011,38 @@ export interface components {
          * @enum {string}
          */
         StandingsScope: "schools" | "individuals";
+        /** @description One entry of a campaign's timeline. */
+        TimelineEntry: {
+            description?: string | null;
+            /** @description As people say it: 2021年11月3日 24:00, 2021年12月10日, 2022年4月. */
+            display: string;
+            /**
+             * Format: date-time
+             * @description The exclusive instant it runs to, in China time: the midnight after
+             *     the day, the first midnight of the next month, or the instant.
+             */
+            ends_at: string;
+            kind: components["schemas"]["TimelineKind"];
+            /**
+             * Format: date
+             * @description The last China-time day it covers (the day of `ends_at` − 1 ns).
+             */
+            last_day: string;
+            /** @description e.g. 片区推荐截止, 征集申报. */
+            name: string;
+            precision: components["schemas"]["Precision"];
+            /**
+             * @description As entered (send it back unchanged in `stages`): a day
+             *     `2021-12-10`, a month `2022-04`, or an instant (the district
+             *     deadline: its instant in China time).
+             */
+            when: string;
+        };
+        /**
+         * @description Which entry of a campaign's timeline.
+         * @enum {string}
+         */
+        TimelineKind: "district_deadline" | "national_stage";
         TokenResponse: {
             /** @description JWT (HS256) to send as `Authorization: Bearer …`. */
             access_token: string;
@@ -5313,6 +5512,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `UNAUTHENTICATED`: a token was sent and is invalid, expired or logged out (send none to read anonymously) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
@@ -5324,7 +5534,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5500,6 +5710,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `UNAUTHENTICATED`: a token was sent and is invalid, expired or logged out (send none to read anonymously) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
@@ -5522,7 +5743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
