@@ -1514,3 +1514,85 @@ pub fn etag(id: i64, version: i32) -> String {
 pub fn if_match_satisfied(header: &str, current: &str) -> bool {
     crate::platform::decision::if_match_satisfied(header, current)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn stage(name: &str, when: &str) -> Stage {
+        Stage {
+            name: name.to_owned(),
+            when: StageWhen::parse(when).unwrap(),
+            description: None,
+        }
+    }
+
+    #[test]
+    fn a_stage_is_a_day_a_month_or_an_instant() {
+        let m = StageWhen::parse("2022-04").unwrap();
+        assert_eq!(m.precision(), Precision::Month);
+        assert_eq!(m.display(), "2022年4月");
+        assert_eq!(
+            clock::to_china(m.ends_at()).to_rfc3339(),
+            "2022-05-01T00:00:00+08:00"
+        );
+        let d = StageWhen::parse("2021-12-10").unwrap();
+        assert_eq!(d.to_string(), "2021-12-10");
+        assert_eq!(d.display(), "2021年12月10日");
+        assert!(StageWhen::parse("2022-13").is_err());
+        assert!(StageWhen::parse("1999-04").is_err());
+        assert_eq!(
+            StageWhen::parse("2021-12-11T00:00:00+08:00")
+                .unwrap()
+                .precision(),
+            Precision::Instant
+        );
+    }
+
+    #[test]
+    fn stage_order_follows_the_notice_and_the_district_deadline() {
+        let deadline = clock::end_of_china_day(NaiveDate::from_ymd_opt(2021, 11, 3).unwrap());
+        let notice = [
+            stage("征集申报", "2021-12-10"),
+            stage("材料审核", "2022-01-20"),
+            stage("信息确认与公示", "2022-02-20"),
+            stage("通报及事迹宣讲", "2022-04"),
+        ];
+        assert!(stage_order(&notice, deadline).is_empty());
+        let swapped = [
+            stage("材料审核", "2022-01-20"),
+            stage("征集申报", "2021-12-10"),
+        ];
+        let errors = stage_order(&swapped, deadline);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].pointer, "/stages/1/when");
+        let early = [stage("征集申报", "2021-11-02")];
+        assert_eq!(stage_order(&early, deadline)[0].pointer, "/stages/0/when");
+        assert!(stage_order(&[stage("汇总", "2021-11-03")], deadline).is_empty());
+    }
+
+    #[test]
+    fn deadline_passed_says_whom_to_call_for_a_late_grant() {
+        let deadline = clock::end_of_china_day(NaiveDate::from_ymd_opt(2021, 11, 3).unwrap());
+        let contact = Contact {
+            name: "郑云泽".to_owned(),
+            role: Some("协会秘书处联系人".to_owned()),
+            phone: Some("18583246978".to_owned()),
+            email: None,
+        };
+        let e = check_filing_open(deadline, deadline, None, Some(&contact)).unwrap_err();
+        assert!(
+            e.detail.contains("郑云泽（18583246978）申请"),
+            "{}",
+            e.detail
+        );
+        assert_eq!(e.extensions["contact"]["phone"], "18583246978");
+        assert!(
+            check_filing_open(deadline, deadline, None, None)
+                .unwrap_err()
+                .detail
+                .contains("请联系协会秘书处申请")
+        );
+    }
+}

@@ -227,3 +227,35 @@ impl utoipa::PartialSchema for DayOrInstant {
 }
 
 impl utoipa::ToSchema for DayOrInstant {}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_is_open_until_the_end_of_that_day_in_china_time() {
+        let d = DayOrInstant::parse("2021-11-03").unwrap();
+        assert_eq!(
+            to_china(d.instant()).to_rfc3339(),
+            "2021-11-04T00:00:00+08:00"
+        );
+        assert_eq!(last_open_day(d.instant()).to_string(), "2021-11-03");
+        let i = DayOrInstant::parse("2021-11-05T10:00:00Z").unwrap();
+        assert_eq!(last_open_day(i.instant()).to_string(), "2021-11-05");
+        assert_eq!(i.to_string(), "2021-11-05T10:00:00+00:00");
+    }
+
+    #[test]
+    fn an_entered_date_is_of_the_years_2000_to_2100() {
+        assert!(
+            DayOrInstant::parse("1999-12-31")
+                .unwrap_err()
+                .contains("2000–2100")
+        );
+        assert!(DayOrInstant::parse("2101-01-01T00:00:00+08:00").is_err());
+        assert!(DayOrInstant::parse("2100-12-31").is_ok());
+        assert!(DayOrInstant::parse("2021-2-3").is_err());
+        assert!(DayOrInstant::parse("2021-11-04T00:00:00").is_err());
+    }
+}
