@@ -300,7 +300,6 @@ impl StageWhen {
     /// Reads `2021-12-10`, `2022-04` or an RFC 3339 instant; the error is
     /// the message to show.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let s = s.trim();
         let month = s.len() == 7
             && s.as_bytes()[4] == b'-'
             && s.bytes()

@@ -108,16 +108,17 @@ pub enum DayOrInstant {
 }
 
 impl DayOrInstant {
-    /// Reads `2021-11-03` or an RFC 3339 instant; the error is the message
-    /// to show (Chinese).
+    /// Reads `2021-11-03` or an RFC 3339 instant, exactly as the schema
+    /// says (no surrounding white space; `T` or `t` between date and time);
+    /// the error is the message to show (Chinese).
     pub fn parse(s: &str) -> Result<Self, String> {
-        let s = s.trim();
         if let Some(day) = parse_day(s) {
             return check_entered_year(day.year()).map(|()| Self::Day(day));
         }
+        let separated = matches!(s.as_bytes().get(10), Some(b'T' | b't'));
         match DateTime::parse_from_rfc3339(s) {
-            Ok(at) => check_entered_year(at.year()).map(|()| Self::Instant(at)),
-            Err(_) => Err(
+            Ok(at) if separated => check_entered_year(at.year()).map(|()| Self::Instant(at)),
+            _ => Err(
                 "请填写日期（如 2021-11-03，表示北京时间当日 24:00 截止）或带时区的时间（如 2021-11-04T00:00:00+08:00）。"
                     .to_owned(),
             ),
@@ -257,5 +258,8 @@ mod tests {
         assert!(DayOrInstant::parse("2100-12-31").is_ok());
         assert!(DayOrInstant::parse("2021-2-3").is_err());
         assert!(DayOrInstant::parse("2021-11-04T00:00:00").is_err());
+        assert!(DayOrInstant::parse("2021-11-04 00:00:00+08:00").is_err());
+        assert!(DayOrInstant::parse(" 2021-11-03").is_err());
+        assert!(DayOrInstant::parse("2021-11-04t00:00:00z").is_ok());
     }
 }
