@@ -1799,7 +1799,10 @@ export interface components {
              * @description The last China-time day before the national deadline.
              */
             national_deadline_last_day?: string | null;
-            /** @description Whether filing is open by the server's clock (late grants aside). */
+            /**
+             * @description Whether filing is open by the server's clock (late grants aside:
+             *     `open_for_me` counts the caller's districts' grants).
+             */
             open: boolean;
             /**
              * @description With a token only: whether the caller leads a district for which
@@ -2895,7 +2898,10 @@ export interface components {
                  * @description The last China-time day before the national deadline.
                  */
                 national_deadline_last_day?: string | null;
-                /** @description Whether filing is open by the server's clock (late grants aside). */
+                /**
+                 * @description Whether filing is open by the server's clock (late grants aside:
+                 *     `open_for_me` counts the caller's districts' grants).
+                 */
                 open: boolean;
                 /**
                  * @description With a token only: whether the caller leads a district for which

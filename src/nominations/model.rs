@@ -72,7 +72,8 @@ pub struct CampaignView {
     /// Earlier honourees who may not take part (name and unit).
     pub exclusions: Vec<Exclusion>,
     pub late_grants: Vec<LateGrantView>,
-    /// Whether filing is open by the server's clock (late grants aside).
+    /// Whether filing is open by the server's clock (late grants aside:
+    /// `open_for_me` counts the caller's districts' grants).
     pub open: bool,
     /// The server's clock in China time: count down from this, never the phone's clock.
     pub server_time: DateTime<FixedOffset>,
