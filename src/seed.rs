@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set};
 
 use crate::entity::{campaign, district};
@@ -90,8 +90,13 @@ pub async fn demo_organisation(
 /// Seeds a 最美后勤人 campaign of the current year whose district deadline
 /// lies a month ahead of `now` (midnight China time), so the nomination flow
 /// can be tried; only when there is no campaign yet. Answers whether it did.
+/// Its timeline is the national notice's (中后协〔2021〕15号 三), its four
+/// stages as far from the district deadline as in 2021: the district
+/// deadline 11月3日, then 12月10日 征集申报 (+37 days, the national
+/// deadline), 1月20日 材料审核 (+78), 2月20日 信息确认与公示 (+109), and
+/// 通报及事迹宣讲 in the fifth month after (4月).
 pub async fn demo_campaign(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<bool> {
-    use crate::nominations::rules::{self as rules, Contact, Exclusion};
+    use crate::nominations::rules::{self as rules, Contact, Exclusion, Stage, StageWhen};
     use crate::platform::clock::{china_date, china_midnight, china_year};
     let day = |days: u64| {
         china_date(now)
@@ -100,6 +105,35 @@ pub async fn demo_campaign(db: &DatabaseConnection, now: DateTime<Utc>) -> anyho
             .unwrap_or(now + chrono::Duration::days(days as i64))
     };
     let year = china_year(now);
+    // The last day of filing: the deadline is the midnight after it (day(31)).
+    let last_day = china_date(now)
+        .checked_add_days(chrono::Days::new(30))
+        .unwrap_or(china_date(now));
+    let after = |days: u64| {
+        last_day
+            .checked_add_days(chrono::Days::new(days))
+            .unwrap_or(last_day)
+    };
+    let announcement = last_day
+        .checked_add_months(chrono::Months::new(5))
+        .and_then(|d| d.with_day(1))
+        .unwrap_or(last_day);
+    let whens = [
+        StageWhen::Day(after(37)),
+        StageWhen::Day(after(78)),
+        StageWhen::Day(after(109)),
+        StageWhen::Month(announcement),
+    ];
+    let stages: Vec<Stage> = rules::NATIONAL_STAGES
+        .iter()
+        .zip(whens)
+        .map(|((name, description), when)| Stage {
+            name: (*name).to_owned(),
+            when,
+            description: Some((*description).to_owned()),
+        })
+        .collect();
+    let stages = &stages;
     let contacts = vec![Contact {
         name: "郑云泽".to_owned(),
         role: Some("协会秘书处联系人".to_owned()),
@@ -120,9 +154,10 @@ pub async fn demo_campaign(db: &DatabaseConnection, now: DateTime<Utc>) -> anyho
             district_quota: Set(rules::DEFAULT_DISTRICT_QUOTA),
             association_quota: Set(rules::DEFAULT_ASSOCIATION_QUOTA),
             district_deadline: Set(day(31)),
-            national_deadline: Set(Some(day(68))),
+            national_deadline: Set(Some(whens[0].ends_at())),
             contacts: Set(json(contacts)),
             exclusions: Set(json(exclusions)),
+            timeline: Set(json(stages)),
             forwarded_count: Set(0),
             created_by: Set(None),
             created_at: Set(now),

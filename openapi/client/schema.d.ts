@@ -289,7 +289,7 @@ export interface paths {
         };
         /**
          * Campaigns, newest first
-         * @description Campaigns, newest first. Public.
+         * @description Campaigns, newest first. Public; with a token each campaign also says what it means for the caller (`open_for_me`, `closes_for_me`, `for_my_districts`, `my_nominations`).
          */
         get: operations["list_campaigns"];
         put?: never;
@@ -312,8 +312,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One campaign, with `server_time` and the deadline for a true countdown
-         * @description One campaign, with `server_time` and the deadline for a true countdown. Public.
+         * One campaign, with `server_time` and the deadline for a true countdown, and its timeline (the district deadline, then the national stages)
+         * @description One campaign, with `server_time` and the deadline for a true countdown, and its timeline (the district deadline, then the national stages). Public; with a token it also says what it means for the caller: whether filing is open for one of their districts (`open_for_me`, a late grant counted), when it closes for them, and their nominations' checklists.
          */
         get: operations["get_campaign"];
         put?: never;
@@ -888,6 +888,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's notifications, newest first (`unread=true`
+         * @description The caller's notifications, newest first (`unread=true`: only the unread ones). Every event that concerns the caller is here, whether or not a WeChat message was sent for it (`wechat_status`).
+         */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark every unread notification of the caller read */
+        post: operations["mark_all_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many of the caller's notifications are unread (the badge) */
+        get: operations["unread_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark one of the caller's notifications read (again
+         * @description Mark one of the caller's notifications read (again: no change).
+         */
+        post: operations["mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/phone": {
         parameters: {
             query?: never;
@@ -899,6 +973,30 @@ export interface paths {
         put?: never;
         /** Bind the member's phone number through WeChat's phone-number API (never typed in) */
         post: operations["bind_phone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The subscribe-message templates of the mini-program, with the events each tells of and how many messages of it the caller has authorised
+         * @description The subscribe-message templates of the mini-program, with the events each tells of and how many messages of it the caller has authorised. Pass the `template_id`s to `wx.requestSubscribeMessage`.
+         */
+        get: operations["list_subscriptions"];
+        put?: never;
+        /**
+         * Report the templates the caller accepted in `wx.requestSubscribeMessage`
+         * @description Report the templates the caller accepted in `wx.requestSubscribeMessage`: each adds one authorisation (one message of that template); a message sent consumes one. Answers the templates as `GET /me/subscriptions`.
+         */
+        post: operations["accept_subscriptions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1675,7 +1773,7 @@ export interface components {
          *           "role": "协会秘书处联系人"
          *         }
          *       ],
-         *       "deadline": "2027-11-04T00:00:00+08:00",
+         *       "deadline": "2027-11-03",
          *       "district_quota": 1,
          *       "exclusions": [
          *         {
@@ -1684,7 +1782,18 @@ export interface components {
          *           "unit": "四川大学"
          *         }
          *       ],
-         *       "national_deadline": "2027-12-11T00:00:00+08:00",
+         *       "national_deadline": "2027-12-10",
+         *       "stages": [
+         *         {
+         *           "description": "第一阶段：完成候选人征集申报",
+         *           "name": "征集申报",
+         *           "when": "2027-12-10"
+         *         },
+         *         {
+         *           "name": "通报及事迹宣讲",
+         *           "when": "2028-04"
+         *         }
+         *       ],
          *       "title": "2027年度最美后勤人",
          *       "year": 2027
          *     }
@@ -1702,21 +1811,23 @@ export interface components {
             categories?: components["schemas"]["Category"][] | null;
             contacts?: components["schemas"]["Contact"][] | null;
             /**
-             * Format: date-time
-             * @description The district deadline instant, exclusive (e.g. `2021-11-04T00:00:00+08:00` for "11月3日前").
+             * @description The district deadline: a day (`2021-11-03` for "11月3日前": open until
+             *     the end of that day, China time) or the exclusive instant
+             *     (`2021-11-04T00:00:00+08:00`).
              */
-            deadline: string;
+            deadline: components["schemas"]["DayOrInstant"];
             /**
              * Format: int32
              * @description Default 1.
              */
             district_quota?: number | null;
             exclusions?: components["schemas"]["Exclusion"][] | null;
+            national_deadline?: components["schemas"]["DayOrInstant"] | null;
             /**
-             * Format: date-time
-             * @description The national deadline (information).
+             * @description The stages of the national notice (at most 10), in chronological
+             *     order, none before `deadline` (422 `order` at the stage's `when`).
              */
-            national_deadline?: string | null;
+            stages?: components["schemas"]["Stage"][] | null;
             /** @description e.g. 2021年度最美后勤人 (2–64 characters). */
             title: string;
             /** Format: int32 */
@@ -1733,13 +1844,13 @@ export interface components {
             association_quota?: number | null;
             categories?: components["schemas"]["Category"][] | null;
             contacts?: components["schemas"]["Contact"][] | null;
-            /** Format: date-time */
-            deadline?: string | null;
+            deadline?: components["schemas"]["DayOrInstant"] | null;
             /** Format: int32 */
             district_quota?: number | null;
             exclusions?: components["schemas"]["Exclusion"][] | null;
-            /** Format: date-time */
-            national_deadline?: string | null;
+            national_deadline?: components["schemas"]["DayOrInstant"] | null;
+            /** @description Replaces the stages (the whole list; `[]` removes them). */
+            stages?: components["schemas"]["Stage"][] | null;
             title?: string | null;
             /** Format: int32 */
             year?: number | null;
@@ -1752,6 +1863,7 @@ export interface components {
              */
             association_quota: number;
             categories: components["schemas"]["Category"][];
+            closes_for_me?: components["schemas"]["ClosesForMe"] | null;
             /** @description The published contacts of the notice (not personal data of nominees). */
             contacts: components["schemas"]["Contact"][];
             /** Format: date-time */
@@ -1764,12 +1876,23 @@ export interface components {
             /** @description The deadline as people say it: `2021年11月3日 24:00`. */
             deadline_display: string;
             /**
+             * Format: date
+             * @description The last China-time day on which filing is open (the day of
+             *     `deadline` − 1 ns): `2021-11-03` for `2021-11-04T00:00:00+08:00`.
+             */
+            deadline_last_day: string;
+            /**
              * Format: int32
              * @description Nominations each district may submit (1).
              */
             district_quota: number;
             /** @description Earlier honourees who may not take part (name and unit). */
             exclusions: components["schemas"]["Exclusion"][];
+            /**
+             * @description With a token: when filing closes for each district the caller leads
+             *     (empty for anyone else).
+             */
+            for_my_districts?: components["schemas"]["DistrictWindow"][] | null;
             /**
              * Format: int32
              * @description How many are forwarded so far.
@@ -1779,18 +1902,41 @@ export interface components {
             id: number;
             late_grants: components["schemas"]["LateGrantView"][];
             /**
+             * @description With a token: the nominations of the caller's districts in this
+             *     campaign, each with what it still needs (empty for anyone else).
+             */
+            my_nominations?: components["schemas"]["MyNomination"][] | null;
+            /**
              * Format: date-time
              * @description The national deadline (information only).
              */
             national_deadline?: string | null;
             national_deadline_display?: string | null;
-            /** @description Whether filing is open by the server's clock (late grants aside). */
+            /**
+             * Format: date
+             * @description The last China-time day before the national deadline.
+             */
+            national_deadline_last_day?: string | null;
+            /**
+             * @description Whether filing is open by the server's clock (late grants aside:
+             *     `open_for_me` counts the caller's districts' grants).
+             */
             open: boolean;
+            /**
+             * @description With a token only: whether the caller leads a district for which
+             *     filing is open now (before the deadline, or within a late grant).
+             */
+            open_for_me?: boolean | null;
             /**
              * Format: date-time
              * @description The server's clock in China time: count down from this, never the phone's clock.
              */
             server_time: string;
+            /**
+             * @description The campaign's timeline: the district deadline first, then the
+             *     stages of the national notice (中后协〔2021〕15号 三) in order.
+             */
+            timeline: components["schemas"]["TimelineEntry"][];
             /** @description e.g. 2021年度最美后勤人 */
             title: string;
             /** Format: date-time */
@@ -1864,6 +2010,20 @@ export interface components {
          * @enum {string}
          */
         ChecklistKey: "form" | "frontline" | "story" | "consent" | "photo" | "certificates" | "registration_scan" | "not_previously_honoured";
+        /** @description The latest instant at which filing closes for the caller's districts. */
+        ClosesForMe: {
+            /** Format: date-time */
+            closes_at: string;
+            closes_at_display: string;
+            /** Format: date */
+            closes_last_day: string;
+            /**
+             * Format: int64
+             * @description The district it is for.
+             */
+            district_id: number;
+            late_grant?: components["schemas"]["LateGrantView"] | null;
+        };
         /** @description A contact of the campaign, as published in the notice (协会秘书处联系人). */
         Contact: {
             /**
@@ -1879,6 +2039,8 @@ export interface components {
             /** @description e.g. 协会秘书处联系人 (at most 40 characters). */
             role?: string | null;
         };
+        /** @description A deadline: a day (`2021-11-03`: until the end of that day, China time) or an RFC 3339 instant (exclusive). Years 2000–2100. */
+        DayOrInstant: string;
         /** @description Who made a decision, as a `STALE_DECISION` problem names them. */
         DecidedBy: {
             /** @description The member's display name. */
@@ -1914,6 +2076,30 @@ export interface components {
             /** Format: int64 */
             id: number;
             name: string;
+        };
+        /** @description When filing closes for one district the caller leads. */
+        DistrictWindow: {
+            /**
+             * Format: date-time
+             * @description The deadline, or the district's late grant when later (exclusive, China time).
+             */
+            closes_at: string;
+            closes_at_display: string;
+            /**
+             * Format: date
+             * @description The last China-time day on which the district may file.
+             */
+            closes_last_day: string;
+            /** Format: int64 */
+            district_id: number;
+            district_name: string;
+            /**
+             * Format: date-time
+             * @description The end of the district's latest late grant, if it has one.
+             */
+            late_grant_until?: string | null;
+            /** @description Filing is open for this district now. */
+            open: boolean;
         };
         /** @description Another article that is probably the same story (secretariat only). */
         DuplicateRef: {
@@ -2224,7 +2410,7 @@ export interface components {
          * @example {
          *       "district_id": 1,
          *       "reason": "成都片区因校庆活动顺延一周报送。",
-         *       "until": "2027-11-11T00:00:00+08:00"
+         *       "until": "2027-11-10"
          *     }
          */
         LateGrantInput: {
@@ -2239,10 +2425,11 @@ export interface components {
              */
             reason: string;
             /**
-             * Format: date-time
-             * @description Until when (exclusive); later than the campaign's deadline and than now.
+             * @description Until when: a day (`2021-11-10`: until the end of that day, China
+             *     time) or the exclusive instant; later than the campaign's deadline
+             *     and than now.
              */
-            until: string;
+            until: components["schemas"]["DayOrInstant"];
         };
         /** @description A late-filing grant: one district may file until `until`. */
         LateGrantView: {
@@ -2258,6 +2445,12 @@ export interface components {
             until: string;
             /** @description `until` as people say it, e.g. `2021年11月5日 18:00`. */
             until_display: string;
+            /**
+             * Format: date
+             * @description The last China-time day on which the district may still file (the
+             *     day of `until` − 1 ns): `2021-11-05` for `2021-11-06T00:00:00+08:00`.
+             */
+            until_last_day: string;
         };
         /** @description A high-ranked row of the notice that is not in the list, and why. */
         LeftOutRow: {
@@ -2285,6 +2478,11 @@ export interface components {
              *     logs in as a development member called `<name>`.
              */
             code: string;
+        };
+        /** @description How many notifications were marked read. */
+        Marked: {
+            /** Format: int64 */
+            marked: number;
         };
         /** @description The member as they see themselves (phone in full). */
         MeView: {
@@ -2357,6 +2555,25 @@ export interface components {
             into_id: number;
             /** @description Why (kept in the audit log). */
             reason?: string | null;
+        };
+        /** @description A nomination of the caller's district, with what it still needs. */
+        MyNomination: {
+            /**
+             * @description What the lead still has to do, in order — the nomination's own
+             *     checklist ("下载报名表（Word）打印，加盖单位公章后扫描上传" among them).
+             */
+            checklist: components["schemas"]["ChecklistItem"][];
+            /** Format: int64 */
+            district_id: number;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["NomineeKind"];
+            /** @description The person's or the team's name, as the form says so far. */
+            nominee_name?: string | null;
+            /** @description Submitting now would be accepted (its `problems` are empty; see `GET /nominations/{id}`). */
+            ready_to_submit: boolean;
+            status: components["schemas"]["NominationStatus"];
+            status_label: string;
         };
         /**
          * @example {
@@ -2596,6 +2813,35 @@ export interface components {
             /** Format: int32 */
             year: number;
         };
+        /** @description One notification as its recipient reads it. */
+        NotificationView: {
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            entity_id?: number | null;
+            entity_type?: string | null;
+            /**
+             * @description The event, e.g. `article.reviewed`, `nomination.reviewed`,
+             *     `campaign.deadline_reminder` (README: the notification events).
+             */
+            event: string;
+            /** Format: int64 */
+            id: number;
+            /** @description The mini-program page it opens, with the entity's id (`?id=`). */
+            page?: string | null;
+            read: boolean;
+            /** Format: date-time */
+            read_at?: string | null;
+            title: string;
+            /**
+             * @description The WeChat subscribe message: `pending`, `sending`, `sent`,
+             *     `not_authorised` (no authorisation for its template: the inbox is
+             *     where it is read), `not_configured`, `failed`, or `expired` (a
+             *     reminder still queued at the deadline is not sent).
+             */
+            wechat_status: string;
+        };
         /** @enum {string} */
         ObjectionDecision: "upheld" | "dismissed";
         /**
@@ -2750,6 +2996,7 @@ export interface components {
                  */
                 association_quota: number;
                 categories: components["schemas"]["Category"][];
+                closes_for_me?: components["schemas"]["ClosesForMe"] | null;
                 /** @description The published contacts of the notice (not personal data of nominees). */
                 contacts: components["schemas"]["Contact"][];
                 /** Format: date-time */
@@ -2762,12 +3009,23 @@ export interface components {
                 /** @description The deadline as people say it: `2021年11月3日 24:00`. */
                 deadline_display: string;
                 /**
+                 * Format: date
+                 * @description The last China-time day on which filing is open (the day of
+                 *     `deadline` − 1 ns): `2021-11-03` for `2021-11-04T00:00:00+08:00`.
+                 */
+                deadline_last_day: string;
+                /**
                  * Format: int32
                  * @description Nominations each district may submit (1).
                  */
                 district_quota: number;
                 /** @description Earlier honourees who may not take part (name and unit). */
                 exclusions: components["schemas"]["Exclusion"][];
+                /**
+                 * @description With a token: when filing closes for each district the caller leads
+                 *     (empty for anyone else).
+                 */
+                for_my_districts?: components["schemas"]["DistrictWindow"][] | null;
                 /**
                  * Format: int32
                  * @description How many are forwarded so far.
@@ -2777,18 +3035,41 @@ export interface components {
                 id: number;
                 late_grants: components["schemas"]["LateGrantView"][];
                 /**
+                 * @description With a token: the nominations of the caller's districts in this
+                 *     campaign, each with what it still needs (empty for anyone else).
+                 */
+                my_nominations?: components["schemas"]["MyNomination"][] | null;
+                /**
                  * Format: date-time
                  * @description The national deadline (information only).
                  */
                 national_deadline?: string | null;
                 national_deadline_display?: string | null;
-                /** @description Whether filing is open by the server's clock (late grants aside). */
+                /**
+                 * Format: date
+                 * @description The last China-time day before the national deadline.
+                 */
+                national_deadline_last_day?: string | null;
+                /**
+                 * @description Whether filing is open by the server's clock (late grants aside:
+                 *     `open_for_me` counts the caller's districts' grants).
+                 */
                 open: boolean;
+                /**
+                 * @description With a token only: whether the caller leads a district for which
+                 *     filing is open now (before the deadline, or within a late grant).
+                 */
+                open_for_me?: boolean | null;
                 /**
                  * Format: date-time
                  * @description The server's clock in China time: count down from this, never the phone's clock.
                  */
                 server_time: string;
+                /**
+                 * @description The campaign's timeline: the district deadline first, then the
+                 *     stages of the national notice (中后协〔2021〕15号 三) in order.
+                 */
+                timeline: components["schemas"]["TimelineEntry"][];
                 /** @description e.g. 2021年度最美后勤人 */
                 title: string;
                 /** Format: date-time */
@@ -2887,6 +3168,39 @@ export interface components {
                 unit?: string | null;
                 /** Format: date-time */
                 updated_at: string;
+            }[];
+            /** @description Pass as `page_token` to get the next page; absent on the last page. */
+            next_page_token?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_NotificationView: {
+            items: {
+                body: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                entity_id?: number | null;
+                entity_type?: string | null;
+                /**
+                 * @description The event, e.g. `article.reviewed`, `nomination.reviewed`,
+                 *     `campaign.deadline_reminder` (README: the notification events).
+                 */
+                event: string;
+                /** Format: int64 */
+                id: number;
+                /** @description The mini-program page it opens, with the entity's id (`?id=`). */
+                page?: string | null;
+                read: boolean;
+                /** Format: date-time */
+                read_at?: string | null;
+                title: string;
+                /**
+                 * @description The WeChat subscribe message: `pending`, `sending`, `sent`,
+                 *     `not_authorised` (no authorisation for its template: the inbox is
+                 *     where it is read), `not_configured`, `failed`, or `expired` (a
+                 *     reminder still queued at the deadline is not sent).
+                 */
+                wechat_status: string;
             }[];
             /** @description Pass as `page_token` to get the next page; absent on the last page. */
             next_page_token?: string | null;
@@ -3007,6 +3321,11 @@ export interface components {
             site: number;
         };
         /**
+         * @description How precise a stage's date is.
+         * @enum {string}
+         */
+        Precision: "day" | "month" | "instant";
+        /**
          * @description RFC 9457 problem details (`application/problem+json`), as every error of
          *     this API answers. Switch on `code`; show `detail` (Chinese); quote
          *     `request_id` to the support desk. Extension members appear only on the
@@ -3025,6 +3344,12 @@ export interface components {
             /** @description `SERVICE_UNAVAILABLE` of `GET /readyz`: which dependency is down. */
             checks?: components["schemas"]["ReadinessChecks"];
             code: components["schemas"]["ErrorCode"];
+            /**
+             * @description `DEADLINE_PASSED`: whom to call for a late-filing grant — the
+             *     campaign's first contact, as the campaign lists it (absent when it
+             *     lists none).
+             */
+            contact?: components["schemas"]["Contact"];
             /** @description `STALE_DECISION`: the state the resource is in now (e.g. `approved`). */
             current_status?: string;
             /**
@@ -3812,6 +4137,19 @@ export interface components {
              */
             years: number[];
         };
+        /**
+         * @description A stage of the national timeline (中后协〔2021〕15号 三 活动流程), e.g.
+         *     2021-12-10 征集申报.
+         */
+        Stage: {
+            /** @description What happens, e.g. 完成候选人征集申报 (at most 200 characters, one line). */
+            description?: string | null;
+            /** @description e.g. 征集申报 (1–32 characters, one line). */
+            name: string;
+            when: components["schemas"]["StageWhen"];
+        };
+        /** @description When a stage happens: a day (`2021-12-10`, by the end of that day in China time), a month (`2022-04`) or an RFC 3339 instant. Years 2000–2100. */
+        StageWhen: string;
         /** @description One row of the standings. Nobody's contact data appears here. */
         StandingView: {
             /** Format: int64 */
@@ -3864,6 +4202,58 @@ export interface components {
          * @enum {string}
          */
         StandingsScope: "schools" | "individuals";
+        /** @description The templates accepted in one `wx.requestSubscribeMessage`. */
+        SubscriptionInput: {
+            /**
+             * @description The template ids the member accepted (`accept` in the result of
+             *     `wx.requestSubscribeMessage`); 1–20 of the configured ones.
+             */
+            accepted: string[];
+        };
+        /** @description One configured template and the caller's authorisations of it. */
+        SubscriptionView: {
+            /** @description The events it tells of. */
+            events: string[];
+            /**
+             * Format: int32
+             * @description Messages of this template the app may still send the caller.
+             */
+            remaining: number;
+            /** @description The template id to pass to `wx.requestSubscribeMessage`. */
+            template_id: string;
+        };
+        /** @description One entry of a campaign's timeline. */
+        TimelineEntry: {
+            description?: string | null;
+            /** @description As people say it: 2021年11月3日 24:00, 2021年12月10日, 2022年4月. */
+            display: string;
+            /**
+             * Format: date-time
+             * @description The exclusive instant it runs to, in China time: the midnight after
+             *     the day, the first midnight of the next month, or the instant.
+             */
+            ends_at: string;
+            kind: components["schemas"]["TimelineKind"];
+            /**
+             * Format: date
+             * @description The last China-time day it covers (the day of `ends_at` − 1 ns).
+             */
+            last_day: string;
+            /** @description e.g. 片区推荐截止, 征集申报. */
+            name: string;
+            precision: components["schemas"]["Precision"];
+            /**
+             * @description As entered (send it back unchanged in `stages`): a day
+             *     `2021-12-10`, a month `2022-04`, or an instant (the district
+             *     deadline: its instant in China time).
+             */
+            when: string;
+        };
+        /**
+         * @description Which entry of a campaign's timeline.
+         * @enum {string}
+         */
+        TimelineKind: "district_deadline" | "national_stage";
         TokenResponse: {
             /** @description JWT (HS256) to send as `Authorization: Bearer …`. */
             access_token: string;
@@ -3898,6 +4288,11 @@ export interface components {
             name: string;
             scope: components["schemas"]["StandingsScope"];
             unmet: components["schemas"]["Unmet"][];
+        };
+        /** @description How many notifications the member has not read. */
+        UnreadCount: {
+            /** Format: int64 */
+            unread: number;
         };
         /**
          * @description Fields to change; absent fields stay as they are, an empty string clears
@@ -5437,6 +5832,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `UNAUTHENTICATED`: a token was sent and is invalid, expired or logged out (send none to read anonymously) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
             500: {
                 headers: {
@@ -5448,7 +5854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5624,6 +6030,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `UNAUTHENTICATED`: a token was sent and is invalid, expired or logged out (send none to read anonymously) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `NOT_FOUND` */
             404: {
                 headers: {
@@ -5646,7 +6063,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds */
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -9968,6 +10385,277 @@ export interface operations {
             };
         };
     };
+    list_notifications: {
+        parameters: {
+            query?: {
+                /** @description Only the unread ones. */
+                unread?: boolean;
+                /** @description Rows per page, 1–100 (default 20). */
+                page_size?: number;
+                /** @description The `next_page_token` of the previous page (empty or absent: the first page). */
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the caller's notifications, newest first */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationView"];
+                };
+            };
+            /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_all_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many were marked read */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Marked"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unread_count: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The number of unread notifications */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification, read */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationView"];
+                };
+            };
+            /** @description Invalid path or query parameter (`INVALID_PARAMETER`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: no such notification of the caller */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     bind_phone: {
         parameters: {
             query?: never;
@@ -10072,6 +10760,179 @@ export interface operations {
             /** @description `WECHAT_UNAVAILABLE`, with `Retry-After` */
             503: {
                 headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The configured templates and the caller's authorisations */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionView"][];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionInput"];
+            };
+        };
+        responses: {
+            /** @description The configured templates and the caller's authorisations */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionView"][];
+                };
+            };
+            /** @description Malformed request body (`MALFORMED_JSON`) or parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not `application/json` (`UNSUPPORTED_MEDIA_TYPE`) */
+            415: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: no template, more than 20, or one that is not configured (`unknown_template` at `/accepted/{i}`) */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
                     "X-Request-Id": string;
                     [name: string]: unknown;

@@ -572,6 +572,19 @@ async function main(): Promise<void> {
         return n;
     });
 
+    await step("the lead's campaign read says filing is open for them and what the draft still needs", async () => {
+        const c = expectStatus(
+            await lead.api.GET("/api/v1/campaigns/{id}", { params: { path: { id: campaign.id } } }),
+            200,
+        );
+        check(c.open_for_me === true, `open_for_me ${c.open_for_me}`);
+        check(c.closes_for_me?.closes_at === c.deadline, `closes_for_me ${JSON.stringify(c.closes_for_me)}`);
+        check(c.timeline[0]?.kind === "district_deadline", `timeline ${JSON.stringify(c.timeline)}`);
+        const mine = c.my_nominations?.find((n) => n.id === draft.id);
+        const scan = mine?.checklist.find((i) => i.key === "registration_scan");
+        check(scan !== undefined && !scan.done, `my_nominations ${JSON.stringify(c.my_nominations)}`);
+    });
+
     await step("an edit with the old ETag is 412 PRECONDITION_FAILED", async () => {
         expectProblem(
             await lead.api.PATCH("/api/v1/nominations/{id}", {

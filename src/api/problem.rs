@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::articles::model::AcceptedSource;
 use crate::honours::conditions::UnmetRow;
+use crate::nominations::rules::Contact;
 use crate::organisation::school_import::RowReport;
 use crate::platform::decision::DecidedBy;
 use crate::platform::error::{ErrorCode, FieldError};
@@ -97,6 +98,11 @@ pub struct ProblemSchema {
     /// (China time; a late grant's end when one was given).
     #[schema(required = false)]
     pub deadline: DateTime<FixedOffset>,
+    /// `DEADLINE_PASSED`: whom to call for a late-filing grant — the
+    /// campaign's first contact, as the campaign lists it (absent when it
+    /// lists none).
+    #[schema(required = false)]
+    pub contact: Contact,
     /// `STALE_DECISION`: who made the decision in force (null when nobody
     /// is on record).
     #[schema(required = false)]

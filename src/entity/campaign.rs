@@ -21,6 +21,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub exclusions: String,
     pub forwarded_count: i32,
+    /// JSON: the stages of the national timeline, `[{name, when, description}]`.
+    #[sea_orm(column_type = "Text")]
+    pub timeline: String,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

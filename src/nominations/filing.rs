@@ -180,7 +180,8 @@ pub async fn create(
 ) -> ApiResult<NominationView> {
     let txn = &*tx;
     let c = &new.campaign;
-    rules::check_filing_open(now, c.district_deadline, new.grant_until)?;
+    let contacts: Vec<rules::Contact> = json_col(&c.contacts)?;
+    rules::check_filing_open(now, c.district_deadline, new.grant_until, contacts.first())?;
     let edited = draft::apply(
         &RegistrationForm::default(),
         &input.form.clone().unwrap_or_default(),

@@ -21,7 +21,8 @@ use crate::nominations::model::{
     AttachmentMeta, NominationView, json_col, kind_of, parse_form, status_of,
 };
 use crate::nominations::rules::{
-    self, AttachmentKind, Category, Exclusion, NominationStatus, NomineeKind, RegistrationForm,
+    self, AttachmentKind, Category, Contact, Exclusion, NominationStatus, NomineeKind,
+    RegistrationForm,
 };
 use crate::platform::clock::{china_date, format_china_deadline, to_china};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
@@ -149,26 +150,58 @@ pub(crate) async fn nomination_to_read(
     Ok(n)
 }
 
+/// The attachments' rows without their bytes: the columns of [`AttachmentMeta`].
+fn metas_query() -> sea_orm::Select<att::Entity> {
+    att::Entity::find().select_only().columns([
+        att::Column::Id,
+        att::Column::Kind,
+        att::Column::ContentType,
+        att::Column::FileName,
+        att::Column::Size,
+        att::Column::Sha256,
+        att::Column::CreatedAt,
+    ])
+}
+
 pub(crate) async fn attachment_metas(
     db: &impl ConnectionTrait,
     nomination_id: i64,
 ) -> ApiResult<Vec<AttachmentMeta>> {
-    Ok(att::Entity::find()
-        .select_only()
-        .columns([
-            att::Column::Id,
-            att::Column::Kind,
-            att::Column::ContentType,
-            att::Column::FileName,
-            att::Column::Size,
-            att::Column::Sha256,
-            att::Column::CreatedAt,
-        ])
+    Ok(metas_query()
         .filter(att::Column::NominationId.eq(nomination_id))
         .order_by_asc(att::Column::Id)
         .into_model::<AttachmentMeta>()
         .all(db)
         .await?)
+}
+
+/// The attachments of these nominations (without bytes), by nomination:
+/// one query, whatever their number.
+pub(crate) async fn attachment_metas_of(
+    db: &impl ConnectionTrait,
+    nomination_ids: &[i64],
+) -> ApiResult<HashMap<i64, Vec<AttachmentMeta>>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Owned {
+        nomination_id: i64,
+        #[sea_orm(nested)]
+        meta: AttachmentMeta,
+    }
+    let mut out: HashMap<i64, Vec<AttachmentMeta>> = HashMap::new();
+    if nomination_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = metas_query()
+        .column(att::Column::NominationId)
+        .filter(att::Column::NominationId.is_in(nomination_ids.iter().copied()))
+        .order_by_asc(att::Column::Id)
+        .into_model::<Owned>()
+        .all(db)
+        .await?;
+    for r in rows {
+        out.entry(r.nomination_id).or_default().push(r.meta);
+    }
+    Ok(out)
 }
 
 pub(crate) async fn find_attachment(
@@ -286,7 +319,8 @@ pub(crate) async fn check_open(
 ) -> ApiResult<campaign::Model> {
     let c = find_campaign(db, n.campaign_id).await?;
     let until = grant_until(db, n.campaign_id, n.district_id).await?;
-    rules::check_filing_open(now, c.district_deadline, until)?;
+    let contacts: Vec<Contact> = json_col(&c.contacts)?;
+    rules::check_filing_open(now, c.district_deadline, until, contacts.first())?;
     Ok(c)
 }
 

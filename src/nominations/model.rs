@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use sea_orm::FromQueryResult;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,10 +13,10 @@ use validator::Validate;
 use crate::entity::{campaign_late_grant as grant, nomination};
 use crate::identity::phone::mask_phone;
 use crate::nominations::rules::{
-    AttachmentKind, Category, ChecklistItem, Contact, Exclusion, NominationStatus, NomineeKind,
-    RegistrationForm,
+    self as rules, AttachmentKind, Category, ChecklistItem, Contact, Exclusion, NominationStatus,
+    NomineeKind, Precision, RegistrationForm, Stage,
 };
-use crate::platform::clock::{format_china_deadline, to_china};
+use crate::platform::clock::{DayOrInstant, format_china_deadline, last_open_day, to_china};
 use crate::platform::error::{ApiError, ApiResult, FieldError};
 
 // ---------------------------------------------------------------------------
@@ -31,6 +31,9 @@ pub struct LateGrantView {
     pub until: DateTime<FixedOffset>,
     /// `until` as people say it, e.g. `2021年11月5日 18:00`.
     pub until_display: String,
+    /// The last China-time day on which the district may still file (the
+    /// day of `until` − 1 ns): `2021-11-05` for `2021-11-06T00:00:00+08:00`.
+    pub until_last_day: NaiveDate,
     pub reason: String,
     pub granted_at: DateTime<FixedOffset>,
 }
@@ -53,20 +56,121 @@ pub struct CampaignView {
     pub deadline: DateTime<FixedOffset>,
     /// The deadline as people say it: `2021年11月3日 24:00`.
     pub deadline_display: String,
+    /// The last China-time day on which filing is open (the day of
+    /// `deadline` − 1 ns): `2021-11-03` for `2021-11-04T00:00:00+08:00`.
+    pub deadline_last_day: NaiveDate,
     /// The national deadline (information only).
     pub national_deadline: Option<DateTime<FixedOffset>>,
     pub national_deadline_display: Option<String>,
+    /// The last China-time day before the national deadline.
+    pub national_deadline_last_day: Option<NaiveDate>,
+    /// The campaign's timeline: the district deadline first, then the
+    /// stages of the national notice (中后协〔2021〕15号 三) in order.
+    pub timeline: Vec<TimelineEntry>,
     /// The published contacts of the notice (not personal data of nominees).
     pub contacts: Vec<Contact>,
     /// Earlier honourees who may not take part (name and unit).
     pub exclusions: Vec<Exclusion>,
     pub late_grants: Vec<LateGrantView>,
-    /// Whether filing is open by the server's clock (late grants aside).
+    /// Whether filing is open by the server's clock (late grants aside:
+    /// `open_for_me` counts the caller's districts' grants).
     pub open: bool,
     /// The server's clock in China time: count down from this, never the phone's clock.
     pub server_time: DateTime<FixedOffset>,
     pub created_at: DateTime<FixedOffset>,
     pub updated_at: DateTime<FixedOffset>,
+    /// With a token only: whether the caller leads a district for which
+    /// filing is open now (before the deadline, or within a late grant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_for_me: Option<bool>,
+    /// With a token, for a district lead: the latest instant at which
+    /// filing closes for the caller's districts, with the grant behind it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closes_for_me: Option<ClosesForMe>,
+    /// With a token: when filing closes for each district the caller leads
+    /// (empty for anyone else).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub for_my_districts: Option<Vec<DistrictWindow>>,
+    /// With a token: the nominations of the caller's districts in this
+    /// campaign, each with what it still needs (empty for anyone else).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub my_nominations: Option<Vec<MyNomination>>,
+}
+
+/// Which entry of a campaign's timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelineKind {
+    /// The campaign's own deadline for the districts (first).
+    DistrictDeadline,
+    /// A stage of the national notice.
+    NationalStage,
+}
+
+/// One entry of a campaign's timeline.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TimelineEntry {
+    pub kind: TimelineKind,
+    /// e.g. 片区推荐截止, 征集申报.
+    pub name: String,
+    /// As entered (send it back unchanged in `stages`): a day
+    /// `2021-12-10`, a month `2022-04`, or an instant (the district
+    /// deadline: its instant in China time).
+    pub when: String,
+    pub precision: Precision,
+    /// The exclusive instant it runs to, in China time: the midnight after
+    /// the day, the first midnight of the next month, or the instant.
+    pub ends_at: DateTime<FixedOffset>,
+    /// The last China-time day it covers (the day of `ends_at` − 1 ns).
+    pub last_day: NaiveDate,
+    /// As people say it: 2021年11月3日 24:00, 2021年12月10日, 2022年4月.
+    pub display: String,
+    pub description: Option<String>,
+}
+
+/// When filing closes for one district the caller leads.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DistrictWindow {
+    pub district_id: i64,
+    pub district_name: String,
+    /// The deadline, or the district's late grant when later (exclusive, China time).
+    pub closes_at: DateTime<FixedOffset>,
+    pub closes_at_display: String,
+    /// The last China-time day on which the district may file.
+    pub closes_last_day: NaiveDate,
+    /// The end of the district's latest late grant, if it has one.
+    pub late_grant_until: Option<DateTime<FixedOffset>>,
+    /// Filing is open for this district now.
+    pub open: bool,
+}
+
+/// The latest instant at which filing closes for the caller's districts.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ClosesForMe {
+    /// The district it is for.
+    pub district_id: i64,
+    pub closes_at: DateTime<FixedOffset>,
+    pub closes_at_display: String,
+    pub closes_last_day: NaiveDate,
+    /// The late grant that sets it, when one does (else the deadline does).
+    pub late_grant: Option<LateGrantView>,
+}
+
+/// A nomination of the caller's district, with what it still needs.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MyNomination {
+    pub id: i64,
+    pub district_id: i64,
+    pub kind: NomineeKind,
+    /// The person's or the team's name, as the form says so far.
+    pub nominee_name: Option<String>,
+    pub status: NominationStatus,
+    pub status_label: String,
+    /// Submitting now would be accepted (its `problems` are empty; see `GET /nominations/{id}`).
+    pub ready_to_submit: bool,
+    /// What the lead still has to do, in order — the nomination's own
+    /// checklist ("下载报名表（Word）打印，加盖单位公章后扫描上传" among them).
+    pub checklist: Vec<ChecklistItem>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -76,8 +180,12 @@ pub struct CampaignView {
     "year": 2027,
     "district_quota": 1,
     "association_quota": 2,
-    "deadline": "2027-11-04T00:00:00+08:00",
-    "national_deadline": "2027-12-11T00:00:00+08:00",
+    "deadline": "2027-11-03",
+    "national_deadline": "2027-12-10",
+    "stages": [
+        {"name": "征集申报", "when": "2027-12-10", "description": "第一阶段：完成候选人征集申报"},
+        {"name": "通报及事迹宣讲", "when": "2028-04"}
+    ],
     "contacts": [{"name": "郑云泽", "role": "协会秘书处联系人", "phone": "18583246978", "email": "scgxhq88888@sina.com"}],
     "exclusions": [{"name": "李感动", "unit": "四川大学", "note": "2020年度感动人物"}]
 }))]
@@ -113,10 +221,17 @@ pub struct CampaignInput {
     #[validate(range(min = 1, max = 50, message = "协会报送名额须为 1–50。"))]
     #[schema(minimum = 1, maximum = 50)]
     pub association_quota: Option<i32>,
-    /// The district deadline instant, exclusive (e.g. `2021-11-04T00:00:00+08:00` for "11月3日前").
-    pub deadline: DateTime<FixedOffset>,
-    /// The national deadline (information).
-    pub national_deadline: Option<DateTime<FixedOffset>>,
+    /// The district deadline: a day (`2021-11-03` for "11月3日前": open until
+    /// the end of that day, China time) or the exclusive instant
+    /// (`2021-11-04T00:00:00+08:00`).
+    pub deadline: DayOrInstant,
+    /// The national deadline (information), a day or an instant.
+    pub national_deadline: Option<DayOrInstant>,
+    /// The stages of the national notice (at most 10), in chronological
+    /// order, none before `deadline` (422 `order` at the stage's `when`).
+    #[validate(length(max = 10, message = "阶段最多 10 个。"))]
+    #[schema(max_items = 10)]
+    pub stages: Option<Vec<Stage>>,
     #[validate(length(max = 10, message = "联系人最多 10 个。"))]
     #[schema(max_items = 10)]
     pub contacts: Option<Vec<Contact>>,
@@ -158,8 +273,14 @@ pub struct CampaignPatch {
     #[validate(range(min = 1, max = 50, message = "协会报送名额须为 1–50。"))]
     #[schema(minimum = 1, maximum = 50)]
     pub association_quota: Option<i32>,
-    pub deadline: Option<DateTime<FixedOffset>>,
-    pub national_deadline: Option<DateTime<FixedOffset>>,
+    /// A day or an instant, as in `POST /campaigns`; the stored stages must
+    /// not end before it (422 `order` at `/deadline`).
+    pub deadline: Option<DayOrInstant>,
+    pub national_deadline: Option<DayOrInstant>,
+    /// Replaces the stages (the whole list; `[]` removes them).
+    #[validate(length(max = 10, message = "阶段最多 10 个。"))]
+    #[schema(max_items = 10)]
+    pub stages: Option<Vec<Stage>>,
     #[validate(length(max = 10, message = "联系人最多 10 个。"))]
     #[schema(max_items = 10)]
     pub contacts: Option<Vec<Contact>>,
@@ -185,14 +306,16 @@ pub struct CampaignQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "district_id": 1,
-    "until": "2027-11-11T00:00:00+08:00",
+    "until": "2027-11-10",
     "reason": "成都片区因校庆活动顺延一周报送。"
 }))]
 pub struct LateGrantInput {
     /// The district allowed to file late.
     pub district_id: i64,
-    /// Until when (exclusive); later than the campaign's deadline and than now.
-    pub until: DateTime<FixedOffset>,
+    /// Until when: a day (`2021-11-10`: until the end of that day, China
+    /// time) or the exclusive instant; later than the campaign's deadline
+    /// and than now.
+    pub until: DayOrInstant,
     /// Why (kept in the audit log and shown in the campaign): 1–500
     /// characters, not blank.
     #[validate(length(min = 1, max = 500, message = "请填写原因（不超过 500 个字）。"))]
@@ -204,6 +327,35 @@ pub struct LateGrantInput {
     pub reason: String,
 }
 
+/// A campaign's timeline: the district deadline first, then its stages.
+pub(crate) fn timeline(deadline: DateTime<Utc>, stages: &[Stage]) -> Vec<TimelineEntry> {
+    let first = TimelineEntry {
+        kind: TimelineKind::DistrictDeadline,
+        name: rules::DISTRICT_DEADLINE_STAGE.to_owned(),
+        when: to_china(deadline).to_rfc3339(),
+        precision: Precision::Instant,
+        ends_at: to_china(deadline),
+        last_day: last_open_day(deadline),
+        display: format_china_deadline(deadline),
+        description: Some(rules::DISTRICT_DEADLINE_DESCRIPTION.to_owned()),
+    };
+    std::iter::once(first)
+        .chain(stages.iter().map(|s| {
+            let ends = s.when.ends_at();
+            TimelineEntry {
+                kind: TimelineKind::NationalStage,
+                name: s.name.clone(),
+                when: s.when.to_string(),
+                precision: s.when.precision(),
+                ends_at: to_china(ends),
+                last_day: last_open_day(ends),
+                display: s.when.display(),
+                description: s.description.clone(),
+            }
+        }))
+        .collect()
+}
+
 pub(crate) fn grant_view(g: grant::Model, names: &HashMap<i64, String>) -> LateGrantView {
     LateGrantView {
         id: g.id,
@@ -211,6 +363,7 @@ pub(crate) fn grant_view(g: grant::Model, names: &HashMap<i64, String>) -> LateG
         district_name: names.get(&g.district_id).cloned().unwrap_or_default(),
         until: to_china(g.until),
         until_display: format_china_deadline(g.until),
+        until_last_day: last_open_day(g.until),
         reason: g.reason,
         granted_at: to_china(g.created_at),
     }

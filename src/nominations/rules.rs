@@ -2,12 +2,12 @@
 //! registration form of 附件二 with its field rules, the exclusion list and
 //! the attachments. Each rule is one function quoting the seed.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::identity::phone::PhoneNumber;
-use crate::platform::clock::format_china_deadline;
+use crate::platform::clock::{self, format_china_deadline};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 
 /// Person or team (个人或团体).
@@ -217,10 +217,16 @@ pub fn filing_closes_at(
 /// the deadline by the server's clock; at the deadline instant itself it is
 /// refused with 409 `DEADLINE_PASSED`, the message showing the deadline in
 /// China time ("推荐截止时间为2021年11月3日 24:00（北京时间），已截止。").
+///
+/// The problem helps at the deadline: it names whom to call — the
+/// campaign's first contact ("协会秘书处联系人：郑云泽 18583246978", extension
+/// `contact`) — and says that the secretariat can grant late filing
+/// (SPEC §B.7).
 pub fn check_filing_open(
     now: DateTime<Utc>,
     deadline: DateTime<Utc>,
     grant_until: Option<DateTime<Utc>>,
+    contact: Option<&Contact>,
 ) -> ApiResult<()> {
     let closes = filing_closes_at(deadline, grant_until);
     if now < closes {
@@ -236,13 +242,270 @@ pub fn check_filing_open(
             format_china_deadline(closes)
         ));
     }
-    Err(ApiError::new(ErrorCode::DeadlinePassed)
+    detail.push_str(&late_filing_hint(contact));
+    let mut e = ApiError::new(ErrorCode::DeadlinePassed)
         .with_detail(detail)
         .with_extension(
             "deadline",
             crate::platform::clock::to_china(closes).to_rfc3339().into(),
-        ))
+        );
+    if let Some(c) = contact
+        && let Ok(v) = serde_json::to_value(c)
+    {
+        e = e.with_extension("contact", v);
+    }
+    Err(e)
 }
+
+/// "如需延期，请联系…申请": whom to call for a late-filing grant.
+fn late_filing_hint(contact: Option<&Contact>) -> String {
+    let Some(c) = contact else {
+        return "如需延期，请联系协会秘书处申请，秘书处可批准本片区延期填报。".to_owned();
+    };
+    let role = c.role.as_deref().unwrap_or("协会秘书处联系人");
+    let phone = c
+        .phone
+        .as_deref()
+        .map(|p| format!("（{p}）"))
+        .unwrap_or_default();
+    format!(
+        "如需延期，请联系{role}{}{phone}申请，秘书处可批准本片区延期填报。",
+        c.name
+    )
+}
+
+// ---------------------------------------------------------------------------
+// The national timeline.
+
+/// When a stage of the national timeline happens, as the notice says it:
+/// a day ("2021年12月10日前完成", by the end of that day in China time), a
+/// month ("2022年4月份进行") or an instant. Years 2000–2100.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageWhen {
+    Day(NaiveDate),
+    Month(NaiveDate),
+    Instant(DateTime<FixedOffset>),
+}
+
+/// How precise a stage's date is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    Day,
+    Month,
+    Instant,
+}
+
+impl StageWhen {
+    /// Reads `2021-12-10`, `2022-04` or an RFC 3339 instant; the error is
+    /// the message to show.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let month = s.len() == 7
+            && s.as_bytes()[4] == b'-'
+            && s.bytes()
+                .enumerate()
+                .all(|(i, b)| i == 4 || b.is_ascii_digit());
+        let generic = || {
+            "请填写日期（如 2021-12-10）、月份（如 2022-04）或带时区的时间（如 2021-12-11T00:00:00+08:00）。"
+                .to_owned()
+        };
+        if month {
+            let first = clock::parse_day(&format!("{s}-01")).ok_or_else(generic)?;
+            clock::check_entered_year(first.year())?;
+            return Ok(Self::Month(first));
+        }
+        match clock::DayOrInstant::parse(s) {
+            Ok(clock::DayOrInstant::Day(d)) => Ok(Self::Day(d)),
+            Ok(clock::DayOrInstant::Instant(at)) => Ok(Self::Instant(at)),
+            Err(m) if m.starts_with("年份") => Err(m),
+            Err(_) => Err(generic()),
+        }
+    }
+
+    pub fn precision(self) -> Precision {
+        match self {
+            Self::Day(_) => Precision::Day,
+            Self::Month(_) => Precision::Month,
+            Self::Instant(_) => Precision::Instant,
+        }
+    }
+
+    /// The exclusive instant the stage runs to: the China-time midnight
+    /// after the day, the first midnight of the next month, or the instant.
+    pub fn ends_at(self) -> DateTime<Utc> {
+        match self {
+            Self::Day(d) => clock::end_of_china_day(d),
+            Self::Month(first) => {
+                let last = first
+                    .checked_add_months(chrono::Months::new(1))
+                    .and_then(|d| d.pred_opt())
+                    .unwrap_or(first);
+                clock::end_of_china_day(last)
+            }
+            Self::Instant(at) => at.with_timezone(&Utc),
+        }
+    }
+
+    /// As people say it: 2021年12月10日, 2022年4月, 2021年12月10日 24:00.
+    pub fn display(self) -> String {
+        match self {
+            Self::Day(d) => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+            Self::Month(m) => format!("{}年{}月", m.year(), m.month()),
+            Self::Instant(at) => format_china_deadline(at.with_timezone(&Utc)),
+        }
+    }
+}
+
+impl std::fmt::Display for StageWhen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Day(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Self::Month(m) => write!(f, "{}", m.format("%Y-%m")),
+            Self::Instant(at) => write!(f, "{}", at.to_rfc3339()),
+        }
+    }
+}
+
+impl Serialize for StageWhen {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for StageWhen {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).map_err(|m| crate::platform::extract::field_rule::<D::Error>("format", &m))
+    }
+}
+
+impl utoipa::PartialSchema for StageWhen {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
+        };
+        let string = |format: Option<KnownFormat>, pattern: &str, description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(format.map(SchemaFormat::KnownFormat))
+                .pattern(Some(pattern))
+                .description(Some(description))
+        };
+        let one_of = OneOfBuilder::new()
+            .item(string(
+                Some(KnownFormat::Date),
+                clock::DAY_PATTERN,
+                "A day, by its end in China time: `2021-12-10`",
+            ))
+            .item(string(
+                None,
+                r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$",
+                "A month: `2022-04` (2022年4月)",
+            ))
+            .item(string(
+                Some(KnownFormat::DateTime),
+                clock::INSTANT_PATTERN,
+                "An RFC 3339 instant",
+            ))
+            .description(Some(
+                "When a stage happens: a day (`2021-12-10`, by the end of that day in China time), a month (`2022-04`) or an RFC 3339 instant. Years 2000–2100.",
+            ))
+            .build();
+        utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::OneOf(one_of))
+    }
+}
+
+impl ToSchema for StageWhen {}
+
+/// A stage of the national timeline (中后协〔2021〕15号 三 活动流程), e.g.
+/// 2021-12-10 征集申报.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// e.g. 征集申报 (1–32 characters, one line).
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u061C\u1680\u2000-\u200F\u2028-\u202F\u205F\u2060\u2066-\u2069\u3000\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
+    pub name: String,
+    pub when: StageWhen,
+    /// What happens, e.g. 完成候选人征集申报 (at most 200 characters, one line).
+    #[serde(default)]
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"
+    )]
+    pub description: Option<String>,
+}
+
+/// At most ten stages (the notice has four).
+pub const MAX_STAGES: usize = 10;
+
+/// "第一阶段：2021年12月10日前……第二阶段：2022年1月20日前……第三阶段：2022年2月20日前……
+/// 第四阶段：2022年4月份" (中后协〔2021〕15号 三): the stages follow one another
+/// (each ends no earlier than the one before) and none ends before the
+/// district deadline, which comes first. One error per offending stage, at
+/// its `when`.
+pub fn stage_order(stages: &[Stage], deadline: DateTime<Utc>) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    let mut previous: Option<&Stage> = None;
+    for (i, s) in stages.iter().enumerate() {
+        let pointer = format!("/stages/{i}/when");
+        if s.when.ends_at() < deadline {
+            out.push(FieldError::new(
+                &pointer,
+                "order",
+                format!(
+                    "阶段“{}”（{}）不能早于片区推荐截止时间（{}）。",
+                    s.name.trim(),
+                    s.when.display(),
+                    format_china_deadline(deadline)
+                ),
+            ));
+        } else if let Some(p) = previous
+            && s.when.ends_at() < p.when.ends_at()
+        {
+            out.push(FieldError::new(
+                &pointer,
+                "order",
+                format!(
+                    "阶段须按时间先后排列：“{}”（{}）不能早于前一阶段“{}”（{}）。",
+                    s.name.trim(),
+                    s.when.display(),
+                    p.name.trim(),
+                    p.when.display()
+                ),
+            ));
+        }
+        previous = Some(s);
+    }
+    out
+}
+
+/// The stages of the national notice (中后协〔2021〕15号 三 活动流程), in its
+/// words: name and what happens, in order; the dates are the campaign's.
+pub const NATIONAL_STAGES: [(&str, &str); 4] = [
+    (
+        "征集申报",
+        "第一阶段：完成候选人征集申报（社会征集、组织推荐、个人自荐）",
+    ),
+    (
+        "材料审核",
+        "第二阶段：完成候选人材料审核，评审委员会确定50名候选人",
+    ),
+    ("信息确认与公示", "第三阶段：完成信息确认与公示"),
+    (
+        "通报及事迹宣讲",
+        "第四阶段：进行全国教育后勤系统“最美后勤人”的通报及事迹宣讲",
+    ),
+];
+
+/// The name of the district deadline in a campaign's timeline.
+pub const DISTRICT_DEADLINE_STAGE: &str = "片区推荐截止";
+
+/// What happens at the district deadline ("请各片区在11月3日前推荐1名(个人或团体)报到协会秘书处").
+pub const DISTRICT_DEADLINE_DESCRIPTION: &str = "各片区推荐1名（个人或团体）报到协会秘书处";
 
 // ---------------------------------------------------------------------------
 // The quotas.
@@ -1249,4 +1512,86 @@ pub fn etag(id: i64, version: i32) -> String {
 /// (strong comparison) or is `*`.
 pub fn if_match_satisfied(header: &str, current: &str) -> bool {
     crate::platform::decision::if_match_satisfied(header, current)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn stage(name: &str, when: &str) -> Stage {
+        Stage {
+            name: name.to_owned(),
+            when: StageWhen::parse(when).unwrap(),
+            description: None,
+        }
+    }
+
+    #[test]
+    fn a_stage_is_a_day_a_month_or_an_instant() {
+        let m = StageWhen::parse("2022-04").unwrap();
+        assert_eq!(m.precision(), Precision::Month);
+        assert_eq!(m.display(), "2022年4月");
+        assert_eq!(
+            clock::to_china(m.ends_at()).to_rfc3339(),
+            "2022-05-01T00:00:00+08:00"
+        );
+        let d = StageWhen::parse("2021-12-10").unwrap();
+        assert_eq!(d.to_string(), "2021-12-10");
+        assert_eq!(d.display(), "2021年12月10日");
+        assert!(StageWhen::parse("2022-13").is_err());
+        assert!(StageWhen::parse("1999-04").is_err());
+        assert_eq!(
+            StageWhen::parse("2021-12-11T00:00:00+08:00")
+                .unwrap()
+                .precision(),
+            Precision::Instant
+        );
+    }
+
+    #[test]
+    fn stage_order_follows_the_notice_and_the_district_deadline() {
+        let deadline = clock::end_of_china_day(NaiveDate::from_ymd_opt(2021, 11, 3).unwrap());
+        let notice = [
+            stage("征集申报", "2021-12-10"),
+            stage("材料审核", "2022-01-20"),
+            stage("信息确认与公示", "2022-02-20"),
+            stage("通报及事迹宣讲", "2022-04"),
+        ];
+        assert!(stage_order(&notice, deadline).is_empty());
+        let swapped = [
+            stage("材料审核", "2022-01-20"),
+            stage("征集申报", "2021-12-10"),
+        ];
+        let errors = stage_order(&swapped, deadline);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].pointer, "/stages/1/when");
+        let early = [stage("征集申报", "2021-11-02")];
+        assert_eq!(stage_order(&early, deadline)[0].pointer, "/stages/0/when");
+        assert!(stage_order(&[stage("汇总", "2021-11-03")], deadline).is_empty());
+    }
+
+    #[test]
+    fn deadline_passed_says_whom_to_call_for_a_late_grant() {
+        let deadline = clock::end_of_china_day(NaiveDate::from_ymd_opt(2021, 11, 3).unwrap());
+        let contact = Contact {
+            name: "郑云泽".to_owned(),
+            role: Some("协会秘书处联系人".to_owned()),
+            phone: Some("18583246978".to_owned()),
+            email: None,
+        };
+        let e = check_filing_open(deadline, deadline, None, Some(&contact)).unwrap_err();
+        assert!(
+            e.detail.contains("郑云泽（18583246978）申请"),
+            "{}",
+            e.detail
+        );
+        assert_eq!(e.extensions["contact"]["phone"], "18583246978");
+        assert!(
+            check_filing_open(deadline, deadline, None, None)
+                .unwrap_err()
+                .detail
+                .contains("请联系协会秘书处申请")
+        );
+    }
 }

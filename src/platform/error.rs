@@ -197,6 +197,7 @@ pub const EXTENSION_MEMBERS: &[&str] = &[
     "checks",
     "rows",
     "deadline",
+    "contact",
     "decided_by",
     "decision",
     "decided_at",

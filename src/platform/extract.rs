@@ -177,10 +177,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                             (p, "required")
                         })
                         .unwrap_or((pointer, "type"));
-                    let message = if code == "required" {
-                        "此项必填。".to_owned()
-                    } else {
-                        "类型或取值不正确。".to_owned()
+                    let text = inner.to_string();
+                    let (code, message) = match read_field_rule(&text) {
+                        Some((rule, message)) if code != "required" => (rule, message),
+                        _ if code == "required" => (code, "此项必填。".to_owned()),
+                        _ => (code, "类型或取值不正确。".to_owned()),
                     };
                     Err(
                         ApiError::validation(vec![FieldError::new(&pointer, code, message)])
@@ -201,6 +202,27 @@ fn malformed(e: serde_json::Error) -> ApiError {
             e.column()
         ))
         .with_cause(e)
+}
+
+const FIELD_RULE: &str = "field rule ";
+
+/// A deserialization error that names the rule a field broke and the
+/// message to show (e.g. a date out of range): [`parse_json`] answers it at
+/// the field's pointer with this code and message, instead of `type`.
+pub fn field_rule<E: serde::de::Error>(code: &str, message: &str) -> E {
+    E::custom(format!("{FIELD_RULE}{code}: {message}"))
+}
+
+/// The code and message of a [`field_rule`] error, without serde_json's
+/// position suffix.
+fn read_field_rule(text: &str) -> Option<(&str, String)> {
+    let rest = text.strip_prefix(FIELD_RULE)?;
+    let (code, message) = rest.split_once(": ")?;
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    Some((code, message.to_owned()))
 }
 
 fn missing_field(msg: &str) -> Option<String> {

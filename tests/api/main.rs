@@ -10,6 +10,7 @@ mod attachments;
 mod audit;
 mod auth;
 mod cache;
+mod campaign_timeline;
 mod campaigns;
 mod cli;
 mod client;

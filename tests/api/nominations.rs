@@ -59,7 +59,8 @@ async fn the_deadline_instant_itself_is_refused_with_the_deadline_in_china_time(
     .await;
     assert_eq!(
         body["detail"],
-        "推荐截止时间为2021年11月3日 24:00（北京时间），已截止。"
+        "推荐截止时间为2021年11月3日 24:00（北京时间），已截止。\
+         如需延期，请联系协会秘书处联系人郑云泽（18583246978）申请，秘书处可批准本片区延期填报。"
     );
     assert_eq!(body["deadline"], "2021-11-04T00:00:00+08:00");
     // Creating, editing and uploading are closed too.

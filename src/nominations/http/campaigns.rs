@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::responses::{Once, download, once_per_key};
-use crate::access::principal::{Auth, DistrictLead, Secretariat};
+use crate::access::principal::{Auth, DistrictLead, MaybeAuth, Secretariat};
 use crate::nominations::model::{
     CampaignInput, CampaignPatch, CampaignQuery, CampaignView, FileBody, ForwardInput,
     ForwardResult, LateGrantInput, LateGrantView, NominationCreate, NominationQuery,
@@ -38,29 +38,57 @@ pub async fn create_campaign(
     Ok(HttpResponse::Created().json(view))
 }
 
-/// Campaigns, newest first. Public.
-#[utoipa::path(tag = "campaigns", params(CampaignQuery), responses((status = 200, body = Page<CampaignView>, description = "One page of campaigns, newest first")))]
+/// Campaigns, newest first. Public; with a token each campaign also says
+/// what it means for the caller (`open_for_me`, `closes_for_me`,
+/// `for_my_districts`, `my_nominations`).
+#[utoipa::path(
+    tag = "campaigns",
+    security((), ("bearer_auth" = [])),
+    params(CampaignQuery),
+    responses(
+        (status = 200, body = Page<CampaignView>, description = "One page of campaigns, newest first"),
+        (status = 401, description = "`UNAUTHENTICATED`: a token was sent and is invalid, expired or logged out (send none to read anonymously)"),
+    )
+)]
 #[get("/campaigns")]
 pub async fn list_campaigns(
     state: web::Data<AppState>,
+    MaybeAuth(p): MaybeAuth,
     q: web::Query<CampaignQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = campaigns::list(&state.db, &state.page_token_key, &q, state.now()).await?;
+    let page = campaigns::list(
+        &state.db,
+        &state.page_token_key,
+        &q,
+        p.as_ref(),
+        state.now(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// One campaign, with `server_time` and the deadline for a true countdown. Public.
+/// One campaign, with `server_time` and the deadline for a true countdown,
+/// and its timeline (the district deadline, then the national stages).
+/// Public; with a token it also says what it means for the caller: whether
+/// filing is open for one of their districts (`open_for_me`, a late grant
+/// counted), when it closes for them, and their nominations' checklists.
 #[utoipa::path(
     tag = "campaigns",
+    security((), ("bearer_auth" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, body = CampaignView, description = "The campaign"), (status = 404, description = "`NOT_FOUND`"))
+    responses(
+        (status = 200, body = CampaignView, description = "The campaign"),
+        (status = 401, description = "`UNAUTHENTICATED`: a token was sent and is invalid, expired or logged out (send none to read anonymously)"),
+        (status = 404, description = "`NOT_FOUND`"),
+    )
 )]
 #[get("/campaigns/{id}")]
 pub async fn get_campaign(
     state: web::Data<AppState>,
+    MaybeAuth(p): MaybeAuth,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let view = campaigns::get(&state.db, *path, state.now()).await?;
+    let view = campaigns::get(&state.db, *path, p.as_ref(), state.now()).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
