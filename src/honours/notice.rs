@@ -20,6 +20,7 @@ use crate::honours::lookup::{current_proposal, latest_notice, not_published, ran
 use crate::honours::model::{check_year, standing_views};
 use crate::honours::rules::Scope;
 use crate::honours::standings;
+use crate::notifications::{self, events};
 use crate::organisation::lookup::OrgRef;
 use crate::platform::audit::{self, Entry};
 use crate::platform::cache::Cache;
@@ -475,7 +476,10 @@ pub async fn file_objection(
                 }
                 _ => {}
             }
-            Ok(am.insert(&*tx).await?)
+            let o = am.insert(&*tx).await?;
+            let secretariat = events::members_with_role(&*tx, Role::Secretariat).await?;
+            notifications::notify(&*tx, events::objection_filed(&secretariat, &o), now).await?;
+            Ok(o)
         }
     })
     .await?;
@@ -592,7 +596,9 @@ pub async fn resolve_objection(
     am.resolution_reason = Set(Some(input.reason.trim().to_owned()));
     am.resolved_by = Set(Some(actor.id()));
     am.resolved_at = Set(Some(now));
-    let after = objection_view(am.update(txn).await?, version);
+    let resolved = am.update(txn).await?;
+    notifications::notify(txn, vec![events::objection_resolved(&resolved, now)], now).await?;
+    let after = objection_view(resolved, version);
     audit::record(
         txn,
         now,

@@ -32,6 +32,7 @@ use crate::honours::lookup::{current_proposal, latest_notice, not_published};
 use crate::honours::model::{HonoursView, ProposalEntryView, check_year};
 use crate::honours::rules::{Candidate, Scope, auto_select};
 use crate::identity::lookup::decided_by;
+use crate::notifications::{self, events};
 use crate::organisation::lookup::OrgRef;
 use crate::platform::audit::{self, Entry};
 use crate::platform::clock::{format_china_deadline, to_china};
@@ -906,6 +907,15 @@ pub async fn decide(
         Some(&view),
     )
     .await?;
+    // Whoever the list now waits for, or whoever sent it, is told.
+    let to_role = if to == ProposalStatus::Submitted {
+        Role::Council
+    } else {
+        Role::Secretariat
+    };
+    let recipients = events::members_with_role(txn, to_role).await?;
+    let notices = events::proposal_step(&recipients, year, version, to.as_str(), note, now);
+    notifications::notify(txn, notices, now).await?;
     Ok(view)
 }
 

@@ -230,3 +230,127 @@ pub fn deadline_reminder(
         })
         .collect()
 }
+
+/// The members holding `role` (the council, the secretariat).
+pub async fn members_with_role(
+    db: &impl sea_orm::ConnectionTrait,
+    role: crate::access::roles::Role,
+) -> crate::platform::error::ApiResult<Vec<i64>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let ids: Vec<i64> = crate::entity::member_role::Entity::find()
+        .select_only()
+        .column(crate::entity::member_role::Column::MemberId)
+        .filter(crate::entity::member_role::Column::Role.eq(role.as_str()))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids)
+}
+
+/// The honours list's steps: `proposal.waiting` (the council: a list waits
+/// for its decision), `proposal.returned` and `proposal.approved` (the
+/// secretariat). One event per version of the list.
+pub fn proposal_step(
+    recipients: &[i64],
+    year: i32,
+    version: i32,
+    status: &str,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Vec<Notice> {
+    let (event, title, body, result) = match status {
+        "submitted" => (
+            "proposal.waiting",
+            format!("{year}年度推荐名单待理事会审定"),
+            format!(
+                "秘书处已将{year}年度通讯员表彰推荐名单报理事会，请审定（通过或退回并说明意见）。"
+            ),
+            "待审定",
+        ),
+        "returned" => (
+            "proposal.returned",
+            format!("{year}年度推荐名单被理事会退回"),
+            format!(
+                "理事会退回了{year}年度推荐名单。意见：{}",
+                note.unwrap_or("（无）")
+            ),
+            "退回",
+        ),
+        "approved" => (
+            "proposal.approved",
+            format!("{year}年度推荐名单已审定"),
+            format!("理事会已审定{year}年度通讯员表彰推荐名单，可公布表彰名单。"),
+            "已审定",
+        ),
+        _ => return Vec::new(),
+    };
+    recipients
+        .iter()
+        .map(|&member_id| Notice {
+            member_id,
+            event,
+            key: format!("{event}:{year}:{version}"),
+            title: title.clone(),
+            body: body.clone(),
+            page: Some("pages/honours/proposal".into()),
+            entity: Some(("proposal", i64::from(year))),
+            facts: facts([
+                ("title", title.clone()),
+                ("result", result.to_owned()),
+                ("reason", note.unwrap_or("无").to_owned()),
+                ("time", wechat_time(now)),
+            ]),
+        })
+        .collect()
+}
+
+/// `objection.filed`: the secretariat hears of a new objection to the notice.
+pub fn objection_filed(recipients: &[i64], o: &crate::entity::objection::Model) -> Vec<Notice> {
+    recipients
+        .iter()
+        .map(|&member_id| Notice {
+            member_id,
+            event: "objection.filed",
+            key: format!("objection.filed:{}", o.id),
+            title: format!("{}年度公示收到异议", o.year),
+            body: format!("有成员对{}年度统计公示提出异议，请及时核实处理。", o.year),
+            page: Some("pages/honours/objection".into()),
+            entity: Some(("objection", o.id)),
+            facts: facts([
+                ("title", format!("{}年度公示异议", o.year)),
+                ("result", "待处理".to_owned()),
+                ("reason", o.text.clone()),
+                ("time", wechat_time(o.created_at)),
+            ]),
+        })
+        .collect()
+}
+
+/// `objection.resolved`: whoever filed the objection hears its resolution.
+pub fn objection_resolved(o: &crate::entity::objection::Model, now: DateTime<Utc>) -> Notice {
+    let result = if o.status == "upheld" {
+        "成立"
+    } else {
+        "不成立"
+    };
+    let reason = o.resolution_reason.clone().unwrap_or_default();
+    Notice {
+        member_id: o.member_id,
+        event: "objection.resolved",
+        key: format!("objection.resolved:{}", o.id),
+        title: format!("您的异议处理结果：{result}"),
+        body: format!(
+            "您对{}年度统计公示提出的异议经核实{result}。说明：{reason}",
+            o.year
+        ),
+        page: Some("pages/honours/objection".into()),
+        entity: Some(("objection", o.id)),
+        facts: facts([
+            ("title", format!("{}年度公示异议", o.year)),
+            ("result", result.to_owned()),
+            ("reason", reason),
+            ("time", wechat_time(o.resolved_at.unwrap_or(now))),
+        ]),
+    }
+}

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -25,6 +26,7 @@ pub const MAX_REMAINING: i32 = 50;
 /// The templates accepted in one `wx.requestSubscribeMessage`.
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"accepted": ["bDmywsp2oEHjwAadTGKkUHpC0RgBVPvfAXnokzB4C7M"]}))]
 pub struct SubscriptionInput {
     /// The template ids the member accepted (`accept` in the result of
     /// `wx.requestSubscribeMessage`); 1–20 of the configured ones.

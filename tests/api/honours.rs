@@ -1091,3 +1091,94 @@ async fn an_individual_is_proposed_only_once_confirmed_as_logistics_staff_of_a_m
     let log = y.app.audit_of("individual", &second).await;
     assert_eq!(log[0].action, "eligibility.individual");
 }
+
+/// The events recorded for a member, oldest first.
+async fn events_of(app: &crate::helpers::TestApp, member_id: i64) -> Vec<String> {
+    use association::entity::notification;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    notification::Entity::find()
+        .filter(notification::Column::MemberId.eq(member_id))
+        .order_by_asc(notification::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.event)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_secretariat_the_council_and_the_objector_hear_what_waits_for_them() {
+    let y = year_fixture().await;
+    let a = y.school(&unique("甲校")).await;
+    y.articles(a, "张三", 3).await;
+    y.eligible_school(a).await;
+    y.publish_now().await;
+    let council = y.app.member_with(Role::Council, None, None).await;
+    let member = y.app.login("objector").await;
+    // An objection: the secretariat hears of it, the objector of its resolution.
+    let res = y
+        .app
+        .post_as(
+            "/api/v1/credit-years/2021/objections",
+            &member,
+            &json!({"scope": "schools", "row_key": a.to_string(), "text": "该校有一篇稿件为转载。"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    assert_eq!(
+        events_of(&y.app, y.admin.member_id).await,
+        ["objection.filed"]
+    );
+    let res = y
+        .app
+        .post_as(
+            &format!("/api/v1/objections/{id}/resolve"),
+            &y.admin,
+            &json!({"decision": "dismissed", "reason": "经核实，该稿件为本校原创。"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        events_of(&y.app, member.member_id).await,
+        ["objection.resolved"]
+    );
+    // The list: the council hears it waits for them, the secretariat that it came back.
+    y.app
+        .post_as("/api/v1/credit-years/2021/proposal", &y.admin, &json!({}))
+        .await;
+    y.app.close_notice_window(2021).await;
+    let admin = y.app.refreshed(&y.admin).await;
+    let council = y.app.refreshed(&council).await;
+    let res = y
+        .app
+        .post_as(
+            "/api/v1/credit-years/2021/proposal/submit",
+            &admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        events_of(&y.app, council.member_id).await,
+        ["proposal.waiting"]
+    );
+    let res = y
+        .app
+        .post_as(
+            "/api/v1/credit-years/2021/proposal/return",
+            &council,
+            &json!({"note": "请补充甲校的稿件说明。"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        events_of(&y.app, admin.member_id).await,
+        ["objection.filed", "proposal.returned"]
+    );
+    assert!(
+        events_of(&y.app, member.member_id).await.len() == 1,
+        "the objector hears no more"
+    );
+}
