@@ -149,6 +149,8 @@ pub(crate) async fn nomination_to_read(
     Ok(n)
 }
 
+/// The attachments of a nomination without their bytes, by kind
+/// (`certificate`, `photo`, `registration_scan`) then page.
 pub(crate) async fn attachment_metas(
     db: &impl ConnectionTrait,
     nomination_id: i64,
@@ -158,6 +160,7 @@ pub(crate) async fn attachment_metas(
         .columns([
             att::Column::Id,
             att::Column::Kind,
+            att::Column::Page,
             att::Column::ContentType,
             att::Column::FileName,
             att::Column::Size,
@@ -165,7 +168,8 @@ pub(crate) async fn attachment_metas(
             att::Column::CreatedAt,
         ])
         .filter(att::Column::NominationId.eq(nomination_id))
-        .order_by_asc(att::Column::Id)
+        .order_by_asc(att::Column::Kind)
+        .order_by_asc(att::Column::Page)
         .into_model::<AttachmentMeta>()
         .all(db)
         .await?)
