@@ -677,6 +677,64 @@ async fn the_form_docx_contains_the_fields() {
     assert_problem(res, 403, "FORBIDDEN").await;
 }
 
+/// Issue 13 item 4: form.docx is laid out like 附件二 — its 特别说明 block
+/// verbatim, the organising committee's address and contacts as seed 002
+/// gives them, the frontline row, and a stamp cell of at least 4.5 cm
+/// (2552 twips) for a 4.2 cm official stamp.
+#[tokio::test]
+async fn the_form_docx_has_the_special_notes_the_committee_address_frontline_and_a_tall_stamp_cell()
+{
+    let app = spawn_app().await;
+    let (_admin, _campaign, lead, id) = setup(&app).await;
+    let bytes = app
+        .get_as(&format!("/api/v1/nominations/{id}/form.docx"), &lead)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    if let Ok(dir) = std::env::var("DUMP_DOCX_DIR") {
+        std::fs::write(format!("{dir}/form-notes.docx"), &bytes).unwrap();
+    }
+    let xml = String::from_utf8(read_entry(&mut unzip(&bytes), "word/document.xml")).unwrap();
+    for text in [
+        "特别说明",
+        "一、申报人须在中国教育后勤协会官网(www.chinacacm.org)《全国教育后勤系统“2021年度最美后勤人”推举活动》专题页面中,认真如实填写报名页面中相关内容。",
+        "二、“2021年度最美后勤人事迹材料”、“曾获各级各类媒体平台表彰与奖励情况”两项内容填写均以线上填报信息为准。",
+        "三、《全国教育后勤系统“2021年度最美后勤人”推举活动报名表》需加盖单位公章,并附两份最高荣誉证书扫描件,按要求上传至专题页面。",
+        "四、线上报名表与提交材料截止日期:2021年12月10日。",
+        "五、已经获得协会通报表扬的“全国教育后勤系统‘2020年度感动人物’的个人与集体”,不再参与“2021年度最美后勤人”的推举活动。",
+        "评选活动组委会地址:北京市海淀区中关村大街59号中国人民大学国际文化交流中心105室",
+        "协会秘书处:黄粤涛 13911210869",
+        "项目负责人:王清埃 13718918500、宋宇 15210889396",
+    ] {
+        assert!(xml.contains(text), "{text} in word/document.xml");
+    }
+    // The frontline row: the question, the answer and the post.
+    let frontline = table_row_with(&xml, "是否一线员工");
+    assert!(frontline.contains(">是<"), "{frontline}");
+    assert!(frontline.contains("一线岗位"), "{frontline}");
+    assert!(frontline.contains("学生食堂面点师"), "{frontline}");
+    // The stamp row is at least 4.5 cm tall.
+    let stamp = table_row_with(&xml, "（盖章）");
+    let height: u32 = stamp
+        .split("<w:trHeight w:val=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("a row height in {stamp}"));
+    assert!(height >= 2552, "the stamp row is {height} twips");
+    assert!(stamp.contains("w:hRule=\"atLeast\""), "{stamp}");
+}
+
+/// The `<w:tr>` element of document.xml that contains `text`.
+fn table_row_with<'a>(xml: &'a str, text: &str) -> &'a str {
+    xml.split("<w:tr>")
+        .skip(1)
+        .map(|row| row.split("</w:tr>").next().unwrap_or(row))
+        .find(|row| row.contains(text))
+        .unwrap_or_else(|| panic!("a table row with {text}"))
+}
+
 #[tokio::test]
 async fn a_team_form_docx_shows_the_team() {
     let app = spawn_app().await;
@@ -708,6 +766,8 @@ async fn a_team_form_docx_shows_the_team() {
         "13718918500",
         "最美服务团队",
         "四川日报",
+        "是否一线团队",
+        "学生公寓管理服务",
     ] {
         assert!(xml.contains(text), "{text} in word/document.xml");
     }
