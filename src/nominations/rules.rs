@@ -1361,3 +1361,76 @@ pub fn etag(id: i64, version: i32) -> String {
 pub fn if_match_satisfied(header: &str, current: &str) -> bool {
     crate::platform::decision::if_match_satisfied(header, current)
 }
+
+#[cfg(test)]
+mod attachment_place_tests {
+    use super::{
+        AttachmentKind as K, ErrorCode, FileType as T, SCAN_MAX_PAGES, StoredFile,
+        check_replacement, page_for_new_file,
+    };
+
+    fn stored(types: &[T]) -> Vec<StoredFile> {
+        types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| StoredFile {
+                id: 100 + i as i64,
+                page: i as i32 + 1,
+                file_type: Some(*t),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_second_photo_names_the_first() {
+        assert_eq!(page_for_new_file(K::Photo, &[], T::Png).unwrap(), 1);
+        let e = page_for_new_file(K::Photo, &stored(&[T::Jpeg]), T::Png).unwrap_err();
+        assert_eq!(e.code, ErrorCode::AttachmentExists);
+        assert_eq!(e.extensions["existing_attachment_id"], 100);
+    }
+
+    #[test]
+    fn two_certificates_at_most() {
+        assert_eq!(
+            page_for_new_file(K::Certificate, &stored(&[T::Pdf]), T::Jpeg).unwrap(),
+            2
+        );
+        let e = page_for_new_file(K::Certificate, &stored(&[T::Pdf, T::Png]), T::Pdf).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Conflict);
+        assert_eq!(e.extensions["maximum"], 2);
+    }
+
+    #[test]
+    fn a_scan_is_up_to_ten_images_or_one_pdf_alone() {
+        let nine = stored(&[T::Jpeg; SCAN_MAX_PAGES - 1]);
+        assert_eq!(
+            page_for_new_file(K::RegistrationScan, &nine, T::Png).unwrap(),
+            10
+        );
+        let ten = stored(&[T::Jpeg; SCAN_MAX_PAGES]);
+        let e = page_for_new_file(K::RegistrationScan, &ten, T::Png).unwrap_err();
+        assert_eq!(e.extensions["maximum"], 10);
+        for (existing, new) in [
+            (vec![T::Pdf], T::Jpeg),
+            (vec![T::Pdf], T::Pdf),
+            (vec![T::Png], T::Pdf),
+        ] {
+            let e = page_for_new_file(K::RegistrationScan, &stored(&existing), new).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Conflict);
+            assert_eq!(e.extensions["maximum"], 1);
+        }
+        assert_eq!(
+            page_for_new_file(K::RegistrationScan, &[], T::Pdf).unwrap(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_pdf_replaces_a_scan_only_when_it_is_the_one_file() {
+        assert!(check_replacement(K::RegistrationScan, &[], T::Pdf).is_ok());
+        assert!(check_replacement(K::RegistrationScan, &stored(&[T::Jpeg]), T::Png).is_ok());
+        let e = check_replacement(K::RegistrationScan, &stored(&[T::Jpeg]), T::Pdf).unwrap_err();
+        assert_eq!(e.extensions["maximum"], 1);
+        assert!(check_replacement(K::Certificate, &stored(&[T::Jpeg]), T::Pdf).is_ok());
+    }
+}
