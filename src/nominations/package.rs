@@ -249,25 +249,3 @@ fn package_file_name(kind: &str, page: i32, scan_pages: usize, ext: &str) -> Str
         _ => format!("盖章报名表扫描件.{ext}"),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::package_file_name;
-
-    #[test]
-    fn scan_pages_are_named_in_order_and_a_single_scan_as_before() {
-        assert_eq!(
-            package_file_name("registration_scan", 1, 1, "pdf"),
-            "盖章报名表扫描件.pdf"
-        );
-        assert_eq!(
-            package_file_name("registration_scan", 2, 3, "jpg"),
-            "盖章报名表扫描件_第2页.jpg"
-        );
-        assert_eq!(
-            package_file_name("certificate", 2, 0, "pdf"),
-            "荣誉证书2.pdf"
-        );
-        assert_eq!(package_file_name("photo", 1, 2, "png"), "一寸免冠照.png");
-    }
-}
