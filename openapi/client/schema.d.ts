@@ -1661,8 +1661,8 @@ export interface components {
             /** Format: int64 */
             article_id: number;
             ok: boolean;
-            /** @description Why this item was refused (nothing of it changed): the problem it would have answered alone. */
-            problem?: components["schemas"]["Problem"];
+            /** @description Why the item was refused (`null` when applied): the problem the single review answers. */
+            problem?: components["schemas"]["Problem"] | null;
             /**
              * Format: int32
              * @description 200 when applied, else the problem's status.

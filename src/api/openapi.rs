@@ -720,6 +720,9 @@ fn reference_problems(openapi: &mut OpenApi) {
     for schema in components.schemas.values_mut() {
         if let RefOr::T(Schema::Object(object)) = schema
             && let Some(property) = object.properties.get_mut("problem")
+            // A member sent as `null` when there is no problem says so
+            // itself (`oneOf` Problem or null, e.g. `BatchReviewResult`).
+            && !matches!(property, RefOr::T(Schema::OneOf(_)))
         {
             let mut problem = utoipa::openapi::Ref::from_schema_name("Problem");
             problem.description = "Why this item was refused (nothing of it changed): \
