@@ -15,6 +15,7 @@ mod m20261202_000011_source_year_range;
 mod m20261202_000020_honours_people;
 mod m20261202_000030_nomination_frontline;
 mod m20261203_000031_campaign_timeline;
+mod m20261203_000032_attachment_pages;
 mod m20261203_000040_notifications;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_honours_people::Migration),
             Box::new(m20261202_000030_nomination_frontline::Migration),
             Box::new(m20261203_000031_campaign_timeline::Migration),
+            Box::new(m20261203_000032_attachment_pages::Migration),
             Box::new(m20261203_000040_notifications::Migration),
         ]
     }

@@ -1095,7 +1095,7 @@ export interface paths {
         put?: never;
         /**
          * Upload an attachment (the lead of its district
-         * @description Upload an attachment (the lead of its district; a draft, before the deadline): multipart fields `kind` (photo | certificate | registration_scan) and `file`. The type is read from the content, never the name (415 otherwise); photo at most 2 MB, scans 10 MB (413); a JPEG or PNG at most 16 megapixels, no side over 8192 pixels (422 `IMAGE_TOO_LARGE`). A new photo or scan replaces the old one; at most 2 certificates.
+         * @description Upload an attachment (the lead of its district; a draft, before the deadline): multipart parts `kind` (photo | certificate | registration_scan) and `file`, nothing else (422 naming another part). The type is read from the content, never the name (415 otherwise); photo at most 2 MB, scans 10 MB each (413); a JPEG or PNG at most 16 megapixels, no side over 8192 pixels (422 `IMAGE_TOO_LARGE`). Each file takes the next `page` of its kind: the stamped form's scan is up to 10 pages as JPEG or PNG images, uploaded in order, or one PDF; at most 2 certificates; one photo. An upload never replaces anything: a photo already uploaded is 409 `ATTACHMENT_EXISTS` (`existing_attachment_id`), a kind already full 409 `CONFLICT` (`maximum`); replace a file with `PUT …/attachments/{attachment_id}`.
          */
         post: operations["upload_attachment"];
         delete?: never;
@@ -1113,11 +1113,15 @@ export interface paths {
         };
         /** Download an attachment (the lead of its district and the secretariat), with the content type sniffed at upload */
         get: operations["get_attachment"];
-        put?: never;
+        /**
+         * Replace the file of an attachment (the lead of its district
+         * @description Replace the file of an attachment (the lead of its district; a draft, before the deadline): multipart part `file` alone. The attachment keeps its id, kind and `page`; the new file meets the rules of its kind (type read from the content, 415; size, 413; pixels, 422 `IMAGE_TOO_LARGE`). A PDF replaces a scan only when the scan is that one file (409 `CONFLICT`, `maximum` 1, for one page among images).
+         */
+        put: operations["replace_attachment"];
         post?: never;
         /**
          * Delete an attachment (the lead of its district
-         * @description Delete an attachment (the lead of its district; a draft, before the deadline).
+         * @description Delete an attachment (the lead of its district; a draft, before the deadline). The later files of its kind move up one page.
          */
         delete: operations["delete_attachment"];
         options?: never;
@@ -1648,7 +1652,25 @@ export interface components {
          */
         AttachmentKind: "photo" | "certificate" | "registration_scan";
         /**
-         * @description The multipart body of an upload (documentation).
+         * @description The multipart body of a replacement (documentation): the one part
+         *     `file`; the kind and the page are the replaced attachment's.
+         * @example {
+         *       "file": "(the JPEG's bytes)"
+         *     }
+         */
+        AttachmentReplacement: {
+            /**
+             * Format: binary
+             * @description The new file, not empty, under the rules of the attachment's kind
+             *     (photo: JPEG or PNG, at most 2 MB; scans: PDF, JPEG or PNG, at most
+             *     10 MB).
+             */
+            file: string;
+        };
+        /**
+         * @description The multipart body of an upload (documentation): the two parts `kind`
+         *     and `file`, nothing else (another part is refused like an unknown field
+         *     of a JSON body).
          * @example {
          *       "file": "(the JPEG's bytes)",
          *       "kind": "photo"
@@ -1657,8 +1679,8 @@ export interface components {
         AttachmentUpload: {
             /**
              * Format: binary
-             * @description The file; its type is read from its content (photo: JPEG or PNG, at
-             *     most 2 MB; scans: PDF, JPEG or PNG, at most 10 MB).
+             * @description The file, not empty; its type is read from its content (photo: JPEG
+             *     or PNG, at most 2 MB; scans: PDF, JPEG or PNG, at most 10 MB).
              */
             file: string;
             kind: components["schemas"]["AttachmentKind"];
@@ -1673,6 +1695,13 @@ export interface components {
             /** Format: int64 */
             id: number;
             kind: components["schemas"]["AttachmentKind"];
+            /**
+             * Format: int32
+             * @description The file's place among those of its kind, from 1: the page of the
+             *     stamped form's scan, the first or second certificate (the photo: 1).
+             *     Deleting a file moves the later ones of its kind up one place.
+             */
+            page: number;
             /** @description SHA-256 of the content (hex). */
             sha256: string;
             /**
@@ -1750,8 +1779,8 @@ export interface components {
             /** Format: int64 */
             article_id: number;
             ok: boolean;
-            /** @description Why this item was refused (nothing of it changed): the problem it would have answered alone. */
-            problem?: components["schemas"]["Problem"];
+            /** @description Why the item was refused (`null` when applied): the problem the single review answers. */
+            problem?: components["schemas"]["Problem"] | null;
             /**
              * Format: int32
              * @description 200 when applied, else the problem's status.
@@ -2122,7 +2151,7 @@ export interface components {
          * @description Stable machine code of the problem; switch on it, never on the text.
          * @enum {string}
          */
-        ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "STALE_DECISION" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "ARTICLE_CREDITED_ELSEWHERE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "NOT_ELIGIBLE" | "NOTICE_WINDOW_OPEN" | "SEPARATION_OF_DUTIES" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "DRAFT_LIMIT" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART" | "IMAGE_TOO_LARGE";
+        ErrorCode: "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_PARAMETER" | "VALIDATION_FAILED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_PAGE_TOKEN" | "IDEMPOTENCY_KEY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "RATE_LIMITED" | "CONFLICT" | "STALE_DECISION" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | "UNAUTHENTICATED" | "INVALID_LOGIN_CODE" | "LOGIN_CODE_USED" | "WECHAT_UNAVAILABLE" | "TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "FORBIDDEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_USED_UP" | "LAST_SECRETARIAT" | "IMPORT_REJECTED" | "DUPLICATE_ARTICLE" | "ARTICLE_CREDITED_ELSEWHERE" | "UNKNOWN_SOURCE" | "ARTICLE_ALREADY_REVIEWED" | "ARTICLE_WITHDRAWN" | "SOURCE_HOST_TAKEN" | "NOTICE_NOT_PUBLISHED" | "OUTSIDE_NOTICE_WINDOW" | "OBJECTION_ALREADY_RESOLVED" | "CONTENT_RISKY" | "PROPOSAL_NOT_EDITABLE" | "PROPOSAL_WRONG_STATE" | "PROPOSAL_FINAL" | "OBJECTIONS_PENDING" | "HONOURS_NOT_APPROVED" | "NOT_ELIGIBLE" | "NOTICE_WINDOW_OPEN" | "SEPARATION_OF_DUTIES" | "DEADLINE_PASSED" | "QUOTA_EXCEEDED" | "PREVIOUSLY_HONOURED" | "DRAFT_LIMIT" | "CONSENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "MALFORMED_MULTIPART" | "IMAGE_TOO_LARGE" | "ATTACHMENT_EXISTS";
         /** @description An earlier honouree who may not take part again. */
         Exclusion: {
             /** @description The person's name, or the team's name (1–50 characters). */
@@ -3394,6 +3423,12 @@ export interface components {
              */
             existing_article_id?: number;
             /**
+             * Format: int64
+             * @description `ATTACHMENT_EXISTS`: the attachment already in that place (the
+             *     photo), to replace (`PUT …/attachments/{attachment_id}`) or delete.
+             */
+            existing_attachment_id?: number;
+            /**
              * @description `CONFLICT` on a name or host already taken (`SOURCE_HOST_TAKEN`): the
              *     JSON Pointer of the field, e.g. `/name` or `/hosts/0`.
              */
@@ -3402,7 +3437,9 @@ export interface components {
             instance?: string;
             /**
              * Format: int64
-             * @description `INVALID_PARAMETER` on `page_size`: the largest value allowed.
+             * @description `INVALID_PARAMETER` on `page_size`: the largest value allowed;
+             *     `CONFLICT` of an attachment upload: how many files of that kind a
+             *     nomination holds (2 certificates, 10 scan pages as images, 1 PDF scan).
              */
             maximum?: number;
             /**
@@ -4202,7 +4239,14 @@ export interface components {
          * @enum {string}
          */
         StandingsScope: "schools" | "individuals";
-        /** @description The templates accepted in one `wx.requestSubscribeMessage`. */
+        /**
+         * @description The templates accepted in one `wx.requestSubscribeMessage`.
+         * @example {
+         *       "accepted": [
+         *         "bDmywsp2oEHjwAadTGKkUHpC0RgBVPvfAXnokzB4C7M"
+         *       ]
+         *     }
+         */
         SubscriptionInput: {
             /**
              * @description The template ids the member accepted (`accept` in the result of
@@ -11650,7 +11694,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The attachment stored */
+            /** @description The attachment stored, in the next page of its kind */
             201: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -11705,7 +11749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `DEADLINE_PASSED`, or `CONFLICT` (not a draft, or 2 certificates already) */
+            /** @description `DEADLINE_PASSED`; `ATTACHMENT_EXISTS`: a photo is already uploaded (`existing_attachment_id`: replace or delete it); `CONFLICT`: not a draft, or the kind is full — `maximum` 2 certificates, 10 scan pages as images, or 1 when the scan is a PDF (a PDF stands alone: not beside images, nothing beside it) */
             409: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -11738,7 +11782,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `IMAGE_TOO_LARGE` (`errors[0].pointer` = `/file`): a picture over 16 megapixels or with a side over 8192 pixels; `VALIDATION_FAILED`: `kind` missing or unknown, no file, or a photo for a team */
+            /** @description `IMAGE_TOO_LARGE` (`errors[0].pointer` = `/file`): a picture over 16 megapixels or with a side over 8192 pixels; `VALIDATION_FAILED`: `kind` missing or unknown, no file or an empty one, a part other than `kind` and `file` (`unknown`) or one sent twice (`duplicate`), or a photo for a team */
             422: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
@@ -11841,6 +11885,149 @@ export interface operations {
             };
             /** @description `NOT_FOUND` */
             404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (`INTERNAL_ERROR`); quote `request_id` */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or busy (`DATABASE_UNAVAILABLE`); retry after `Retry-After` seconds. `SERVICE_UNAVAILABLE` (no `Retry-After`) when the cache, which holds the logged-out access tokens, is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Nomination id */
+                id: number;
+                /** @description Attachment id */
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["AttachmentReplacement"];
+            };
+        };
+        responses: {
+            /** @description The attachment with its new file (same id and page) */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"];
+                };
+            };
+            /** @description `MALFORMED_MULTIPART` */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or logged-out access token (`UNAUTHENTICATED`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FORBIDDEN` */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_FOUND`; or `NOT_FOUND`: something the body refers to does not exist (`errors[].pointer` names the field) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `DEADLINE_PASSED`; `CONFLICT`: not a draft, or a PDF for one page of a scan of several images (`maximum` 1) */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE` */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: not multipart, or a file of a type the attachment's kind does not take */
+            415: {
+                headers: {
+                    /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `IMAGE_TOO_LARGE` (`errors[0].pointer` = `/file`); `VALIDATION_FAILED`: no file or an empty one, or a part other than `file` (`unknown`) or one sent twice (`duplicate`) */
+            422: {
                 headers: {
                     /** @description The request's id: the caller's own `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9-_.:`, else a new UUID. Problems quote it as `request_id`; the logs carry it */
                     "X-Request-Id": string;

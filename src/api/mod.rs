@@ -137,6 +137,7 @@ handlers!(
     crate::nominations::http::nominations::withdraw,
     crate::nominations::http::nominations::upload_attachment,
     crate::nominations::http::nominations::get_attachment,
+    crate::nominations::http::nominations::replace_attachment,
     crate::nominations::http::nominations::delete_attachment,
     crate::nominations::http::nominations::form_docx,
     crate::nominations::http::nominations::review,

@@ -532,6 +532,16 @@ const LINKS: &[LinkRow] = &[
     (
         "upload_attachment",
         "201",
+        "replace",
+        "replace_attachment",
+        &[
+            ("id", "$request.path.id"),
+            ("attachment_id", "$response.body#/id"),
+        ],
+    ),
+    (
+        "upload_attachment",
+        "201",
         "delete",
         "delete_attachment",
         &[
@@ -710,6 +720,9 @@ fn reference_problems(openapi: &mut OpenApi) {
     for schema in components.schemas.values_mut() {
         if let RefOr::T(Schema::Object(object)) = schema
             && let Some(property) = object.properties.get_mut("problem")
+            // A member sent as `null` when there is no problem says so
+            // itself (`oneOf` Problem or null, e.g. `BatchReviewResult`).
+            && !matches!(property, RefOr::T(Schema::OneOf(_)))
         {
             let mut problem = utoipa::openapi::Ref::from_schema_name("Problem");
             problem.description = "Why this item was refused (nothing of it changed): \
@@ -778,6 +791,10 @@ fn example_problem(code: ErrorCode, path: &str) -> serde_json::Value {
         ErrorCode::DuplicateArticle => serde_json::json!({
             "detail": "这篇文章已经提交过（稿件编号 1），请勿重复提交。",
             "existing_article_id": 1
+        }),
+        ErrorCode::AttachmentExists => serde_json::json!({
+            "detail": "已上传一寸免冠照。如需更换，请替换该照片（PUT /nominations/{id}/attachments/{attachment_id}），或先删除再上传。",
+            "existing_attachment_id": 1
         }),
         ErrorCode::DeadlinePassed => serde_json::json!({
             "detail": "推荐截止时间为2026年11月3日 24:00（北京时间），已截止。",

@@ -66,7 +66,9 @@ pub struct ProblemSchema {
     /// `INVALID_PARAMETER` on `page_size`: the smallest value allowed.
     #[schema(required = false)]
     pub minimum: i64,
-    /// `INVALID_PARAMETER` on `page_size`: the largest value allowed.
+    /// `INVALID_PARAMETER` on `page_size`: the largest value allowed;
+    /// `CONFLICT` of an attachment upload: how many files of that kind a
+    /// nomination holds (2 certificates, 10 scan pages as images, 1 PDF scan).
     #[schema(required = false)]
     pub maximum: i64,
     /// `CONFLICT` on a name or host already taken (`SOURCE_HOST_TAKEN`): the
@@ -130,4 +132,8 @@ pub struct ProblemSchema {
     /// does not meet.
     #[schema(required = false)]
     pub unmet: Vec<UnmetRow>,
+    /// `ATTACHMENT_EXISTS`: the attachment already in that place (the
+    /// photo), to replace (`PUT …/attachments/{attachment_id}`) or delete.
+    #[schema(required = false)]
+    pub existing_attachment_id: i64,
 }

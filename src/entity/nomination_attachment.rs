@@ -8,6 +8,9 @@ pub struct Model {
     pub nomination_id: i64,
     /// `photo`, `certificate` or `registration_scan`.
     pub kind: String,
+    /// The file's place among those of its kind, 1, 2, … (the scan's page;
+    /// unique with `nomination_id` and `kind`).
+    pub page: i32,
     /// Sniffed from the content, never taken from the client.
     pub content_type: String,
     pub file_name: String,

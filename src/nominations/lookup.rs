@@ -155,6 +155,7 @@ fn metas_query() -> sea_orm::Select<att::Entity> {
     att::Entity::find().select_only().columns([
         att::Column::Id,
         att::Column::Kind,
+        att::Column::Page,
         att::Column::ContentType,
         att::Column::FileName,
         att::Column::Size,
@@ -163,13 +164,16 @@ fn metas_query() -> sea_orm::Select<att::Entity> {
     ])
 }
 
+/// The attachments of a nomination without their bytes, by kind
+/// (`certificate`, `photo`, `registration_scan`) then page.
 pub(crate) async fn attachment_metas(
     db: &impl ConnectionTrait,
     nomination_id: i64,
 ) -> ApiResult<Vec<AttachmentMeta>> {
     Ok(metas_query()
         .filter(att::Column::NominationId.eq(nomination_id))
-        .order_by_asc(att::Column::Id)
+        .order_by_asc(att::Column::Kind)
+        .order_by_asc(att::Column::Page)
         .into_model::<AttachmentMeta>()
         .all(db)
         .await?)
@@ -194,7 +198,8 @@ pub(crate) async fn attachment_metas_of(
     let rows = metas_query()
         .column(att::Column::NominationId)
         .filter(att::Column::NominationId.is_in(nomination_ids.iter().copied()))
-        .order_by_asc(att::Column::Id)
+        .order_by_asc(att::Column::Kind)
+        .order_by_asc(att::Column::Page)
         .into_model::<Owned>()
         .all(db)
         .await?;

@@ -699,6 +699,7 @@ pub struct ForwardResult {
 pub struct AttachmentMeta {
     pub id: i64,
     pub kind: String,
+    pub page: i32,
     pub content_type: String,
     pub file_name: String,
     pub size: i64,
@@ -711,6 +712,11 @@ pub struct AttachmentMeta {
 pub struct AttachmentView {
     pub id: i64,
     pub kind: AttachmentKind,
+    /// The file's place among those of its kind, from 1: the page of the
+    /// stamped form's scan, the first or second certificate (the photo: 1).
+    /// Deleting a file moves the later ones of its kind up one place.
+    #[schema(minimum = 1)]
+    pub page: i32,
     /// Sniffed from the content: `image/jpeg`, `image/png` or `application/pdf`.
     pub content_type: String,
     pub file_name: String,
@@ -726,6 +732,7 @@ impl From<AttachmentMeta> for AttachmentView {
         Self {
             id: a.id,
             kind: AttachmentKind::parse(&a.kind).unwrap_or(AttachmentKind::Certificate),
+            page: a.page,
             content_type: a.content_type,
             file_name: a.file_name,
             size: a.size,
@@ -735,14 +742,30 @@ impl From<AttachmentMeta> for AttachmentView {
     }
 }
 
-/// The multipart body of an upload (documentation).
+/// The multipart body of an upload (documentation): the two parts `kind`
+/// and `file`, nothing else (another part is refused like an unknown field
+/// of a JSON body).
 #[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "photo", "file": "(the JPEG's bytes)"}))]
 pub struct AttachmentUpload {
     pub kind: AttachmentKind,
-    /// The file; its type is read from its content (photo: JPEG or PNG, at
-    /// most 2 MB; scans: PDF, JPEG or PNG, at most 10 MB).
-    #[schema(value_type = String, format = Binary)]
+    /// The file, not empty; its type is read from its content (photo: JPEG
+    /// or PNG, at most 2 MB; scans: PDF, JPEG or PNG, at most 10 MB).
+    #[schema(value_type = String, format = Binary, min_length = 1)]
+    pub file: Vec<u8>,
+}
+
+/// The multipart body of a replacement (documentation): the one part
+/// `file`; the kind and the page are the replaced attachment's.
+#[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"file": "(the JPEG's bytes)"}))]
+pub struct AttachmentReplacement {
+    /// The new file, not empty, under the rules of the attachment's kind
+    /// (photo: JPEG or PNG, at most 2 MB; scans: PDF, JPEG or PNG, at most
+    /// 10 MB).
+    #[schema(value_type = String, format = Binary, min_length = 1)]
     pub file: Vec<u8>,
 }
 

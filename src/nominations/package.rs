@@ -18,7 +18,7 @@ use crate::nominations::lookup::{district_names, find_campaign, lock_campaign};
 use crate::nominations::model::{
     Download, ForwardInput, ForwardResult, fail_if, kind_of, parse_form, safe_name, summary,
 };
-use crate::nominations::rules::{self as rules, NominationStatus};
+use crate::nominations::rules::{self as rules, AttachmentKind, NominationStatus};
 use crate::platform::audit::{self, Entry};
 use crate::platform::db::Tx;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
@@ -194,7 +194,8 @@ pub async fn export(db: &impl ConnectionTrait, campaign_id: i64) -> ApiResult<Do
         let folder = safe_name(&format!("{:02}-{}-{}", i + 1, district_name, nominee));
         let files = att::Entity::find()
             .filter(att::Column::NominationId.eq(n.id))
-            .order_by_asc(att::Column::Id)
+            .order_by_asc(att::Column::Kind)
+            .order_by_asc(att::Column::Page)
             .all(db)
             .await?;
         let form = parse_form(n)?;
@@ -214,19 +215,15 @@ pub async fn export(db: &impl ConnectionTrait, campaign_id: i64) -> ApiResult<Do
         )
         .map_err(zip_err)?;
         zip.write_all(&docx).map_err(ApiError::internal)?;
-        let mut certificates = 0;
+        let scan_pages = files
+            .iter()
+            .filter(|f| f.kind == AttachmentKind::RegistrationScan.as_str())
+            .count();
         for f in &files {
             let ext = rules::FileType::from_mime(&f.content_type)
                 .map(rules::FileType::extension)
                 .unwrap_or("bin");
-            let name = match f.kind.as_str() {
-                "photo" => format!("一寸免冠照.{ext}"),
-                "certificate" => {
-                    certificates += 1;
-                    format!("荣誉证书{certificates}.{ext}")
-                }
-                _ => format!("盖章报名表扫描件.{ext}"),
-            };
+            let name = package_file_name(&f.kind, f.page, scan_pages, ext);
             zip.start_file(format!("{folder}/{name}"), options)
                 .map_err(zip_err)?;
             zip.write_all(&f.data).map_err(ApiError::internal)?;
@@ -239,4 +236,16 @@ pub async fn export(db: &impl ConnectionTrait, campaign_id: i64) -> ApiResult<Do
         fallback_name: format!("campaign-{}-export.zip", c.id),
         bytes,
     })
+}
+
+/// The name of an attachment in the package, in its kind's order: 一寸免冠照,
+/// 荣誉证书1 and 荣誉证书2, and the stamped form's scan — one file as
+/// 盖章报名表扫描件, several pages as 盖章报名表扫描件_第1页, _第2页, ….
+fn package_file_name(kind: &str, page: i32, scan_pages: usize, ext: &str) -> String {
+    match AttachmentKind::parse(kind) {
+        Some(AttachmentKind::Photo) => format!("一寸免冠照.{ext}"),
+        Some(AttachmentKind::Certificate) => format!("荣誉证书{page}.{ext}"),
+        _ if scan_pages > 1 => format!("盖章报名表扫描件_第{page}页.{ext}"),
+        _ => format!("盖章报名表扫描件.{ext}"),
+    }
 }

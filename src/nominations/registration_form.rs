@@ -2,8 +2,10 @@
 //! to print, stamp (加盖单位公章) and scan: "《……推举活动报名表》需加盖单位公章,
 //! 并附两份最高荣誉证书扫描件". Laid out like 附件二: the title line, 推荐单位,
 //! a table (姓名, 性别, 一寸免冠照, 民族, 年龄, 政治面貌, 联系电话, 邮箱,
-//! 单位名称, 职务/职称, 通讯地址, 邮编, 申报人单位意见 (盖章) 年 月 日), then
-//! the story (事迹材料) and the honours (曾获表彰).
+//! 单位名称, 职务/职称, 通讯地址, 邮编, 申报人单位意见 (盖章) 年 月 日,
+//! 特别说明), the organising committee's address and contacts under it, then
+//! the story (事迹材料) and the honours (曾获表彰). The table also carries the
+//! frontline row (seed 002 二(二)), which 附件二 itself does not have.
 
 use std::io::Cursor;
 
@@ -27,6 +29,28 @@ pub struct FormDocument<'a> {
     /// copy, never the original (see `images`).
     pub photo: Option<&'a FormPhoto>,
 }
+
+/// 附件二 "特别说明", as the seed prints it (five notes of the national
+/// association's form for the 2021 campaign).
+pub const SPECIAL_NOTES: [&str; 5] = [
+    "一、申报人须在中国教育后勤协会官网(www.chinacacm.org)《全国教育后勤系统“2021年度最美后勤人”推举活动》专题页面中,认真如实填写报名页面中相关内容。",
+    "二、“2021年度最美后勤人事迹材料”、“曾获各级各类媒体平台表彰与奖励情况”两项内容填写均以线上填报信息为准。",
+    "三、《全国教育后勤系统“2021年度最美后勤人”推举活动报名表》需加盖单位公章,并附两份最高荣誉证书扫描件,按要求上传至专题页面。",
+    "四、线上报名表与提交材料截止日期:2021年12月10日。",
+    "五、已经获得协会通报表扬的“全国教育后勤系统‘2020年度感动人物’的个人与集体”,不再参与“2021年度最美后勤人”的推举活动。",
+];
+
+/// Under the form in 附件二: the organising committee's address and its
+/// contacts, as the seed prints them.
+pub const COMMITTEE_LINES: [&str; 3] = [
+    "评选活动组委会地址:北京市海淀区中关村大街59号中国人民大学国际文化交流中心105室",
+    "协会秘书处:黄粤涛 13911210869",
+    "项目负责人:王清埃 13718918500、宋宇 15210889396",
+];
+
+/// The height of the row of the unit's opinion and stamp, in twips: 4.6 cm,
+/// room for a 4.2 cm official stamp (公章) with the date under it.
+pub const STAMP_ROW_TWIPS: f32 = 2608.0;
 
 /// Column widths in twentieths of a point (A4 less 2.5 cm margins).
 const GRID: [usize; 5] = [1600, 2300, 1500, 1900, 1772];
@@ -165,6 +189,34 @@ fn person_rows(f: &RegistrationForm, photo: Option<&FormPhoto>) -> Vec<TableRow>
     ]
 }
 
+/// Frontline staff or team (seed 002 二(二) "被推荐对象主要来自学校后勤管理服务一线的员工和团队"), with the post.
+fn frontline_row(f: &RegistrationForm, kind: NomineeKind) -> TableRow {
+    let question = match kind {
+        NomineeKind::Person => "是否一线员工",
+        NomineeKind::Team => "是否一线团队",
+    };
+    let answer = match f.frontline {
+        Some(true) => "是",
+        Some(false) => "否",
+        None => "",
+    };
+    row(vec![
+        label(question),
+        span(value(answer), 2),
+        label("一线岗位"),
+        value(opt(&f.frontline_post)),
+    ])
+}
+
+/// 附件二's last row: 特别说明, one paragraph per note.
+fn special_notes_row() -> TableRow {
+    let mut notes = TableCell::new();
+    for note in SPECIAL_NOTES {
+        notes = notes.add_paragraph(text(note));
+    }
+    TableRow::new(vec![label("特别说明"), span(notes, 4)])
+}
+
 fn team_rows(f: &RegistrationForm) -> Vec<TableRow> {
     let count = f.member_count.map(|n| n.to_string()).unwrap_or_default();
     vec![
@@ -205,15 +257,18 @@ pub fn render(doc: &FormDocument<'_>) -> Result<Vec<u8>, FormError> {
         NomineeKind::Person => person_rows(f, doc.photo),
         NomineeKind::Team => team_rows(f),
     };
+    rows.push(frontline_row(f, doc.kind));
     rows.push(row(vec![
         label("推荐类别"),
         span(value(opt(&f.category)), 4),
     ]));
     rows.push(
         TableRow::new(vec![label("申报人单位意见"), span(opinion_cell(f), 4)])
-            .row_height(2000.0)
-            .height_rule(HeightRule::AtLeast),
+            .row_height(STAMP_ROW_TWIPS)
+            .height_rule(HeightRule::AtLeast)
+            .cant_split(),
     );
+    rows.push(special_notes_row());
     let table = Table::new(rows)
         .set_grid(GRID.to_vec())
         .width(GRID.iter().sum(), WidthType::Dxa);
@@ -248,6 +303,11 @@ pub fn render(doc: &FormDocument<'_>) -> Result<Vec<u8>, FormError> {
             doc.kind.label()
         )))
         .add_table(table)
+        .add_paragraph(Paragraph::new());
+    for line in COMMITTEE_LINES {
+        docx = docx.add_paragraph(text(line));
+    }
+    docx = docx
         .add_paragraph(Paragraph::new())
         .add_paragraph(heading(&format!("“{}”事迹材料", doc.campaign_title)));
     let story = opt(&f.story);

@@ -1158,11 +1158,12 @@ pub fn nominee_phone(form: &RegistrationForm, kind: NomineeKind) -> Option<&str>
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AttachmentKind {
-    /// The one-inch photo (persons; JPEG or PNG; at most 2 MB; one, a new one replaces it).
+    /// The one-inch photo (persons; JPEG or PNG; at most 2 MB; one, replaced explicitly).
     Photo,
     /// A scan of one of the two highest honour certificates (PDF, JPEG or PNG; at most 2).
     Certificate,
-    /// The printed registration form, stamped and scanned (PDF, JPEG or PNG; one, a new one replaces it).
+    /// The printed registration form, stamped and scanned: up to 10 pages as
+    /// JPEG or PNG images, or one PDF (at most 10 MB each), in page order.
     RegistrationScan,
 }
 
@@ -1200,17 +1201,25 @@ impl AttachmentKind {
         }
     }
 
-    /// How many of this kind a nomination keeps.
+    /// How many of this kind a nomination keeps (a scan as images: its pages).
     pub fn max_count(self) -> usize {
         match self {
-            Self::Certificate => 2,
-            _ => 1,
+            Self::Photo => 1,
+            Self::Certificate => CERTIFICATES_MAX,
+            Self::RegistrationScan => SCAN_MAX_PAGES,
         }
     }
 }
 
 pub const PHOTO_MAX_BYTES: usize = 2 * 1024 * 1024;
 pub const SCAN_MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// "附两份最高荣誉证书扫描件": at most two certificate scans are kept.
+pub const CERTIFICATES_MAX: usize = 2;
+
+/// The stamped form (附件二, printed on A4) may take several pages: at most
+/// this many images, or one PDF holding them all.
+pub const SCAN_MAX_PAGES: usize = 10;
 
 /// A file type recognised by its content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1287,6 +1296,108 @@ pub fn check_attachment_type(
             )),
         ),
     }
+}
+
+/// A file already stored among those of its kind, for [`page_for_new_file`]
+/// and [`check_replacement`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredFile {
+    pub id: i64,
+    /// Its place among the files of its kind, 1, 2, … (the scan's page).
+    pub page: i32,
+    pub file_type: Option<FileType>,
+}
+
+/// 409 `CONFLICT` for a kind that holds no more files, with `maximum`.
+fn kind_full(maximum: usize, detail: String) -> ApiError {
+    ApiError::new(ErrorCode::Conflict)
+        .with_detail(detail)
+        .with_extension("maximum", (maximum as u64).into())
+}
+
+/// Where a new file of `kind` (of type `new`) goes among the `stored` ones
+/// of its kind: the page after the last. Uploading never replaces anything
+/// (replacing is its own request):
+/// - the photo is one file: a second is 409 `ATTACHMENT_EXISTS` naming the
+///   first (`existing_attachment_id`);
+/// - "附两份最高荣誉证书扫描件": a third certificate is 409 `CONFLICT`
+///   (`maximum` 2);
+/// - the stamped form's scan is up to [`SCAN_MAX_PAGES`] images (an 11th is
+///   409 `CONFLICT`, `maximum` 10) or one PDF alone (a PDF beside anything
+///   else is 409 `CONFLICT`, `maximum` 1).
+pub fn page_for_new_file(
+    kind: AttachmentKind,
+    stored: &[StoredFile],
+    new: FileType,
+) -> ApiResult<i32> {
+    let next = || i32::try_from(stored.len() + 1).map_err(ApiError::internal);
+    match kind {
+        AttachmentKind::Photo => match stored.first() {
+            None => next(),
+            Some(first) => Err(ApiError::new(ErrorCode::AttachmentExists)
+                .with_detail(
+                    "已上传一寸免冠照。如需更换，请替换该照片（PUT /nominations/{id}/attachments/{attachment_id}），或先删除再上传。",
+                )
+                .with_extension("existing_attachment_id", first.id.into())),
+        },
+        AttachmentKind::Certificate if stored.len() >= CERTIFICATES_MAX => Err(kind_full(
+            CERTIFICATES_MAX,
+            format!(
+                "最多上传 {CERTIFICATES_MAX} 份最高荣誉证书扫描件，已上传 {} 份。如需更换，请替换其中一份，或先删除一份。",
+                stored.len()
+            ),
+        )),
+        AttachmentKind::Certificate => next(),
+        AttachmentKind::RegistrationScan => {
+            if stored.iter().any(|f| f.file_type == Some(FileType::Pdf)) {
+                return Err(kind_full(
+                    1,
+                    "盖章报名表扫描件已上传为一个 PDF 文件，PDF 须包含全部页面，不能再添加。如需更换，请替换该 PDF，或先删除。"
+                        .to_owned(),
+                ));
+            }
+            if new == FileType::Pdf && !stored.is_empty() {
+                return Err(kind_full(
+                    1,
+                    format!(
+                        "盖章报名表扫描件已上传 {} 页图片；扫描件须为最多 {SCAN_MAX_PAGES} 张图片或一个 PDF 文件，不能混合。请继续上传图片，或删除已上传的图片后上传 PDF。",
+                        stored.len()
+                    ),
+                ));
+            }
+            if stored.len() >= SCAN_MAX_PAGES {
+                return Err(kind_full(
+                    SCAN_MAX_PAGES,
+                    format!(
+                        "盖章报名表扫描件最多 {SCAN_MAX_PAGES} 页，已上传 {} 页。如需更换某一页，请替换该页。",
+                        stored.len()
+                    ),
+                ));
+            }
+            next()
+        }
+    }
+}
+
+/// Whether a file of type `new` may take the place of one file of `kind`
+/// beside the `others` of its kind: a PDF scan stands alone, so a page of a
+/// scan of several images is replaced by an image (409 `CONFLICT`,
+/// `maximum` 1, otherwise). The type itself is [`check_attachment_type`]'s.
+pub fn check_replacement(
+    kind: AttachmentKind,
+    others: &[StoredFile],
+    new: FileType,
+) -> ApiResult<()> {
+    if kind == AttachmentKind::RegistrationScan && new == FileType::Pdf && !others.is_empty() {
+        return Err(kind_full(
+            1,
+            format!(
+                "盖章报名表扫描件共 {} 页图片；扫描件须为最多 {SCAN_MAX_PAGES} 张图片或一个 PDF 文件，不能混合。请以图片替换该页，或删除其他页后再以 PDF 替换。",
+                others.len() + 1
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// "《报名表》需加盖单位公章，并附两份最高荣誉证书扫描件" (附件二 特别说明三):

@@ -117,6 +117,7 @@ error_codes! {
     PreconditionRequired = (PRECONDITION_REQUIRED, "PRECONDITION_REQUIRED", "If-Match required", "修改前请先读取推荐内容，并在 If-Match 请求头中带上其 ETag。"),
     MalformedMultipart = (BAD_REQUEST, "MALFORMED_MULTIPART", "Malformed multipart body", "上传内容格式不正确，请以 multipart/form-data 上传 kind 和 file 两个字段。"),
     ImageTooLarge = (UNPROCESSABLE_ENTITY, "IMAGE_TOO_LARGE", "Image too large", "图片尺寸过大，请缩小后重新上传。"),
+    AttachmentExists = (CONFLICT, "ATTACHMENT_EXISTS", "Attachment already uploaded", "该附件已上传；如需更换，请替换该附件，或先删除再上传。"),
 
 }
 
@@ -205,6 +206,7 @@ pub const EXTENSION_MEMBERS: &[&str] = &[
     "reason",
     "etag",
     "unmet",
+    "existing_attachment_id",
 ];
 
 /// RFC 9457 problem details as this API answers them (documented for the

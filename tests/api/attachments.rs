@@ -40,6 +40,42 @@ fn read_entry(archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &st
     out
 }
 
+async fn json_of(res: reqwest::Response) -> Value {
+    res.json().await.unwrap()
+}
+
+/// The nomination's attachments as its view lists them.
+async fn attachments_of(app: &TestApp, who: &crate::helpers::Session, id: i64) -> Vec<Value> {
+    let view: Value = app
+        .get_as(&format!("/api/v1/nominations/{id}"), who)
+        .await
+        .json()
+        .await
+        .unwrap();
+    view["attachments"].as_array().unwrap().clone()
+}
+
+/// `PUT /nominations/{id}/attachments/{attachment_id}` with the one part `file`.
+async fn replace(
+    app: &TestApp,
+    who: &crate::helpers::Session,
+    id: i64,
+    attachment_id: &Value,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
+    app.authed(
+        reqwest::Method::PUT,
+        &format!("/api/v1/nominations/{id}/attachments/{attachment_id}"),
+        who,
+    )
+    .multipart(reqwest::multipart::Form::new().part("file", part))
+    .send()
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn a_file_named_jpg_that_is_a_pdf_is_refused_as_a_photo() {
     let app = spawn_app().await;
@@ -143,10 +179,10 @@ async fn a_bad_multipart_body_or_kind_is_refused() {
 }
 
 #[tokio::test]
-async fn at_most_two_certificates_one_photo_and_a_team_has_no_photo() {
+async fn at_most_two_certificates_and_a_team_has_no_photo() {
     let app = spawn_app().await;
     let (admin, campaign, lead, id) = setup(&app).await;
-    for _ in 0..2 {
+    for page in 1..=2 {
         let res = app
             .upload(
                 &lead,
@@ -158,6 +194,7 @@ async fn at_most_two_certificates_one_photo_and_a_team_has_no_photo() {
             )
             .await;
         assert_eq!(res.status(), 201);
+        assert_eq!(json_of(res).await["page"], page);
     }
     let res = app
         .upload(
@@ -169,35 +206,9 @@ async fn at_most_two_certificates_one_photo_and_a_team_has_no_photo() {
             pdf_bytes(),
         )
         .await;
-    assert_problem(res, 409, "CONFLICT").await;
-    // A second photo replaces the first.
-    for format in [image::ImageFormat::Png, image::ImageFormat::Jpeg] {
-        let res = app
-            .upload(
-                &lead,
-                id,
-                "photo",
-                "p",
-                "application/octet-stream",
-                image_bytes(format),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
-    }
-    let view: Value = app
-        .get_as(&format!("/api/v1/nominations/{id}"), &lead)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let kinds: Vec<&str> = view["attachments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["certificate", "certificate", "photo"]);
-    assert_eq!(view["attachments"][2]["content_type"], "image/jpeg");
+    let body = assert_problem(res, 409, "CONFLICT").await;
+    assert_eq!(body["maximum"], 2);
+    assert_eq!(attachments_of(&app, &lead, id).await.len(), 2);
 
     let (_d, team_lead) = app.district_with_lead(&admin).await;
     let team = app
@@ -219,6 +230,294 @@ async fn at_most_two_certificates_one_photo_and_a_team_has_no_photo() {
         )
         .await;
     assert_problem(res, 422, "VALIDATION_FAILED").await;
+}
+
+/// Issue 13 item 6: an upload never replaces silently. A second photo is
+/// 409 `ATTACHMENT_EXISTS` naming the first, which stays; replacing it is
+/// `PUT …/attachments/{attachment_id}`, which keeps its id and page.
+#[tokio::test]
+async fn a_second_photo_is_refused_naming_the_first_and_replacing_it_keeps_its_id_and_page() {
+    let app = spawn_app().await;
+    let (_admin, _campaign, lead, id) = setup(&app).await;
+    let first = json_of(
+        app.upload(
+            &lead,
+            id,
+            "photo",
+            "p.png",
+            "image/png",
+            image_bytes(image::ImageFormat::Png),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(first["page"], 1);
+    let res = app
+        .upload(
+            &lead,
+            id,
+            "photo",
+            "p.jpg",
+            "image/jpeg",
+            image_bytes(image::ImageFormat::Jpeg),
+        )
+        .await;
+    let body = assert_problem(res, 409, "ATTACHMENT_EXISTS").await;
+    assert_eq!(body["existing_attachment_id"], first["id"]);
+    let stored = attachments_of(&app, &lead, id).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["content_type"], "image/png");
+
+    let jpeg = image_bytes(image::ImageFormat::Jpeg);
+    let res = replace(&app, &lead, id, &first["id"], "新照片.jpg", jpeg.clone()).await;
+    assert_eq!(res.status(), 200);
+    let replaced = json_of(res).await;
+    assert_eq!(replaced["id"], first["id"]);
+    assert_eq!(replaced["page"], 1);
+    assert_eq!(replaced["kind"], "photo");
+    assert_eq!(replaced["content_type"], "image/jpeg");
+    assert_eq!(replaced["file_name"], "新照片.jpg");
+    let got = app
+        .get_as(
+            &format!("/api/v1/nominations/{id}/attachments/{}", first["id"]),
+            &lead,
+        )
+        .await;
+    assert_eq!(got.headers()["content-type"], "image/jpeg");
+    assert_eq!(got.bytes().await.unwrap().to_vec(), jpeg);
+    // The kind's rules hold for the new file: a PDF is no photo.
+    let res = replace(&app, &lead, id, &first["id"], "p.pdf", pdf_bytes()).await;
+    assert_problem(res, 415, "UNSUPPORTED_MEDIA_TYPE").await;
+    assert_eq!(attachments_of(&app, &lead, id).await.len(), 1);
+}
+
+/// Issue 13 item 6: the stamped form's scan may be several pages — up to 10
+/// images, listed and exported in order — or one PDF standing alone.
+#[tokio::test]
+async fn a_stamped_scan_takes_up_to_ten_image_pages_in_order_or_one_pdf() {
+    let app = spawn_app().await;
+    let (_admin, _campaign, lead, id) = setup(&app).await;
+    let scan = |name: &str, bytes: Vec<u8>| {
+        let (app, lead, name) = (&app, &lead, name.to_owned());
+        async move {
+            app.upload(
+                lead,
+                id,
+                "registration_scan",
+                &name,
+                "application/octet-stream",
+                bytes,
+            )
+            .await
+        }
+    };
+    for page in 1..=10 {
+        let format = if page % 2 == 0 {
+            image::ImageFormat::Png
+        } else {
+            image::ImageFormat::Jpeg
+        };
+        let res = scan(&format!("第{page}页"), image_bytes(format)).await;
+        assert_eq!(res.status(), 201, "page {page}");
+        assert_eq!(json_of(res).await["page"], page);
+    }
+    let res = scan("第11页", image_bytes(image::ImageFormat::Jpeg)).await;
+    let body = assert_problem(res, 409, "CONFLICT").await;
+    assert_eq!(body["maximum"], 10);
+    // A PDF does not join pages that are images.
+    let res = scan("全部.pdf", pdf_bytes()).await;
+    let body = assert_problem(res, 409, "CONFLICT").await;
+    assert_eq!(body["maximum"], 1);
+    let pages: Vec<i64> = attachments_of(&app, &lead, id)
+        .await
+        .iter()
+        .map(|a| a["page"].as_i64().unwrap())
+        .collect();
+    assert_eq!(pages, (1..=10).collect::<Vec<_>>());
+    // Nor does a PDF replace one page among them.
+    let third = attachments_of(&app, &lead, id).await[2]["id"].clone();
+    let res = replace(&app, &lead, id, &third, "p.pdf", pdf_bytes()).await;
+    let body = assert_problem(res, 409, "CONFLICT").await;
+    assert_eq!(body["maximum"], 1);
+
+    // Deleting a page moves the later ones up: the pages stay 1..n.
+    let res = app
+        .authed(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/nominations/{id}/attachments/{third}"),
+            &lead,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let after = attachments_of(&app, &lead, id).await;
+    let pages: Vec<i64> = after.iter().map(|a| a["page"].as_i64().unwrap()).collect();
+    assert_eq!(pages, (1..=9).collect::<Vec<_>>());
+    assert_eq!(after[2]["file_name"], "第4页.png");
+    let res = scan("第10页", image_bytes(image::ImageFormat::Png)).await;
+    assert_eq!(json_of(res).await["page"], 10);
+
+    // One PDF is the whole scan: nothing joins it.
+    let (_admin2, _c, lead2, id2) = {
+        let admin = app.secretariat().await;
+        let campaign = app.seed_campaign(&admin).await;
+        let (_d, lead) = app.district_with_lead(&admin).await;
+        let id = app
+            .draft(&lead, campaign, "person", person_form("周扫描", "成都大学"))
+            .await;
+        (admin, campaign, lead, id)
+    };
+    let res = app
+        .upload(
+            &lead2,
+            id2,
+            "registration_scan",
+            "报名表.pdf",
+            "application/pdf",
+            pdf_bytes(),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let pdf = json_of(res).await;
+    let res = app
+        .upload(
+            &lead2,
+            id2,
+            "registration_scan",
+            "第2页.jpg",
+            "image/jpeg",
+            image_bytes(image::ImageFormat::Jpeg),
+        )
+        .await;
+    let body = assert_problem(res, 409, "CONFLICT").await;
+    assert_eq!(body["maximum"], 1);
+    // A PDF alone is replaced by a PDF or by an image.
+    let res = replace(&app, &lead2, id2, &pdf["id"], "新.pdf", pdf_bytes()).await;
+    assert_eq!(res.status(), 200);
+    let res = replace(
+        &app,
+        &lead2,
+        id2,
+        &pdf["id"],
+        "第1页.png",
+        image_bytes(image::ImageFormat::Png),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(json_of(res).await["page"], 1);
+}
+
+/// Replacing a file is filing: the lead of the nomination's district, on a
+/// draft, before the deadline; the body is the one part `file`.
+#[tokio::test]
+async fn replacing_an_attachment_is_for_the_lead_of_a_draft_before_the_deadline() {
+    let app = spawn_app().await;
+    let (admin, _campaign, lead, id) = setup(&app).await;
+    app.upload_all(&lead, id, true).await;
+    let scan = attachments_of(&app, &lead, id)
+        .await
+        .into_iter()
+        .find(|a| a["kind"] == "registration_scan")
+        .unwrap();
+    let jpeg = || image_bytes(image::ImageFormat::Jpeg);
+    let res = replace(&app, &admin, id, &scan["id"], "s.jpg", jpeg()).await;
+    assert_problem(res, 403, "FORBIDDEN").await;
+    let (_d, other_lead) = app.district_with_lead(&admin).await;
+    let res = replace(&app, &other_lead, id, &scan["id"], "s.jpg", jpeg()).await;
+    assert_problem(res, 403, "FORBIDDEN").await;
+    let res = replace(&app, &lead, id, &json!(999_999), "s.jpg", jpeg()).await;
+    assert_problem(res, 404, "NOT_FOUND").await;
+    // `kind` belongs to the upload, not to a replacement.
+    let part = reqwest::multipart::Part::bytes(jpeg()).file_name("s.jpg");
+    let res = app
+        .authed(
+            reqwest::Method::PUT,
+            &format!("/api/v1/nominations/{id}/attachments/{}", scan["id"]),
+            &lead,
+        )
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("kind", "photo")
+                .part("file", part),
+        )
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/kind");
+    assert_eq!(body["errors"][0]["code"], "unknown");
+    assert_eq!(app.submit_nomination(&lead, id).await.status(), 200);
+    let res = replace(&app, &lead, id, &scan["id"], "s.jpg", jpeg()).await;
+    assert_problem(res, 409, "CONFLICT").await;
+    let res = app
+        .post_as(
+            &format!("/api/v1/nominations/{id}/withdraw"),
+            &lead,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    app.clock.set(crate::helpers::china("2021-11-04T00:00:00"));
+    let lead = app.refreshed(&lead).await;
+    let res = replace(&app, &lead, id, &scan["id"], "s.jpg", jpeg()).await;
+    assert_problem(res, 409, "DEADLINE_PASSED").await;
+}
+
+/// The upload's form has the parts `kind` and `file` and nothing else
+/// (`additionalProperties: false` in the spec): another part, or one sent
+/// twice, is 422 naming it, as an unknown field of a JSON body is; an empty
+/// file is 422 at `/file` (`minLength: 1`). Nothing is stored.
+#[tokio::test]
+async fn an_upload_with_another_part_a_repeated_part_or_an_empty_file_is_422() {
+    let app = spawn_app().await;
+    let (_admin, _campaign, lead, id) = setup(&app).await;
+    let post = |form: reqwest::multipart::Form| {
+        app.authed(
+            reqwest::Method::POST,
+            &format!("/api/v1/nominations/{id}/attachments"),
+            &lead,
+        )
+        .multipart(form)
+        .send()
+    };
+    let pdf = || reqwest::multipart::Part::bytes(pdf_bytes()).file_name("c.pdf");
+    let res = post(
+        reqwest::multipart::Form::new()
+            .text("kind", "certificate")
+            .text("note", "第二页")
+            .part("file", pdf()),
+    )
+    .await
+    .unwrap();
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/note");
+    assert_eq!(body["errors"][0]["code"], "unknown");
+    let res = post(
+        reqwest::multipart::Form::new()
+            .text("kind", "certificate")
+            .part("file", pdf())
+            .part("file", pdf()),
+    )
+    .await
+    .unwrap();
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/file");
+    assert_eq!(body["errors"][0]["code"], "duplicate");
+    let res = post(
+        reqwest::multipart::Form::new()
+            .text("kind", "certificate")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(Vec::new()).file_name("c.pdf"),
+            ),
+    )
+    .await
+    .unwrap();
+    let body = assert_problem(res, 422, "VALIDATION_FAILED").await;
+    assert_eq!(body["errors"][0]["pointer"], "/file");
+    assert_eq!(body["errors"][0]["code"], "required");
+    assert!(attachments_of(&app, &lead, id).await.is_empty());
 }
 
 #[tokio::test]
@@ -378,6 +677,64 @@ async fn the_form_docx_contains_the_fields() {
     assert_problem(res, 403, "FORBIDDEN").await;
 }
 
+/// Issue 13 item 4: form.docx is laid out like 附件二 — its 特别说明 block
+/// verbatim, the organising committee's address and contacts as seed 002
+/// gives them, the frontline row, and a stamp cell of at least 4.5 cm
+/// (2552 twips) for a 4.2 cm official stamp.
+#[tokio::test]
+async fn the_form_docx_has_the_special_notes_the_committee_address_frontline_and_a_tall_stamp_cell()
+{
+    let app = spawn_app().await;
+    let (_admin, _campaign, lead, id) = setup(&app).await;
+    let bytes = app
+        .get_as(&format!("/api/v1/nominations/{id}/form.docx"), &lead)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    if let Ok(dir) = std::env::var("DUMP_DOCX_DIR") {
+        std::fs::write(format!("{dir}/form-notes.docx"), &bytes).unwrap();
+    }
+    let xml = String::from_utf8(read_entry(&mut unzip(&bytes), "word/document.xml")).unwrap();
+    for text in [
+        "特别说明",
+        "一、申报人须在中国教育后勤协会官网(www.chinacacm.org)《全国教育后勤系统“2021年度最美后勤人”推举活动》专题页面中,认真如实填写报名页面中相关内容。",
+        "二、“2021年度最美后勤人事迹材料”、“曾获各级各类媒体平台表彰与奖励情况”两项内容填写均以线上填报信息为准。",
+        "三、《全国教育后勤系统“2021年度最美后勤人”推举活动报名表》需加盖单位公章,并附两份最高荣誉证书扫描件,按要求上传至专题页面。",
+        "四、线上报名表与提交材料截止日期:2021年12月10日。",
+        "五、已经获得协会通报表扬的“全国教育后勤系统‘2020年度感动人物’的个人与集体”,不再参与“2021年度最美后勤人”的推举活动。",
+        "评选活动组委会地址:北京市海淀区中关村大街59号中国人民大学国际文化交流中心105室",
+        "协会秘书处:黄粤涛 13911210869",
+        "项目负责人:王清埃 13718918500、宋宇 15210889396",
+    ] {
+        assert!(xml.contains(text), "{text} in word/document.xml");
+    }
+    // The frontline row: the question, the answer and the post.
+    let frontline = table_row_with(&xml, "是否一线员工");
+    assert!(frontline.contains(">是<"), "{frontline}");
+    assert!(frontline.contains("一线岗位"), "{frontline}");
+    assert!(frontline.contains("学生食堂面点师"), "{frontline}");
+    // The stamp row is at least 4.5 cm tall.
+    let stamp = table_row_with(&xml, "（盖章）");
+    let height: u32 = stamp
+        .split("<w:trHeight w:val=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("a row height in {stamp}"));
+    assert!(height >= 2552, "the stamp row is {height} twips");
+    assert!(stamp.contains("w:hRule=\"atLeast\""), "{stamp}");
+}
+
+/// The `<w:tr>` element of document.xml that contains `text`.
+fn table_row_with<'a>(xml: &'a str, text: &str) -> &'a str {
+    xml.split("<w:tr>")
+        .skip(1)
+        .map(|row| row.split("</w:tr>").next().unwrap_or(row))
+        .find(|row| row.contains(text))
+        .unwrap_or_else(|| panic!("a table row with {text}"))
+}
+
 #[tokio::test]
 async fn a_team_form_docx_shows_the_team() {
     let app = spawn_app().await;
@@ -409,6 +766,8 @@ async fn a_team_form_docx_shows_the_team() {
         "13718918500",
         "最美服务团队",
         "四川日报",
+        "是否一线团队",
+        "学生公寓管理服务",
     ] {
         assert!(xml.contains(text), "{text} in word/document.xml");
     }
@@ -493,4 +852,64 @@ async fn the_export_zip_holds_the_forwarded_packages() {
         .get_as(&format!("/api/v1/campaigns/{campaign}/export.zip"), &lead)
         .await;
     assert_problem(res, 403, "FORBIDDEN").await;
+}
+
+/// The export package names the pages of a scan in order
+/// (`盖章报名表扫描件_第1页.jpg`, `_第2页.png`), the certificates 1 and 2.
+#[tokio::test]
+async fn the_export_names_the_scan_pages_in_order() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let campaign = app.seed_campaign(&admin).await;
+    let (_d, lead) = app.district_with_lead(&admin).await;
+    let id = app.complete_draft(&lead, campaign, "吴两页").await;
+    let second = image_bytes(image::ImageFormat::Png);
+    let res = app
+        .upload(
+            &lead,
+            id,
+            "registration_scan",
+            "第二页.png",
+            "image/png",
+            second.clone(),
+        )
+        .await;
+    assert_eq!(json_of(res).await["page"], 2);
+    assert_eq!(app.submit_nomination(&lead, id).await.status(), 200);
+    app.review_nomination(&admin, id, "shortlist", None).await;
+    let res = app
+        .post_as(
+            &format!("/api/v1/campaigns/{campaign}/forward"),
+            &admin,
+            &json!({"nomination_ids": [id]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let bytes = app
+        .get_as(&format!("/api/v1/campaigns/{campaign}/export.zip"), &admin)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut archive = unzip(&bytes);
+    let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+    let scans: Vec<&String> = names
+        .iter()
+        .filter(|n| n.contains("盖章报名表扫描件"))
+        .collect();
+    assert_eq!(scans.len(), 2, "{names:?}");
+    assert!(
+        scans[0].ends_with("盖章报名表扫描件_第1页.jpg"),
+        "{names:?}"
+    );
+    assert!(
+        scans[1].ends_with("盖章报名表扫描件_第2页.png"),
+        "{names:?}"
+    );
+    let page2 = scans[1].clone();
+    assert_eq!(read_entry(&mut archive, &page2), second);
+    assert!(
+        names.iter().any(|n| n.ends_with("荣誉证书1.pdf")),
+        "{names:?}"
+    );
 }

@@ -328,17 +328,32 @@ async fn the_export_package_embeds_the_copy_too() {
     let app = spawn_app().await;
     let (admin, lead, campaign, _) = draft(&app).await;
     let id = app.complete_draft(&lead, campaign, "周照片").await;
+    // The photo of the complete draft replaced by a larger one.
+    let view: serde_json::Value = app
+        .get_as(&format!("/api/v1/nominations/{id}"), &lead)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let photo = view["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "photo")
+        .unwrap()["id"]
+        .clone();
+    let part = reqwest::multipart::Part::bytes(photo_jpeg(900, 1200)).file_name("照片.jpg");
     let res = app
-        .upload(
+        .authed(
+            reqwest::Method::PUT,
+            &format!("/api/v1/nominations/{id}/attachments/{photo}"),
             &lead,
-            id,
-            "photo",
-            "照片.jpg",
-            "image/jpeg",
-            photo_jpeg(900, 1200),
         )
-        .await;
-    assert_eq!(res.status(), 201);
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
     assert_eq!(app.submit_nomination(&lead, id).await.status(), 200);
     app.review_nomination(&admin, id, "shortlist", None).await;
     let res = app

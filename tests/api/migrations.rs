@@ -167,3 +167,60 @@ async fn migrating_dates_inactive_schools_and_opens_the_seeded_2020_to_2030_list
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();
 }
+
+/// m20261203_000032_attachment_pages numbers the files stored before it in
+/// upload order within their kind: the photo and the single scan page 1,
+/// the two certificates pages 1 and 2 (the unique index over nomination,
+/// kind and page then holds).
+#[tokio::test]
+async fn migrating_numbers_the_stored_attachments_as_pages_of_their_kind() {
+    use association::entity::nomination_attachment as att;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.secretariat().await;
+    let campaign = app.seed_campaign(&admin).await;
+    let (_d, lead) = app.district_with_lead(&admin).await;
+    let id = app.complete_draft(&lead, campaign, "郑迁移").await;
+    let res = app
+        .upload(
+            &lead,
+            id,
+            "certificate",
+            "证书二.pdf",
+            "application/pdf",
+            crate::helpers::pdf_bytes(),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let conn = &app.state.db;
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let at = names
+        .iter()
+        .position(|n| n == "m20261203_000032_attachment_pages")
+        .unwrap();
+    // Down to just before it (with any later ones), then up again.
+    Migrator::down(conn, Some(u32::try_from(names.len() - at).unwrap()))
+        .await
+        .unwrap();
+    Migrator::up(conn, None).await.unwrap();
+    let rows = att::Entity::find()
+        .filter(att::Column::NominationId.eq(id))
+        .order_by_asc(att::Column::Id)
+        .all(conn)
+        .await
+        .unwrap();
+    let pages: Vec<(&str, i32)> = rows.iter().map(|a| (a.kind.as_str(), a.page)).collect();
+    assert_eq!(
+        pages,
+        [
+            ("photo", 1),
+            ("certificate", 1),
+            ("registration_scan", 1),
+            ("certificate", 2)
+        ]
+    );
+}

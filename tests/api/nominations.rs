@@ -1037,3 +1037,59 @@ async fn a_nomination_listing_two_honours_needs_two_certificate_scans() {
     assert_eq!(res.status(), 201);
     assert_eq!(app.submit_nomination(&lead, id).await.status(), 200);
 }
+
+/// 附件二 特别说明三, the other half of the reading: a form that lists fewer
+/// than two honours (here one) needs as many certificate scans as it lists.
+#[tokio::test]
+async fn a_nomination_listing_one_honour_needs_one_certificate_scan() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let campaign = app.seed_campaign(&admin).await;
+    let (_d, lead) = app.district_with_lead(&admin).await;
+    let form = person_form("孙一证", "西华大学");
+    assert_eq!(form["honours"].as_array().unwrap().len(), 1);
+    let id = app.draft(&lead, campaign, "person", form).await;
+    for (kind, name, bytes) in [
+        (
+            "photo",
+            "照片.png",
+            crate::helpers::image_bytes(image::ImageFormat::Png),
+        ),
+        (
+            "registration_scan",
+            "报名表.pdf",
+            crate::helpers::pdf_bytes(),
+        ),
+    ] {
+        let res = app
+            .upload(&lead, id, kind, name, "application/octet-stream", bytes)
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let body = assert_problem(
+        app.submit_nomination(&lead, id).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    let errors = body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(errors[0]["pointer"], "/attachments/certificate");
+    assert_eq!(errors[0]["code"], "required");
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("须附 1 份"),
+        "{body}"
+    );
+    let res = app
+        .upload(
+            &lead,
+            id,
+            "certificate",
+            "证书.pdf",
+            "application/pdf",
+            crate::helpers::pdf_bytes(),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(app.submit_nomination(&lead, id).await.status(), 200);
+}

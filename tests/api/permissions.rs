@@ -222,6 +222,11 @@ fn table() -> Vec<Row> {
             LEAD_OR_SECRETARIAT,
         ),
         r(
+            M::PUT,
+            "/api/v1/nominations/{id}/attachments/{attachment_id}",
+            DISTRICT_LEAD,
+        ),
+        r(
             M::DELETE,
             "/api/v1/nominations/{id}/attachments/{attachment_id}",
             DISTRICT_LEAD,
@@ -449,6 +454,12 @@ async fn every_endpoint_allows_exactly_the_roles_of_the_permission_table() {
                         .text("kind", "certificate")
                         .part("file", part),
                 )
+            } else if row.template == "/api/v1/nominations/{id}/attachments/{attachment_id}"
+                && row.method == Method::PUT
+            {
+                let part =
+                    reqwest::multipart::Part::bytes(crate::helpers::pdf_bytes()).file_name("c.pdf");
+                req.multipart(reqwest::multipart::Form::new().part("file", part))
             } else if row.method != Method::GET && row.method != Method::DELETE {
                 req.json(&body)
             } else {

@@ -1,6 +1,7 @@
-//! The multipart body of an upload (fields `kind` and `file`), read with
-//! bounded sizes: what is too large answers 413 `PAYLOAD_TOO_LARGE`, what is
-//! not multipart 415, a broken body 400 `MALFORMED_MULTIPART`.
+//! The multipart body of an upload (fields `kind` and `file`) or of a
+//! replacement (`file`), read with bounded sizes: what is too large answers
+//! 413 `PAYLOAD_TOO_LARGE`, what is not multipart 415, a broken body 400
+//! `MALFORMED_MULTIPART`, a part the form does not have 422.
 
 use actix_multipart::Multipart;
 use actix_web::HttpRequest;
@@ -42,11 +43,50 @@ fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
     }
 }
 
-/// Reads `kind` and `file` from the multipart body, with bounded sizes.
-pub(super) async fn read_upload(mut mp: Multipart) -> ApiResult<Upload> {
-    let mut kind: Option<AttachmentKind> = None;
+/// Reads `kind` and `file` from the multipart body of an upload, with
+/// bounded sizes. Any other part, or a part sent twice, is refused like an
+/// unknown field of a JSON body (422 naming it; the spec says
+/// `additionalProperties: false`).
+pub(super) async fn read_upload(mp: Multipart) -> ApiResult<Upload> {
+    read_parts(mp, None).await
+}
+
+/// Reads the `file` of a replacement of an attachment of `kind` (nothing
+/// else: a `kind` part is refused as unknown, the kind is the stored one).
+pub(super) async fn read_replacement(mp: Multipart, kind: AttachmentKind) -> ApiResult<Upload> {
+    read_parts(mp, Some(kind)).await
+}
+
+/// The parts a body may hold: `kind` (unless the kind is known) and `file`.
+fn part_allowed(name: &str, known: Option<AttachmentKind>) -> bool {
+    name == "file" || (name == "kind" && known.is_none())
+}
+
+/// The JSON Pointer of a part (RFC 6901 escapes).
+fn pointer_of(name: &str) -> String {
+    format!("/{}", name.replace('~', "~0").replace('/', "~1"))
+}
+
+/// 422 for a part the form does not have, or one sent twice.
+fn unexpected_part(name: &str, repeated: bool) -> FieldError {
+    let pointer = pointer_of(name);
+    if repeated {
+        FieldError::new(&pointer, "duplicate", format!("字段 {name} 只能上传一次。"))
+    } else {
+        FieldError::new(
+            &pointer,
+            "unknown",
+            format!("上传表单没有字段 {name}，请只上传 kind 和 file。"),
+        )
+    }
+}
+
+async fn read_parts(mut mp: Multipart, known: Option<AttachmentKind>) -> ApiResult<Upload> {
+    let mut kind: Option<AttachmentKind> = known;
     let mut kind_raw: Option<String> = None;
     let mut file: Option<(String, Vec<u8>)> = None;
+    let mut unexpected: Vec<FieldError> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     let mut oversized = false;
     let mut total = 0usize;
     while let Some(field) = mp.next().await {
@@ -56,10 +96,15 @@ pub(super) async fn read_upload(mut mp: Multipart) -> ApiResult<Upload> {
             .content_disposition()
             .and_then(|cd| cd.get_filename())
             .map(str::to_owned);
+        let wanted = part_allowed(&name, known) && !seen.contains(&name);
+        if !wanted && !unexpected.iter().any(|e| e.pointer == pointer_of(&name)) {
+            unexpected.push(unexpected_part(&name, seen.contains(&name)));
+        }
+        seen.push(name.clone());
         let limit = match name.as_str() {
+            _ if !wanted => 0,
             "kind" => 64,
-            "file" => kind.map_or(rules::SCAN_MAX_BYTES, AttachmentKind::max_bytes),
-            _ => 0,
+            _ => kind.map_or(rules::SCAN_MAX_BYTES, AttachmentKind::max_bytes),
         };
         let mut buf = Vec::new();
         while let Some(chunk) = field.next().await {
@@ -69,7 +114,7 @@ pub(super) async fn read_upload(mut mp: Multipart) -> ApiResult<Upload> {
                 return Err(too_large(kind));
             }
             if buf.len() + chunk.len() > limit {
-                oversized |= name == "file" || name == "kind";
+                oversized |= wanted;
                 continue;
             }
             if !oversized {
@@ -77,17 +122,20 @@ pub(super) async fn read_upload(mut mp: Multipart) -> ApiResult<Upload> {
             }
         }
         match name.as_str() {
+            _ if !wanted => {}
             "kind" => {
                 let raw = String::from_utf8_lossy(&buf).trim().to_owned();
                 kind = AttachmentKind::parse(&raw);
                 kind_raw = Some(raw);
             }
-            "file" => file = Some((file_name.unwrap_or_default(), buf)),
-            _ => {}
+            _ => file = Some((file_name.unwrap_or_default(), buf)),
         }
     }
     if oversized || total > UPLOAD_LIMIT {
         return Err(too_large(kind));
+    }
+    if !unexpected.is_empty() {
+        return Err(ApiError::validation(unexpected));
     }
     let kind = match (kind, kind_raw) {
         (Some(k), _) => k,

@@ -7,13 +7,14 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 
 use super::multipart;
 use super::responses::{Once, download, once_per_key, with_etag};
 use crate::access::principal::{Auth, DistrictLead, Secretariat};
 use crate::nominations::model::{
-    AttachmentUpload, AttachmentView, FileBody, NominationPatch, NominationView, ReviewInput,
+    AttachmentReplacement, AttachmentUpload, AttachmentView, FileBody, NominationPatch,
+    NominationView, ReviewInput,
 };
 use crate::nominations::review::decide;
 use crate::nominations::{attachments, filing, form};
@@ -189,26 +190,31 @@ pub async fn withdraw(
 }
 
 /// Upload an attachment (the lead of its district; a draft, before the
-/// deadline): multipart fields `kind` (photo | certificate |
-/// registration_scan) and `file`. The type is read from the content, never
-/// the name (415 otherwise); photo at most 2 MB, scans 10 MB (413); a JPEG
-/// or PNG at most 16 megapixels, no side over 8192 pixels (422
-/// `IMAGE_TOO_LARGE`). A new photo or scan replaces the old one; at most 2
-/// certificates.
+/// deadline): multipart parts `kind` (photo | certificate |
+/// registration_scan) and `file`, nothing else (422 naming another part).
+/// The type is read from the content, never the name (415 otherwise);
+/// photo at most 2 MB, scans 10 MB each (413); a JPEG or PNG at most 16
+/// megapixels, no side over 8192 pixels (422 `IMAGE_TOO_LARGE`). Each file
+/// takes the next `page` of its kind: the stamped form's scan is up to 10
+/// pages as JPEG or PNG images, uploaded in order, or one PDF; at most 2
+/// certificates; one photo. An upload never replaces anything: a photo
+/// already uploaded is 409 `ATTACHMENT_EXISTS` (`existing_attachment_id`),
+/// a kind already full 409 `CONFLICT` (`maximum`); replace a file with
+/// `PUT …/attachments/{attachment_id}`.
 #[utoipa::path(
     tag = "nominations",
     security(("bearer_auth" = [])),
     params(("id" = i64, Path, description = "Nomination id")),
     request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
     responses(
-        (status = 201, body = AttachmentView, description = "The attachment stored"),
+        (status = 201, body = AttachmentView, description = "The attachment stored, in the next page of its kind"),
+        (status = 400, description = "`MALFORMED_MULTIPART`"),
         (status = 403, description = "`FORBIDDEN`"),
         (status = 404, description = "`NOT_FOUND`"),
-        (status = 409, description = "`DEADLINE_PASSED`, or `CONFLICT` (not a draft, or 2 certificates already)"),
+        (status = 409, description = "`DEADLINE_PASSED`; `ATTACHMENT_EXISTS`: a photo is already uploaded (`existing_attachment_id`: replace or delete it); `CONFLICT`: not a draft, or the kind is full — `maximum` 2 certificates, 10 scan pages as images, or 1 when the scan is a PDF (a PDF stands alone: not beside images, nothing beside it)"),
         (status = 413, description = "`PAYLOAD_TOO_LARGE`"),
         (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`: not multipart, or a file of the wrong type"),
-        (status = 422, description = "`IMAGE_TOO_LARGE` (`errors[0].pointer` = `/file`): a picture over 16 megapixels or with a side over 8192 pixels; `VALIDATION_FAILED`: `kind` missing or unknown, no file, or a photo for a team"),
-        (status = 400, description = "`MALFORMED_MULTIPART`"),
+        (status = 422, description = "`IMAGE_TOO_LARGE` (`errors[0].pointer` = `/file`): a picture over 16 megapixels or with a side over 8192 pixels; `VALIDATION_FAILED`: `kind` missing or unknown, no file or an empty one, a part other than `kind` and `file` (`unknown`) or one sent twice (`duplicate`), or a photo for a team"),
     )
 )]
 #[post("/nominations/{id}/attachments")]
@@ -232,6 +238,52 @@ pub async fn upload_attachment(
     })
     .await?;
     Ok(HttpResponse::Created().json(view))
+}
+
+/// Replace the file of an attachment (the lead of its district; a draft,
+/// before the deadline): multipart part `file` alone. The attachment keeps
+/// its id, kind and `page`; the new file meets the rules of its kind (type
+/// read from the content, 415; size, 413; pixels, 422 `IMAGE_TOO_LARGE`). A
+/// PDF replaces a scan only when the scan is that one file (409 `CONFLICT`,
+/// `maximum` 1, for one page among images).
+#[utoipa::path(
+    tag = "nominations",
+    security(("bearer_auth" = [])),
+    params(
+        ("id" = i64, Path, description = "Nomination id"),
+        ("attachment_id" = i64, Path, description = "Attachment id"),
+    ),
+    request_body(content = AttachmentReplacement, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, body = AttachmentView, description = "The attachment with its new file (same id and page)"),
+        (status = 400, description = "`MALFORMED_MULTIPART`"),
+        (status = 403, description = "`FORBIDDEN`"),
+        (status = 404, description = "`NOT_FOUND`"),
+        (status = 409, description = "`DEADLINE_PASSED`; `CONFLICT`: not a draft, or a PDF for one page of a scan of several images (`maximum` 1)"),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`"),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`: not multipart, or a file of a type the attachment's kind does not take"),
+        (status = 422, description = "`IMAGE_TOO_LARGE` (`errors[0].pointer` = `/file`); `VALIDATION_FAILED`: no file or an empty one, or a part other than `file` (`unknown`) or one sent twice (`duplicate`)"),
+    )
+)]
+#[put("/nominations/{id}/attachments/{attachment_id}")]
+pub async fn replace_attachment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    DistrictLead(p): DistrictLead,
+    path: web::Path<(i64, i64)>,
+    payload: Multipart,
+) -> ApiResult<HttpResponse> {
+    let now = state.now();
+    let (id, attachment_id) = *path;
+    let kind = attachments::may_replace(&state.db, &p, id, attachment_id).await?;
+    multipart::refuse_declared_oversize(&req)?;
+    let upload = multipart::read_replacement(payload, kind).await?;
+    let upload = attachments::check_picture(upload).await?;
+    let view = db::write(&state.db, |tx| {
+        attachments::replace(tx, &p, id, attachment_id, &upload, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Download an attachment (the lead of its district and the secretariat),
@@ -266,7 +318,8 @@ pub async fn get_attachment(
     ))
 }
 
-/// Delete an attachment (the lead of its district; a draft, before the deadline).
+/// Delete an attachment (the lead of its district; a draft, before the
+/// deadline). The later files of its kind move up one page.
 #[utoipa::path(
     tag = "nominations",
     security(("bearer_auth" = [])),
