@@ -17,6 +17,7 @@ mod m20261202_000030_nomination_frontline;
 mod m20261203_000031_campaign_timeline;
 mod m20261203_000032_attachment_pages;
 mod m20261203_000040_notifications;
+mod m20261203_000041_campaign_reminders;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000031_campaign_timeline::Migration),
             Box::new(m20261203_000032_attachment_pages::Migration),
             Box::new(m20261203_000040_notifications::Migration),
+            Box::new(m20261203_000041_campaign_reminders::Migration),
         ]
     }
 }

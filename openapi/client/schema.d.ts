@@ -1853,6 +1853,17 @@ export interface components {
             exclusions?: components["schemas"]["Exclusion"][] | null;
             national_deadline?: components["schemas"]["DayOrInstant"] | null;
             /**
+             * @description Hours before the district deadline the leads of districts that have
+             *     not filed are reminded: at most 5 different values of 1–720 (default
+             *     `[168, 24, 3]`: 7 days, 1 day and 3 hours; `[]`: no reminders).
+             * @example [
+             *       168,
+             *       24,
+             *       3
+             *     ]
+             */
+            reminder_hours?: number[] | null;
+            /**
              * @description The stages of the national notice (at most 10), in chronological
              *     order, none before `deadline` (422 `order` at the stage's `when`).
              */
@@ -1878,6 +1889,17 @@ export interface components {
             district_quota?: number | null;
             exclusions?: components["schemas"]["Exclusion"][] | null;
             national_deadline?: components["schemas"]["DayOrInstant"] | null;
+            /**
+             * @description Hours before the district deadline the leads of districts that have
+             *     not filed are reminded: at most 5 different values of 1–720 (default
+             *     `[168, 24, 3]`: 7 days, 1 day and 3 hours; `[]`: no reminders).
+             * @example [
+             *       168,
+             *       24,
+             *       3
+             *     ]
+             */
+            reminder_hours?: number[] | null;
             /** @description Replaces the stages (the whole list; `[]` removes them). */
             stages?: components["schemas"]["Stage"][] | null;
             title?: string | null;
@@ -1956,6 +1978,12 @@ export interface components {
              *     filing is open now (before the deadline, or within a late grant).
              */
             open_for_me?: boolean | null;
+            /**
+             * @description How many hours before the district deadline the leads of districts
+             *     that have not filed are reminded (in the inbox, and by WeChat where
+             *     they authorised it), e.g. `[168, 24, 3]`.
+             */
+            reminder_hours: number[];
             /**
              * Format: date-time
              * @description The server's clock in China time: count down from this, never the phone's clock.
@@ -3089,6 +3117,12 @@ export interface components {
                  *     filing is open now (before the deadline, or within a late grant).
                  */
                 open_for_me?: boolean | null;
+                /**
+                 * @description How many hours before the district deadline the leads of districts
+                 *     that have not filed are reminded (in the inbox, and by WeChat where
+                 *     they authorised it), e.g. `[168, 24, 3]`.
+                 */
+                reminder_hours: number[];
                 /**
                  * Format: date-time
                  * @description The server's clock in China time: count down from this, never the phone's clock.

@@ -20,6 +20,9 @@ pub struct Model {
     /// JSON: `[{name, unit, note}]`.
     #[sea_orm(column_type = "Text")]
     pub exclusions: String,
+    /// Hours before the district deadline its leads are reminded (JSON list).
+    #[sea_orm(column_type = "Text")]
+    pub reminder_hours: String,
     pub forwarded_count: i32,
     /// JSON: the stages of the national timeline, `[{name, when, description}]`.
     #[sea_orm(column_type = "Text")]

@@ -113,6 +113,7 @@ async fn campaign_views(
                 national_deadline_display: c.national_deadline.map(format_china_deadline),
                 national_deadline_last_day: c.national_deadline.map(last_open_day),
                 timeline: timeline(c.district_deadline, &stages),
+                reminder_hours: json_col(&c.reminder_hours)?,
                 contacts: json_col(&c.contacts)?,
                 exclusions: json_col(&c.exclusions)?,
                 late_grants,
@@ -265,6 +266,11 @@ pub async fn create(
     errors.extend(check_deadlines(deadline, national));
     errors.extend(check_stages(&stages));
     errors.extend(rules::stage_order(&stages, deadline));
+    let reminder_hours = input
+        .reminder_hours
+        .clone()
+        .unwrap_or_else(|| crate::nominations::reminders::DEFAULT_HOURS.to_vec());
+    errors.extend(check_reminder_hours(&reminder_hours));
     fail_if(errors)?;
     trim_lists(&mut categories, &mut contacts, &mut exclusions);
     trim_stages(&mut stages);
@@ -283,6 +289,7 @@ pub async fn create(
         contacts: Set(to_json(&contacts)?),
         exclusions: Set(to_json(&exclusions)?),
         timeline: Set(to_json(&stages)?),
+        reminder_hours: Set(to_json(&sorted_hours(reminder_hours))?),
         forwarded_count: Set(0),
         created_by: Set(Some(p.id())),
         created_at: Set(now),
@@ -318,6 +325,9 @@ pub async fn update(
         input.exclusions.as_deref(),
     );
     errors.extend(check_stages(input.stages.as_deref().unwrap_or_default()));
+    errors.extend(check_reminder_hours(
+        input.reminder_hours.as_deref().unwrap_or_default(),
+    ));
     fail_if(errors)?;
     lock_campaign(txn, id).await?;
     let before_row = find_campaign(txn, id).await?;
@@ -373,6 +383,9 @@ pub async fn update(
     am.contacts = Set(to_json(&contacts)?);
     am.exclusions = Set(to_json(&exclusions)?);
     am.timeline = Set(to_json(&stages)?);
+    if let Some(hours) = &input.reminder_hours {
+        am.reminder_hours = Set(to_json(&sorted_hours(hours.clone()))?);
+    }
     if let Some(q) = input.district_quota {
         am.district_quota = Set(q);
     }
@@ -575,6 +588,33 @@ fn check_lists(
         }
     }
     out
+}
+
+/// Reminders: 1–720 hours before the deadline, each once.
+fn check_reminder_hours(hours: &[u32]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (i, h) in hours.iter().enumerate() {
+        if !(1..=720).contains(h) {
+            errors.push(FieldError::new(
+                &format!("/reminder_hours/{i}"),
+                "range",
+                "提醒时间为截止前 1 至 720 小时。",
+            ));
+        } else if hours[..i].contains(h) {
+            errors.push(FieldError::new(
+                &format!("/reminder_hours/{i}"),
+                "duplicate",
+                "同一提醒时间只能写一次。",
+            ));
+        }
+    }
+    errors
+}
+
+/// The reminders, earliest first (the most hours before the deadline).
+fn sorted_hours(mut hours: Vec<u32>) -> Vec<u32> {
+    hours.sort_unstable_by(|a, b| b.cmp(a));
+    hours
 }
 
 /// Field rules of the stages: a name of 1–32 characters, a description of

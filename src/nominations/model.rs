@@ -67,6 +67,10 @@ pub struct CampaignView {
     /// The campaign's timeline: the district deadline first, then the
     /// stages of the national notice (中后协〔2021〕15号 三) in order.
     pub timeline: Vec<TimelineEntry>,
+    /// How many hours before the district deadline the leads of districts
+    /// that have not filed are reminded (in the inbox, and by WeChat where
+    /// they authorised it), e.g. `[168, 24, 3]`.
+    pub reminder_hours: Vec<u32>,
     /// The published contacts of the notice (not personal data of nominees).
     pub contacts: Vec<Contact>,
     /// Earlier honourees who may not take part (name and unit).
@@ -232,6 +236,12 @@ pub struct CampaignInput {
     #[validate(length(max = 10, message = "阶段最多 10 个。"))]
     #[schema(max_items = 10)]
     pub stages: Option<Vec<Stage>>,
+    /// Hours before the district deadline the leads of districts that have
+    /// not filed are reminded: at most 5 different values of 1–720 (default
+    /// `[168, 24, 3]`: 7 days, 1 day and 3 hours; `[]`: no reminders).
+    #[validate(length(max = 5, message = "提醒最多 5 次。"))]
+    #[schema(max_items = 5, example = json!([168, 24, 3]))]
+    pub reminder_hours: Option<Vec<u32>>,
     #[validate(length(max = 10, message = "联系人最多 10 个。"))]
     #[schema(max_items = 10)]
     pub contacts: Option<Vec<Contact>>,
@@ -281,6 +291,12 @@ pub struct CampaignPatch {
     #[validate(length(max = 10, message = "阶段最多 10 个。"))]
     #[schema(max_items = 10)]
     pub stages: Option<Vec<Stage>>,
+    /// Hours before the district deadline the leads of districts that have
+    /// not filed are reminded: at most 5 different values of 1–720 (default
+    /// `[168, 24, 3]`: 7 days, 1 day and 3 hours; `[]`: no reminders).
+    #[validate(length(max = 5, message = "提醒最多 5 次。"))]
+    #[schema(max_items = 5, example = json!([168, 24, 3]))]
+    pub reminder_hours: Option<Vec<u32>>,
     #[validate(length(max = 10, message = "联系人最多 10 个。"))]
     #[schema(max_items = 10)]
     pub contacts: Option<Vec<Contact>>,

@@ -1,6 +1,6 @@
 //! Reminders before the district deadline (issue 14): the leads of every
-//! district that has not filed hear 7 days, 1 day and 3 hours before the
-//! deadline (China time, from the campaign's deadline).
+//! district that has not filed hear the campaign's `reminder_hours` before
+//! its deadline (by default 7 days, 1 day and 3 hours; China time).
 //!
 //! A sweep (a job the workers enqueue once a minute per clock minute, so
 //! any number of processes make one) records the reminder that is due now:
@@ -27,12 +27,21 @@ impl crate::platform::jobs::Job for RemindDeadlines {
     const MAX_ATTEMPTS: u32 = 3;
 }
 
-/// The reminders: its name, how long before the deadline, what is left.
-pub const REMINDERS: [(&str, i64, &str); 3] = [
-    ("7d", 7 * 24 * 60, "7天"),
-    ("1d", 24 * 60, "1天"),
-    ("3h", 3 * 60, "3小时"),
-];
+/// A campaign's reminders unless it says otherwise: 7 days, 1 day and 3
+/// hours before the district deadline.
+pub const DEFAULT_HOURS: [u32; 3] = [168, 24, 3];
+
+/// At most this far ahead a campaign's reminders may be (30 days).
+pub const MAX_HOURS: u32 = 720;
+
+/// A reminder's name in its key (`7d`, `3h`) and what is left, in Chinese.
+fn reminder_text(hours: u32) -> (String, String) {
+    if hours % 24 == 0 {
+        (format!("{}d", hours / 24), format!("{}天", hours / 24))
+    } else {
+        (format!("{hours}h"), format!("{hours}小时"))
+    }
+}
 
 /// Records the reminders due at `now`; answers how many notices were new.
 pub async fn sweep(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -> ApiResult<usize> {
@@ -41,10 +50,9 @@ pub async fn sweep(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -> ApiR
 
 async fn remind(tx: Tx, now: DateTime<Utc>) -> ApiResult<usize> {
     let txn = &*tx;
-    let furthest = REMINDERS.iter().map(|r| r.1).max().unwrap_or(0);
     let campaigns = campaign::Entity::find()
         .filter(campaign::Column::DistrictDeadline.gt(now))
-        .filter(campaign::Column::DistrictDeadline.lte(now + Duration::minutes(furthest)))
+        .filter(campaign::Column::DistrictDeadline.lte(now + Duration::hours(i64::from(MAX_HOURS))))
         .all(txn)
         .await?;
     if campaigns.is_empty() {
@@ -62,13 +70,16 @@ async fn remind(tx: Tx, now: DateTime<Utc>) -> ApiResult<usize> {
     let mut new = 0;
     for c in campaigns {
         // The reminder due now: the closest to the deadline of those passed.
-        let Some(&(name, _, left)) = REMINDERS
-            .iter()
-            .filter(|r| c.district_deadline - Duration::minutes(r.1) <= now)
-            .min_by_key(|r| r.1)
+        let hours: Vec<u32> = serde_json::from_str(&c.reminder_hours).unwrap_or_default();
+        let Some(due) = hours
+            .into_iter()
+            .filter(|h| c.district_deadline - Duration::hours(i64::from(*h)) <= now)
+            .min()
         else {
             continue;
         };
+        let (name, left) = reminder_text(due);
+        let (name, left) = (name.as_str(), left.as_str());
         let filed = filed_districts(txn, c.id).await?;
         for district_id in districts.iter().flatten() {
             if filed.contains(district_id) {

@@ -4,71 +4,12 @@
 
 use association::access::roles::Role;
 use serde_json::json;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::MockServer;
 
-use crate::helpers::{TestApp, assert_problem, spawn_app_with};
-
-/// Logs in whoever sends `js_code` as the openid of the same text (so the
-/// development names of the helpers keep working) and judges text content:
-/// 违规 → risky, 待审 → review, anything else → pass.
-struct FakeWeChat;
-
-impl Respond for FakeWeChat {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        match req.url.path() {
-            "/sns/jscode2session" => {
-                let code = req
-                    .url
-                    .query_pairs()
-                    .find(|(k, _)| k == "js_code")
-                    .map(|(_, v)| v.into_owned())
-                    .unwrap_or_default();
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({"openid": code, "session_key": "c2Vzc2lvbg=="}))
-            }
-            "/cgi-bin/stable_token" => ResponseTemplate::new(200)
-                .set_body_json(json!({"access_token": "ACCESS", "expires_in": 7200})),
-            "/wxa/msg_sec_check" => {
-                let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
-                let content = body["content"].as_str().unwrap_or_default();
-                let suggest = if content.contains("违规") {
-                    "risky"
-                } else if content.contains("待审") {
-                    "review"
-                } else {
-                    "pass"
-                };
-                ResponseTemplate::new(200).set_body_json(json!({
-                    "errcode": 0, "errmsg": "ok",
-                    "result": {"suggest": suggest, "label": 100},
-                    "detail": [], "trace_id": "t"
-                }))
-            }
-            _ => ResponseTemplate::new(404),
-        }
-    }
-}
+use crate::helpers::{TestApp, assert_problem};
 
 async fn app_with_wechat() -> (TestApp, MockServer) {
-    let mock = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/sns/jscode2session"))
-        .respond_with(FakeWeChat)
-        .mount(&mock)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(FakeWeChat)
-        .mount(&mock)
-        .await;
-    let base = mock.uri();
-    let app = spawn_app_with(move |env| {
-        env.insert("WECHAT_APPID".into(), "wx-test".into());
-        env.insert("WECHAT_SECRET".into(), "test-secret".into());
-        env.insert("WECHAT_API_BASE".into(), base);
-    })
-    .await;
-    (app, mock)
+    crate::helpers::spawn_app_with_fake_wechat(|_| {}).await
 }
 
 async fn checks_made(mock: &MockServer) -> usize {

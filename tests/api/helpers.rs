@@ -904,3 +904,89 @@ impl TestApp {
             .unwrap();
     }
 }
+
+// ------------------------------------------------------------- a fake WeChat
+
+/// A local WeChat: logs in whoever sends `js_code` as the openid of the same
+/// text (so the development names of the helpers keep working), hands out an
+/// access token, judges text content (违规 → risky, 待审 → review, anything
+/// else → pass) and accepts subscribe messages — except for an openid
+/// containing `refused`, answered 43101 (no authorisation).
+pub struct FakeWeChat;
+
+impl wiremock::Respond for FakeWeChat {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        use serde_json::json;
+        use wiremock::ResponseTemplate;
+        match req.url.path() {
+            "/sns/jscode2session" => {
+                let code = req
+                    .url
+                    .query_pairs()
+                    .find(|(k, _)| k == "js_code")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"openid": code, "session_key": "c2Vzc2lvbg=="}))
+            }
+            "/cgi-bin/stable_token" => ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "ACCESS", "expires_in": 7200})),
+            "/wxa/msg_sec_check" => {
+                let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+                let content = body["content"].as_str().unwrap_or_default();
+                let suggest = if content.contains("违规") {
+                    "risky"
+                } else if content.contains("待审") {
+                    "review"
+                } else {
+                    "pass"
+                };
+                ResponseTemplate::new(200).set_body_json(json!({
+                    "errcode": 0, "errmsg": "ok",
+                    "result": {"suggest": suggest, "label": 100},
+                    "detail": [], "trace_id": "t"
+                }))
+            }
+            "/cgi-bin/message/subscribe/send" => {
+                let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+                if body["touser"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("refused")
+                {
+                    ResponseTemplate::new(200).set_body_json(
+                        json!({"errcode": 43101, "errmsg": "user refuse to accept the msg"}),
+                    )
+                } else {
+                    ResponseTemplate::new(200).set_body_json(json!({"errcode": 0, "errmsg": "ok"}))
+                }
+            }
+            _ => ResponseTemplate::new(404),
+        }
+    }
+}
+
+/// Starts the app against a [`FakeWeChat`] (`configure` may add settings).
+pub async fn spawn_app_with_fake_wechat(
+    configure: impl FnOnce(&mut HashMap<String, String>),
+) -> (TestApp, wiremock::MockServer) {
+    let mock = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path("/sns/jscode2session"))
+        .respond_with(FakeWeChat)
+        .mount(&mock)
+        .await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(FakeWeChat)
+        .mount(&mock)
+        .await;
+    let base = mock.uri();
+    let app = spawn_app_with(move |env| {
+        env.insert("WECHAT_APPID".into(), "wx-test".into());
+        env.insert("WECHAT_SECRET".into(), "test-secret".into());
+        env.insert("WECHAT_API_BASE".into(), base);
+        configure(env);
+    })
+    .await;
+    (app, mock)
+}

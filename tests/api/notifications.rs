@@ -10,68 +10,13 @@ use association::notifications::{self, Notice};
 use association::wechat::templates::{FieldKind, Templates};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::MockServer;
 
-use crate::helpers::{Session, TestApp, assert_problem, spawn_app_with};
+use crate::helpers::{Session, TestApp, assert_problem};
 
 const REVIEW_TEMPLATE: &str = "TPL-ARTICLE-REVIEW";
 
-/// Logs in `js_code` as the openid of the same text, hands out an access
-/// token, and accepts subscribe messages — except for an openid containing
-/// `refused`, for which it answers 43101 (the user has no authorisation).
-struct FakeWeChat;
-
-impl Respond for FakeWeChat {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        match req.url.path() {
-            "/sns/jscode2session" => {
-                let code = req
-                    .url
-                    .query_pairs()
-                    .find(|(k, _)| k == "js_code")
-                    .map(|(_, v)| v.into_owned())
-                    .unwrap_or_default();
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({"openid": code, "session_key": "c2Vzc2lvbg=="}))
-            }
-            "/cgi-bin/stable_token" => ResponseTemplate::new(200)
-                .set_body_json(json!({"access_token": "ACCESS", "expires_in": 7200})),
-            "/wxa/msg_sec_check" => ResponseTemplate::new(200).set_body_json(json!({
-                "errcode": 0, "errmsg": "ok",
-                "result": {"suggest": "pass", "label": 100}, "detail": [], "trace_id": "t"
-            })),
-            "/cgi-bin/message/subscribe/send" => {
-                let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
-                if body["touser"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .contains("refused")
-                {
-                    ResponseTemplate::new(200).set_body_json(
-                        json!({"errcode": 43101, "errmsg": "user refuse to accept the msg"}),
-                    )
-                } else {
-                    ResponseTemplate::new(200).set_body_json(json!({"errcode": 0, "errmsg": "ok"}))
-                }
-            }
-            _ => ResponseTemplate::new(404),
-        }
-    }
-}
-
 async fn app_with_wechat() -> (TestApp, MockServer) {
-    let mock = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/sns/jscode2session"))
-        .respond_with(FakeWeChat)
-        .mount(&mock)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(FakeWeChat)
-        .mount(&mock)
-        .await;
-    let base = mock.uri();
     let templates = json!({
         "article.reviewed": {
             "template_id": REVIEW_TEMPLATE,
@@ -80,14 +25,10 @@ async fn app_with_wechat() -> (TestApp, MockServer) {
         }
     })
     .to_string();
-    let app = spawn_app_with(move |env| {
-        env.insert("WECHAT_APPID".into(), "wx-test".into());
-        env.insert("WECHAT_SECRET".into(), "test-secret".into());
-        env.insert("WECHAT_API_BASE".into(), base);
+    crate::helpers::spawn_app_with_fake_wechat(move |env| {
         env.insert("WECHAT_TEMPLATES".into(), templates);
     })
-    .await;
-    (app, mock)
+    .await
 }
 
 /// The subscribe messages WeChat received.

@@ -236,3 +236,62 @@ async fn leads_hear_of_their_nominations_review_and_of_a_late_grant() {
     );
     let _ = district;
 }
+
+#[tokio::test]
+async fn a_campaign_sets_its_own_reminders() {
+    let app = spawn_app().await;
+    let admin = app.secretariat().await;
+    let campaign = app.seed_campaign(&admin).await;
+    let read: serde_json::Value = app
+        .get(&format!("/api/v1/campaigns/{campaign}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["reminder_hours"], json!([168, 24, 3]), "the default");
+    // Hours of 1–720, each once.
+    let res = app
+        .patch_as(
+            &format!("/api/v1/campaigns/{campaign}"),
+            &admin,
+            &json!({"reminder_hours": [0, 24, 24, 1000]}),
+        )
+        .await;
+    let body = crate::helpers::assert_problem(res, 422, "VALIDATION_FAILED").await;
+    let pointers: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "/reminder_hours/0",
+            "/reminder_hours/2",
+            "/reminder_hours/3"
+        ]
+    );
+    let res = app
+        .patch_as(
+            &format!("/api/v1/campaigns/{campaign}"),
+            &admin,
+            &json!({"reminder_hours": [2, 48]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let (_, lead) = app.district_with_lead(&admin).await;
+    // 62 hours before the deadline: none of its reminders is due.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(told(&app, lead.member_id).await.is_empty());
+    app.clock.set(china(2, 1, 0));
+    assert_eq!(
+        told_after_sweep(&app, lead.member_id, 1).await,
+        ["reminder:2d"]
+    );
+    app.clock.set(china(3, 22, 30));
+    assert_eq!(
+        told_after_sweep(&app, lead.member_id, 2).await,
+        ["reminder:2d", "reminder:2h"]
+    );
+}
