@@ -36,7 +36,7 @@ pub const MAX_HOURS: u32 = 720;
 
 /// A reminder's name in its key (`7d`, `3h`) and what is left, in Chinese.
 fn reminder_text(hours: u32) -> (String, String) {
-    if hours % 24 == 0 {
+    if hours.is_multiple_of(24) {
         (format!("{}d", hours / 24), format!("{}天", hours / 24))
     } else {
         (format!("{hours}h"), format!("{hours}小时"))
