@@ -432,6 +432,24 @@ async function main(): Promise<void> {
         check(a.points.site === 1 && a.points.bonus === 0, `points ${JSON.stringify(a.points)}`);
     });
 
+    await step("the correspondent's inbox tells of the approval, unread, then read", async () => {
+        const page = expectStatus(
+            await writer.api.GET("/api/v1/me/notifications", { params: { query: { unread: true } } }),
+            200,
+        );
+        const told = page.items.find((n) => n.event === "article.reviewed" && n.entity_id === article.id);
+        check(told !== undefined, `events ${page.items.map((n) => n.event).join(", ")}`);
+        check(!told.read, "already read");
+        const before = expectStatus(await writer.api.GET("/api/v1/me/notifications/unread-count"), 200);
+        const read = expectStatus(
+            await writer.api.POST("/api/v1/me/notifications/{id}/read", { params: { path: { id: told.id } } }),
+            200,
+        );
+        check(read.read, "not marked read");
+        const after = expectStatus(await writer.api.GET("/api/v1/me/notifications/unread-count"), 200);
+        check(after.unread === before.unread - 1, `unread ${before.unread} then ${after.unread}`);
+    });
+
     await step("the correspondent can no longer withdraw it (409 ARTICLE_ALREADY_REVIEWED)", async () => {
         expectProblem(
             await writer.api.DELETE("/api/v1/articles/{id}", { params: { path: { id: article.id } } }),
