@@ -46,10 +46,12 @@ macro_rules! register {
                 $monitor.register(move |_| {
                     WorkerBuilder::new(name.clone())
                         .backend(storage.clone())
-                        .enable_tracing()
-                        .catch_panic()
+                        // apalis's order: retries, then panics caught
+                        // (a panic is retried), the timeout, the tracing.
                         .retry(retry_policy(<$job as Job>::MAX_ATTEMPTS))
+                        .catch_panic()
                         .timeout(JOB_TIMEOUT)
+                        .enable_tracing()
                         .data(ctx.clone())
                         .build($handler)
                 })
@@ -65,10 +67,12 @@ macro_rules! register {
                 $monitor.register(move |_| {
                     WorkerBuilder::new(name.clone())
                         .backend(storage.clone())
-                        .enable_tracing()
-                        .catch_panic()
+                        // apalis's order: retries, then panics caught
+                        // (a panic is retried), the timeout, the tracing.
                         .retry(retry_policy(<$job as Job>::MAX_ATTEMPTS))
+                        .catch_panic()
                         .timeout(JOB_TIMEOUT)
+                        .enable_tracing()
                         .data(ctx.clone())
                         .build($handler)
                 })
