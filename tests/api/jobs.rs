@@ -23,7 +23,7 @@ async fn verify_jobs(db: &impl ConnectionTrait) -> Vec<(String, i64)> {
         .collect()
 }
 
-/// Waits (up to 10 s) until the verification jobs are in these states: the
+/// Waits (up to 30 s) until the verification jobs are in these states: the
 /// worker acknowledges a job just after its effect is stored.
 async fn settled_jobs(db: &impl ConnectionTrait, expected: &[(&str, i64)]) -> Vec<(String, i64)> {
     let expected: Vec<(String, i64)> = expected
@@ -31,7 +31,7 @@ async fn settled_jobs(db: &impl ConnectionTrait, expected: &[(&str, i64)]) -> Ve
         .map(|(s, n)| ((*s).to_owned(), *n))
         .collect();
     let mut seen = Vec::new();
-    for _ in 0..200 {
+    for _ in 0..600 {
         seen = verify_jobs(db).await;
         if seen == expected {
             break;

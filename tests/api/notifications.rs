@@ -61,10 +61,10 @@ async fn inbox(app: &TestApp, who: &Session) -> Vec<Value> {
     page["items"].as_array().unwrap().clone()
 }
 
-/// Waits (up to 10 s) until the caller's newest notification is no longer
+/// Waits (up to 30 s) until the caller's newest notification is no longer
 /// waiting for the worker.
 async fn settled(app: &TestApp, who: &Session) -> Vec<Value> {
-    for _ in 0..200 {
+    for _ in 0..600 {
         let items = inbox(app, who).await;
         if items
             .first()
@@ -74,7 +74,7 @@ async fn settled(app: &TestApp, who: &Session) -> Vec<Value> {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("notification still not handled after 10 s");
+    panic!("notification still not handled after 30 s");
 }
 
 /// Submits an article of `who`'s school and approves it as `admin`.
