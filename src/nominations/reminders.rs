@@ -58,15 +58,22 @@ async fn remind(tx: Tx, now: DateTime<Utc>) -> ApiResult<usize> {
     if campaigns.is_empty() {
         return Ok(0);
     }
-    // The districts that have a lead to tell.
-    let districts: Vec<Option<i64>> = member_role::Entity::find()
+    // The districts' leads, read once for every campaign of the sweep.
+    let leads: Vec<(Option<i64>, i64)> = member_role::Entity::find()
         .select_only()
         .column(member_role::Column::DistrictId)
+        .column(member_role::Column::MemberId)
         .filter(member_role::Column::Role.eq("district_lead"))
         .distinct()
         .into_tuple()
         .all(txn)
         .await?;
+    let mut by_district: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for (district, member) in leads {
+        if let Some(d) = district {
+            by_district.entry(d).or_default().push(member);
+        }
+    }
     let mut new = 0;
     for c in campaigns {
         // The reminder due now: the closest to the deadline of those passed.
@@ -81,12 +88,11 @@ async fn remind(tx: Tx, now: DateTime<Utc>) -> ApiResult<usize> {
         let (name, left) = reminder_text(due);
         let (name, left) = (name.as_str(), left.as_str());
         let filed = filed_districts(txn, c.id).await?;
-        for district_id in districts.iter().flatten() {
+        for (district_id, leads) in &by_district {
             if filed.contains(district_id) {
                 continue;
             }
-            let leads = events::district_leads(txn, *district_id).await?;
-            let notices = events::deadline_reminder(&leads, &c, *district_id, name, left);
+            let notices = events::deadline_reminder(leads, &c, *district_id, name, left);
             new += notifications::notify(txn, notices, now).await?;
         }
     }

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use crate::entity::notification;
 use crate::platform::error::{ApiError, ApiResult};
@@ -97,7 +97,8 @@ pub async fn notify(
             created_at: Set(now),
             ..Default::default()
         };
-        let inserted = notification::Entity::insert(am)
+        // One statement: the id of a new record, nothing for one already there.
+        let id = match notification::Entity::insert(am)
             .on_conflict(
                 OnConflict::columns([
                     notification::Column::MemberId,
@@ -106,30 +107,22 @@ pub async fn notify(
                 .do_nothing()
                 .to_owned(),
             )
-            .exec_without_returning(txn)
-            .await?;
-        if inserted == 0 {
-            continue;
-        }
-        let id: Option<i64> = notification::Entity::find()
-            .select_only()
-            .column(notification::Column::Id)
-            .filter(notification::Column::MemberId.eq(n.member_id))
-            .filter(notification::Column::DedupKey.eq(n.key.as_str()))
-            .into_tuple()
-            .one(txn)
-            .await?;
-        if let Some(id) = id {
-            jobs::enqueue(
-                txn,
-                &SendWeChat {
-                    notification_id: id,
-                },
-                Schedule::keyed(format!("notification:{id}")),
-            )
-            .await?;
-            new += 1;
-        }
+            .exec(txn)
+            .await
+        {
+            Ok(r) => r.last_insert_id,
+            Err(sea_orm::DbErr::RecordNotInserted) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        jobs::enqueue(
+            txn,
+            &SendWeChat {
+                notification_id: id,
+            },
+            Schedule::keyed(format!("notification:{id}")),
+        )
+        .await?;
+        new += 1;
     }
     Ok(new)
 }
