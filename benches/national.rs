@@ -1202,9 +1202,9 @@ async fn standings(
             first["items"][0]["total"]
         );
         let deep_at = if scope == Scope::Schools {
-            population * 5 / 6
+            population * 7 / 8 / 100 * 100
         } else {
-            population * 9 / 10
+            population * 19 / 20 / 1000 * 1000
         };
         let t = Instant::now();
         let deep = token_after(&client, base, reader, scope, deep_at).await;
