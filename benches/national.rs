@@ -63,45 +63,46 @@ const POSTER_SCHOOLS: i64 = 60;
 /// standings internals is here, so that when they change only this module does.
 mod kept {
     use association::honours::rules::{RankingKey, Scope};
+    use association::honours::standings::Cursor;
     use association::platform::pagination::PageTokens;
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use sea_orm::DatabaseConnection;
     use sha2::{Digest, Sha256};
 
-    /// Standings pages are keyset reads of kept totals: a deep page is reached
-    /// by walking the pages (each is cheap); before, tokens carried a position.
-    pub const KEYSET: bool = false;
-
-    /// Recomputes the kept totals from the articles; None when there are none to keep.
-    pub async fn rebuild(_db: &DatabaseConnection, _year: Option<i32>) -> Option<u64> {
-        None
+    /// Recomputes the kept totals from the articles; answers the rows written.
+    pub async fn rebuild(db: &DatabaseConnection, year: Option<i32>) -> Option<u64> {
+        Some(
+            association::articles::totals::rebuild(db, year)
+                .await
+                .unwrap(),
+        )
     }
 
-    /// The differences between the kept totals and the articles (None: nothing kept yet).
-    pub async fn check(_db: &DatabaseConnection, _year: Option<i32>) -> Option<Vec<String>> {
-        None
+    /// The differences between the kept totals and the articles.
+    pub async fn check(db: &DatabaseConnection, year: Option<i32>) -> Option<Vec<String>> {
+        let differences = association::articles::totals::check(db, year)
+            .await
+            .unwrap();
+        Some(differences.iter().map(ToString::to_string).collect())
     }
 
     /// The PostgreSQL statements one standings request runs, parameters
     /// written in; `after` is the raw cursor of the page token.
-    pub fn statements(
+    pub async fn statements(
+        db: &DatabaseConnection,
         year: i32,
         scope: Scope,
         key: RankingKey,
         page_size: u64,
         after: Option<&str>,
     ) -> Vec<String> {
-        let sql =
-            association::honours::standings::statement_for_benchmark(year, scope, key, page_size);
-        let sql = match after {
-            Some(position) => sql.replace(
-                "WHERE r.position > 0 ORDER BY",
-                &format!("WHERE r.position > {position} ORDER BY"),
-            ),
-            None => sql,
-        };
-        vec![sql]
+        let after: Option<Cursor> = after.map(|a| serde_json::from_str(a).unwrap());
+        association::honours::standings::statements_for_benchmark(
+            db, year, scope, key, page_size, after,
+        )
+        .await
+        .unwrap()
     }
 
     /// The raw cursor a page token carries (the JSON before the signature).
@@ -110,24 +111,20 @@ mod kept {
         String::from_utf8(URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
     }
 
-    /// The page token of the server (JWT secret `secret`) for the standings
-    /// after `position` (only while tokens carry a position).
-    pub fn token_after(
-        secret: &str,
-        year: i32,
-        scope: Scope,
-        key: RankingKey,
-        position: i64,
-    ) -> String {
+    /// A page token of the server (JWT secret `secret`) for the standings
+    /// after every row: a cursor below any total (a token the server signed
+    /// before the rows after it went, e.g. a stale bookmark).
+    pub fn token_past_the_end(secret: &str, year: i32, scope: Scope, key: RankingKey) -> String {
         let mut h = Sha256::new();
         h.update(b"page-token-key\0");
         h.update(secret.as_bytes());
         let k = h.finalize();
+        let past: Cursor = (-1, i64::MAX, i64::MAX);
         PageTokens::new(
             &k[..],
             format!("standings/{year}/{}/{}", scope.as_str(), key.as_str()),
         )
-        .encode(&position)
+        .encode(&past)
         .unwrap()
     }
 }
@@ -902,7 +899,16 @@ async fn run(cfg: &Config, url: &str, db_name: &str, sqlite: &Path, report: &mut
         Some(idle <= 30.0),
     );
 
-    standings(cfg, url, &server.base, &people, report, "PostgreSQL", true).await;
+    standings(
+        cfg,
+        url,
+        &server.base,
+        &people,
+        report,
+        "PostgreSQL",
+        Some(&db),
+    )
+    .await;
     writes_and_reads(
         cfg,
         url,
@@ -915,7 +921,7 @@ async fn run(cfg: &Config, url: &str, db_name: &str, sqlite: &Path, report: &mut
         report,
     )
     .await;
-    consistency(cfg, &db, &server.base, &people, report).await;
+    consistency(cfg, &db, url, &server.base, &people, report).await;
     report.note(format!(
         "RSS of the server after the load: {:.1} MiB",
         server.rss_mib()
@@ -1149,15 +1155,6 @@ async fn token_after(
     scope: Scope,
     position: i64,
 ) -> Option<String> {
-    if !kept::KEYSET {
-        return Some(kept::token_after(
-            SECRET,
-            YEAR,
-            scope,
-            RankingKey::Total,
-            position,
-        ));
-    }
     let mut token: Option<String> = None;
     let mut reached = 0;
     while reached < position {
@@ -1184,11 +1181,11 @@ async fn standings(
     people: &People,
     report: &mut Report,
     backend: &str,
-    bare: bool,
+    bare: Option<&DatabaseConnection>,
 ) {
     let client = reqwest::Client::new();
     let reader = &people.reader;
-    let target_ms = if bare { 30.0 } else { 10.0 };
+    let target_ms = if bare.is_some() { 30.0 } else { 10.0 };
     for scope in [Scope::Schools, Scope::Individuals] {
         let first = standings_page(&client, base, reader, scope, 20, None).await;
         let population = first["population"]
@@ -1212,18 +1209,7 @@ async fn standings(
             "  token after position {deep_at} in {:.1} s",
             t.elapsed().as_secs_f64()
         );
-        let past = if kept::KEYSET {
-            None
-        } else {
-            Some(kept::token_after(
-                SECRET,
-                YEAR,
-                scope,
-                RankingKey::Total,
-                population + 1000,
-            ))
-        };
-        let mut probes = vec![
+        let probes = [
             Probe {
                 label: "first page",
                 token: None,
@@ -1232,13 +1218,16 @@ async fn standings(
                 label: "deep page",
                 token: deep,
             },
-        ];
-        if let Some(p) = past {
-            probes.push(Probe {
+            Probe {
                 label: "past the last row",
-                token: Some(p),
-            });
-        }
+                token: Some(kept::token_past_the_end(
+                    SECRET,
+                    YEAR,
+                    scope,
+                    RankingKey::Total,
+                )),
+            },
+        ];
         for probe in probes {
             let label = match probe.label {
                 "deep page" => format!("deep page (after {deep_at})"),
@@ -1253,16 +1242,19 @@ async fn standings(
                     api.push(t.elapsed());
                 } else {
                     println!(
-                        "  {label}: {} rows",
-                        page["items"].as_array().map_or(0, Vec::len)
+                        "  {label}: {} rows from position {}",
+                        page["items"].as_array().map_or(0, Vec::len),
+                        page["items"][0]["position"]
                     );
                 }
             }
             let api = Timing::of(api);
             let case = format!("{backend} standings, {}, {label}", scope.as_str());
-            if bare {
+            if let Some(db) = bare {
                 let after = probe.token.as_deref().and_then(kept::cursor_of_token);
-                let sql = kept::statements(YEAR, scope, RankingKey::Total, 20, after.as_deref());
+                let sql =
+                    kept::statements(db, YEAR, scope, RankingKey::Total, 20, after.as_deref())
+                        .await;
                 let psql = Timing::of(psql_times(url, &sql, cfg.runs));
                 let ratio = ms(api.median) / ms(psql.median);
                 report.add(
@@ -1319,7 +1311,7 @@ async fn sqlite_standings(cfg: &Config, path: &Path, report: &mut Report) {
         posters: Vec::new(),
     };
     let server = Server::start(&url, cfg.port + 2).await;
-    standings(cfg, &url, &server.base, &people, report, "SQLite", false).await;
+    standings(cfg, &url, &server.base, &people, report, "SQLite", None).await;
 }
 
 // ------------------------------------------------------------------ writes and reads
@@ -1419,6 +1411,7 @@ async fn writes_and_reads(
 async fn consistency(
     cfg: &Config,
     db: &DatabaseConnection,
+    url: &str,
     base: &str,
     people: &People,
     report: &mut Report,
@@ -1532,13 +1525,32 @@ async fn consistency(
             for d in diffs.iter().take(10) {
                 println!("  difference: {d}");
             }
+            let took = t.elapsed().as_secs_f64();
+            // The same check from the command line: exit status 0 when consistent.
+            let cli = Command::new(env!("CARGO_BIN_EXE_association"))
+                .arg("check-totals")
+                .env("DATABASE_URL", url)
+                .env("JWT_SECRET", SECRET)
+                .env("RUST_LOG", "warn")
+                .current_dir(std::env::temp_dir())
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&cli.stdout)
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_owned();
+            println!("  check-totals: {}, {said}", cli.status);
             report.add(
                 &format!("kept totals consistent after {load}"),
                 format!("differences: {}", diffs.len()),
-                format!("check in {:.1} s", t.elapsed().as_secs_f64()),
+                format!(
+                    "check in {took:.1} s; `check-totals`: exit {}",
+                    cli.status.code().unwrap_or(-1)
+                ),
                 "—".to_owned(),
                 "differences: 0",
-                Some(diffs.is_empty()),
+                Some(diffs.is_empty() && cli.status.success()),
             );
         }
         None => report.note(format!(
