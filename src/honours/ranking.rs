@@ -63,6 +63,26 @@ pub struct YearSettings {
     pub ranking_key: RankingKey,
 }
 
+/// The page tokens of one standings list (year, scope, ranking key).
+fn standings_tokens(key: &[u8], year: i32, scope: Scope, ranking: RankingKey) -> PageTokens<'_> {
+    PageTokens::new(
+        key,
+        format!("standings/{year}/{}/{}", scope.as_str(), ranking.as_str()),
+    )
+}
+
+/// The cursor a standings page token carries (for the benchmark, which
+/// runs the same read bare).
+pub fn cursor_of_token(
+    page_token_key: &[u8],
+    year: i32,
+    scope: Scope,
+    ranking: RankingKey,
+    token: &str,
+) -> ApiResult<standings::Cursor> {
+    standings_tokens(page_token_key, year, scope, ranking).decode(token)
+}
+
 fn may_read_standings(p: &Principal) -> ApiResult<()> {
     if p.has(Role::Correspondent) || p.has(Role::Secretariat) || p.has(Role::Council) {
         Ok(())
@@ -85,10 +105,7 @@ pub async fn page(
     let scope = q.scope.unwrap_or(Scope::Schools);
     let key = ranking_key(db, year).await?;
     let params = PageParams::new(q.page_size, q.page_token.clone())?;
-    let tokens = PageTokens::new(
-        page_token_key,
-        format!("standings/{year}/{}/{}", scope.as_str(), key.as_str()),
-    );
+    let tokens = standings_tokens(page_token_key, year, scope, key);
     let after: Option<standings::Cursor> = tokens.cursor(&params)?;
     let (rows, figures) =
         standings::kept_page(db, year, scope, key, after, params.size() + 1).await?;

@@ -166,6 +166,15 @@ impl World {
             .await
             .unwrap()
             .unwrap();
+        // Every change of points went through the mechanism that keeps the
+        // standings totals: they match a recount of the articles.
+        let differences = association::articles::totals::check(db, None)
+            .await
+            .unwrap();
+        assert!(
+            differences.is_empty(),
+            "the kept totals differ from the articles: {differences:?}"
+        );
         (
             row.try_get::<i64>("", "site").unwrap(),
             row.try_get::<i64>("", "bonus").unwrap(),

@@ -45,5 +45,6 @@ mod replicas;
 mod sessions;
 mod sources;
 mod stale_decisions;
+mod totals;
 mod verification;
 mod wechat;
