@@ -65,8 +65,6 @@ mod kept {
     use association::honours::rules::{RankingKey, Scope};
     use association::honours::standings::Cursor;
     use association::platform::pagination::PageTokens;
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use sea_orm::DatabaseConnection;
     use sha2::{Digest, Sha256};
 
@@ -88,16 +86,15 @@ mod kept {
     }
 
     /// The PostgreSQL statements one standings request runs, parameters
-    /// written in; `after` is the raw cursor of the page token.
+    /// written in; `after` is the cursor of the page token.
     pub async fn statements(
         db: &DatabaseConnection,
         year: i32,
         scope: Scope,
         key: RankingKey,
         page_size: u64,
-        after: Option<&str>,
+        after: Option<Cursor>,
     ) -> Vec<String> {
-        let after: Option<Cursor> = after.map(|a| serde_json::from_str(a).unwrap());
         association::honours::standings::statements_for_benchmark(
             db, year, scope, key, page_size, after,
         )
@@ -105,23 +102,40 @@ mod kept {
         .unwrap()
     }
 
-    /// The raw cursor a page token carries (the JSON before the signature).
-    pub fn cursor_of_token(token: &str) -> Option<String> {
-        let (payload, _) = token.split_once('.')?;
-        String::from_utf8(URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
-    }
-
-    /// A page token of the server (JWT secret `secret`) for the standings
-    /// after every row: a cursor below any total (a token the server signed
-    /// before the rows after it went, e.g. a stale bookmark).
-    pub fn token_past_the_end(secret: &str, year: i32, scope: Scope, key: RankingKey) -> String {
+    /// The key the server (JWT secret `secret`) signs page tokens with.
+    fn page_token_key(secret: &str) -> Vec<u8> {
         let mut h = Sha256::new();
         h.update(b"page-token-key\0");
         h.update(secret.as_bytes());
-        let k = h.finalize();
+        h.finalize().to_vec()
+    }
+
+    /// The cursor a standings page token of the server carries.
+    pub fn cursor_of_token(
+        secret: &str,
+        year: i32,
+        scope: Scope,
+        key: RankingKey,
+        token: &str,
+    ) -> Cursor {
+        association::honours::ranking::cursor_of_token(
+            &page_token_key(secret),
+            year,
+            scope,
+            key,
+            token,
+        )
+        .unwrap()
+    }
+
+    /// A page token of the server for the standings after every row: a
+    /// cursor below any total (as a token signed before the rows after it
+    /// went, e.g. a stale bookmark).
+    pub fn token_past_the_end(secret: &str, year: i32, scope: Scope, key: RankingKey) -> String {
+        let k = page_token_key(secret);
         let past: Cursor = (-1, i64::MAX, i64::MAX);
         PageTokens::new(
-            &k[..],
+            &k,
             format!("standings/{year}/{}/{}", scope.as_str(), key.as_str()),
         )
         .encode(&past)
@@ -641,18 +655,18 @@ fn logged_statements(text: &str, db: &str) -> Vec<Logged> {
                 sql: sql.to_owned(),
                 params: Vec::new(),
             });
-        } else if let Some(rest) = msg.strip_prefix("LOG:  execute ") {
-            if let Some((_, sql)) = rest.split_once(": ") {
-                out.push(Logged {
-                    pid,
-                    sql: sql.to_owned(),
-                    params: Vec::new(),
-                });
-            }
-        } else if let Some(p) = msg.strip_prefix("DETAIL:  parameters: ") {
-            if let Some(last) = out.iter_mut().rev().find(|l| l.pid == pid) {
-                last.params = parse_params(p);
-            }
+        } else if let Some(rest) = msg.strip_prefix("LOG:  execute ")
+            && let Some((_, sql)) = rest.split_once(": ")
+        {
+            out.push(Logged {
+                pid,
+                sql: sql.to_owned(),
+                params: Vec::new(),
+            });
+        } else if let Some(p) = msg.strip_prefix("DETAIL:  parameters: ")
+            && let Some(last) = out.iter_mut().rev().find(|l| l.pid == pid)
+        {
+            last.params = parse_params(p);
         }
     }
     out
@@ -1251,10 +1265,11 @@ async fn standings(
             let api = Timing::of(api);
             let case = format!("{backend} standings, {}, {label}", scope.as_str());
             if let Some(db) = bare {
-                let after = probe.token.as_deref().and_then(kept::cursor_of_token);
-                let sql =
-                    kept::statements(db, YEAR, scope, RankingKey::Total, 20, after.as_deref())
-                        .await;
+                let after = probe
+                    .token
+                    .as_deref()
+                    .map(|t| kept::cursor_of_token(SECRET, YEAR, scope, RankingKey::Total, t));
+                let sql = kept::statements(db, YEAR, scope, RankingKey::Total, 20, after).await;
                 let psql = Timing::of(psql_times(url, &sql, cfg.runs));
                 let ratio = ms(api.median) / ms(psql.median);
                 report.add(
