@@ -923,6 +923,19 @@ async fn run(cfg: &Config, url: &str, db_name: &str, sqlite: &Path, report: &mut
         Some(&db),
     )
     .await;
+    report.note(
+        "standings: median / p95 of the runs after a warm-up, as a correspondent; the bare SQL is what \
+         `standings::statements_for_benchmark` records of the page read, run in one psql session — the \
+         request also authenticates its caller (member, roles), reads the year's ranking key and answers \
+         JSON over HTTP"
+            .to_owned(),
+    );
+    report.note(
+        "writes and reads: the API at c concurrent requests for the load's seconds; pgbench -M prepared at \
+         the same c replays the statements of one request as the server log shows them, with the link, its \
+         key and the job id new in each transaction"
+            .to_owned(),
+    );
     writes_and_reads(
         cfg,
         url,
