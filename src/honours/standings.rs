@@ -29,6 +29,8 @@ use sea_orm::{
     ConnectionTrait, DbBackend, QueryResult, Statement, TransactionSession, TransactionTrait, Value,
 };
 
+use serde::{Deserialize, Serialize};
+
 use crate::honours::rules::{RankingKey, Scope, honours_cap};
 use crate::organisation::lookup::{first_day_of, member_in_sql};
 use crate::platform::db::raw;
@@ -257,14 +259,31 @@ pub fn statement_for_benchmark(year: i32, scope: Scope, key: RankingKey, page_si
 // The live standings from the kept totals (`crate::articles::totals`).
 //
 // A page is a keyset range on the index (year, key DESC, school, first
-// article) of `standing_people` / `standing_schools`; the rank and position
-// of its first row, the population, the cap and the cut-off are counts and
-// one offset on the same index. Schools that were not member units in the
-// year (left before it, a handful) are left out by id.
+// article) of `standing_people` / `standing_schools`: the rest of the cursor's
+// tied group, then the rows below its value — two index ranges, never a scan
+// of the rows before. The cursor carries the place and rank of the row it
+// follows, so the next page's places and ranks continue from it (standard
+// competition ranks: a row sharing the previous row's value shares its rank,
+// any other row's rank is its place). The population, the cap and the
+// cut-off are a sum over the year's schools, one offset and one count on the
+// same index. Schools that were not member units in the year (left before
+// it, a handful) are left out by id.
 
 /// Where a page starts: after the row with this ranking value, school and
-/// first article (0 for schools) — the order of the kept totals.
-pub type Cursor = (i64, i64, i64);
+/// first article (0 for schools), which was at `position` with `rank`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "v")]
+    pub value: i64,
+    #[serde(rename = "s")]
+    pub school_id: i64,
+    #[serde(rename = "f")]
+    pub first_article: i64,
+    #[serde(rename = "p")]
+    pub position: i64,
+    #[serde(rename = "r")]
+    pub rank: i64,
+}
 
 /// The reads of one request, recorded when the benchmark asks for them.
 struct Reader<'a, C> {
@@ -297,9 +316,8 @@ struct Kept {
     table: &'static str,
     /// The order after the ranking key, as `t.` columns.
     tiebreak: &'static str,
-    /// The cursor's tie-break: rows after (`>`) or up to (`<=`) it.
-    after: &'static str,
-    upto: &'static str,
+    /// The rows of the cursor's tied group after it (`$3` school, `$4` first article).
+    after_in_tie: &'static str,
 }
 
 fn kept(scope: Scope) -> Kept {
@@ -307,14 +325,12 @@ fn kept(scope: Scope) -> Kept {
         Scope::Schools => Kept {
             table: "standing_schools",
             tiebreak: "t.school_id",
-            after: "t.school_id > $3",
-            upto: "t.school_id <= $3",
+            after_in_tie: "t.school_id > $3",
         },
         Scope::Individuals => Kept {
             table: "standing_people",
             tiebreak: "t.school_id, t.first_article",
-            after: "t.school_id > $3 OR (t.school_id = $3 AND t.first_article > $4)",
-            upto: "t.school_id < $3 OR (t.school_id = $3 AND t.first_article <= $4)",
+            after_in_tie: "(t.school_id, t.first_article) > ($3, $4)",
         },
     }
 }
@@ -447,7 +463,16 @@ fn kept_row(
         RankingKey::Total => standing.total,
         RankingKey::SitePoints => standing.site_points,
     };
-    Ok((standing, (value, school_id, first)))
+    Ok((
+        standing,
+        Cursor {
+            value,
+            school_id,
+            first_article: first,
+            position: 0,
+            rank: 0,
+        },
+    ))
 }
 
 async fn kept_read<C: ConnectionTrait>(
@@ -465,30 +490,58 @@ async fn kept_read<C: ConnectionTrait>(
     let (select, joins) = match scope {
         Scope::Schools => ("", ""),
         Scope::Individuals => (
-            ", t.author_key, t.first_article,
-               COALESCE(m.real_name, m.display_name, t.author_name, t.author_key) AS name",
+            ", COALESCE(m.real_name, m.display_name, t.author_name, t.author_key) AS name",
             " LEFT JOIN members m ON m.id = t.member_id",
         ),
     };
-    let mut values: Vec<Value> = vec![year.into()];
-    let range = match after {
-        Some((v, school, first)) => {
-            values.extend([v.into(), school.into(), first.into()]);
-            format!(" AND t.{k} <= $2 AND (t.{k} < $2 OR {})", t.after)
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let columns = "t.school_id, t.site_points, t.bonus_points, t.total, t.counted_articles";
+    let columns = match scope {
+        Scope::Schools => columns.to_owned(),
+        Scope::Individuals => {
+            format!("{columns}, t.author_key, t.member_id, t.author_name, t.first_article")
         }
-        None => String::new(),
     };
-    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let (from, values): (String, Vec<Value>) = match after {
+        // The rest of the cursor's tied group, then the rows below its value.
+        Some(c) => (
+            format!(
+                "(SELECT * FROM (SELECT {columns} FROM {table} t
+                     WHERE t.year = $1 AND t.{k} = $2 AND {tie}{excluded}
+                     ORDER BY {tiebreak} LIMIT $5) tied
+                  UNION ALL
+                  SELECT * FROM (SELECT {columns} FROM {table} t
+                     WHERE t.year = $1 AND t.{k} < $2{excluded}
+                     ORDER BY t.{k} DESC, {tiebreak} LIMIT $5) below)",
+                table = t.table,
+                tie = t.after_in_tie,
+                tiebreak = t.tiebreak,
+            ),
+            vec![
+                year.into(),
+                c.value.into(),
+                c.school_id.into(),
+                c.first_article.into(),
+                limit.into(),
+            ],
+        ),
+        None => (
+            format!(
+                "(SELECT {columns} FROM {table} t WHERE t.year = $1{excluded}
+                  ORDER BY t.{k} DESC, {tiebreak} LIMIT $2)",
+                table = t.table,
+                tiebreak = t.tiebreak,
+            ),
+            vec![year.into(), limit.into()],
+        ),
+    };
     let n = values.len();
     let rows = r
         .all(
             &format!(
-                "SELECT t.school_id, s.name AS school_name, t.site_points, t.bonus_points,
-                        t.total, t.counted_articles{select}
-                 FROM {table} t JOIN schools s ON s.id = t.school_id{joins}
-                 WHERE t.year = $1{excluded}{range}
+                "SELECT t.*, s.name AS school_name{select}
+                 FROM {from} t JOIN schools s ON s.id = t.school_id{joins}
                  ORDER BY t.{k} DESC, {tiebreak} LIMIT ${n}",
-                table = t.table,
                 tiebreak = t.tiebreak,
             ),
             values,
@@ -499,41 +552,18 @@ async fn kept_read<C: ConnectionTrait>(
         .map(|row| kept_row(row, scope, key))
         .collect::<Result<Vec<_>, _>>()
         .map_err(ApiError::internal)?;
-    // The first row's place: after every row up to the cursor; its rank
-    // that of the cursor's value when it shares it, else its place.
-    let (mut position, mut rank) = (1, 1);
-    if let (Some((v, school, first)), Some((_, c))) = (after, out.first()) {
-        let counted = r
-            .all(
-                &format!(
-                    "SELECT CAST(COALESCE(SUM(CASE WHEN t.{k} > $2 THEN 1 ELSE 0 END), 0) AS BIGINT)
-                            AS above,
-                            COUNT(*) AS upto
-                     FROM {table} t
-                     WHERE t.year = $1{excluded} AND t.{k} >= $2 AND (t.{k} > $2 OR {upto})",
-                    table = t.table,
-                    upto = t.upto,
-                ),
-                vec![year.into(), v.into(), school.into(), first.into()],
-            )
-            .await?;
-        let row = counted
-            .first()
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a count answered no row")))?;
-        let above: i64 = row.try_get("", "above").map_err(ApiError::internal)?;
-        let upto: i64 = row.try_get("", "upto").map_err(ApiError::internal)?;
-        position = upto + 1;
-        rank = if c.0 == v { above + 1 } else { position };
-    }
-    let mut previous: Option<i64> = None;
+    let (mut position, mut rank, mut previous) = match after {
+        Some(c) => (c.position, c.rank, Some(c.value)),
+        None => (0, 0, None),
+    };
     for (row, c) in &mut out {
-        if previous.is_some_and(|p| p != c.0) {
+        position += 1;
+        if previous != Some(c.value) {
             rank = position;
         }
-        row.position = position;
-        row.rank = rank;
-        previous = Some(c.0);
-        position += 1;
+        previous = Some(c.value);
+        (row.position, row.rank) = (position, rank);
+        (c.position, c.rank) = (position, rank);
     }
     Ok((out, figures))
 }
