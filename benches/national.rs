@@ -131,9 +131,21 @@ mod kept {
     /// A page token of the server for the standings after every row: a
     /// cursor below any total (as a token signed before the rows after it
     /// went, e.g. a stale bookmark).
-    pub fn token_past_the_end(secret: &str, year: i32, scope: Scope, key: RankingKey) -> String {
+    pub fn token_past_the_end(
+        secret: &str,
+        year: i32,
+        scope: Scope,
+        key: RankingKey,
+        population: i64,
+    ) -> String {
         let k = page_token_key(secret);
-        let past: Cursor = (-1, i64::MAX, i64::MAX);
+        let past = Cursor {
+            value: -1,
+            school_id: i64::MAX,
+            first_article: i64::MAX,
+            position: population,
+            rank: population,
+        };
         PageTokens::new(
             &k,
             format!("standings/{year}/{}/{}", scope.as_str(), key.as_str()),
@@ -1252,6 +1264,7 @@ async fn standings(
                     YEAR,
                     scope,
                     RankingKey::Total,
+                    population,
                 )),
             },
         ];
