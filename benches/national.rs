@@ -822,7 +822,7 @@ async fn main() {
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
         .await
         .unwrap();
-    for ext in ["", "-wal", "-shm"] {
+    for ext in ["", "-wal", "-shm", ".migrate.lock"] {
         let _ = std::fs::remove_file(format!("{}{ext}", sqlite.display()));
     }
     if let Err(panic) = outcome {
