@@ -245,16 +245,6 @@ fn page_sql(scope: Scope, key: RankingKey) -> String {
     )
 }
 
-/// The statement of a standings request's first page, for PostgreSQL with
-/// the parameters written in, so the benchmark can run it bare in psql.
-pub fn statement_for_benchmark(year: i32, scope: Scope, key: RankingKey, page_size: u64) -> String {
-    page_sql(scope, key)
-        .replace("$1", &year.to_string())
-        .replace("$2", "0")
-        .replace("$3", &(page_size + 1).to_string())
-        .replace("$4", &format!("DATE '{}'", first_day_of(year)))
-}
-
 // ---------------------------------------------------------------------------
 // The live standings from the kept totals (`crate::articles::totals`).
 //
