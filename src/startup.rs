@@ -145,10 +145,13 @@ impl Application {
 
 /// Connects storage and cache (applying migrations) and assembles the state.
 pub async fn build_state(settings: Settings, overrides: &Overrides) -> anyhow::Result<AppState> {
-    let db =
+    let mut db =
         db::connect_and_migrate_with(settings.database_url.expose_secret(), settings.db_timeouts)
             .await
             .context("cannot open the database or apply the migrations")?;
+    let metrics = Metrics::new()?;
+    let counter = metrics.clone();
+    db.set_metric_callback(move |_| counter.statement());
     let cache = match &settings.redis_url {
         Some(url) => Cache::redis(url.expose_secret(), &overrides.cache_prefix)
             .await
@@ -179,7 +182,7 @@ pub async fn build_state(settings: Settings, overrides: &Overrides) -> anyhow::R
         cache,
         clock: overrides.clock.clone(),
         settings: Arc::new(settings),
-        metrics: Metrics::new()?,
+        metrics,
         page_token_key,
     })
 }

@@ -7,7 +7,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::platform::jobs::QueueCount;
@@ -19,6 +20,7 @@ pub struct Metrics {
     latency: HistogramVec,
     jobs: IntGaugeVec,
     jobs_age: IntGaugeVec,
+    statements: IntCounter,
 }
 
 impl Metrics {
@@ -58,13 +60,19 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
+        let statements = IntCounter::new(
+            "db_statements_total",
+            "SQL statements sent to the database (BEGIN, COMMIT and savepoints not counted)",
+        )?;
         registry.register(Box::new(jobs_age.clone()))?;
+        registry.register(Box::new(statements.clone()))?;
         Ok(Self {
             registry,
             requests,
             latency,
             jobs,
             jobs_age,
+            statements,
         })
     }
 
@@ -73,6 +81,16 @@ impl Metrics {
         let labels = [method, route, status.as_str()];
         self.requests.with_label_values(&labels).inc();
         self.latency.with_label_values(&labels).observe(seconds);
+    }
+
+    /// Counts one SQL statement (see `startup::build_state`).
+    pub fn statement(&self) {
+        self.statements.inc();
+    }
+
+    /// SQL statements sent since the process started.
+    pub fn statements(&self) -> u64 {
+        self.statements.get()
     }
 
     /// The job counts as read now (states no longer present disappear).
