@@ -44,6 +44,7 @@ mod reminders;
 mod replicas;
 mod sessions;
 mod sources;
+mod statements;
 mod stale_decisions;
 mod verification;
 mod wechat;
