@@ -44,7 +44,7 @@ mod reminders;
 mod replicas;
 mod sessions;
 mod sources;
-mod statements;
 mod stale_decisions;
+mod statements;
 mod verification;
 mod wechat;

@@ -88,8 +88,16 @@ async fn a_submission_sends_only_the_statements_whose_answer_it_lacks() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], "pending", "{body}");
     assert_eq!(body["source"]["id"], d.source_id);
-    assert!(body["school"]["name"].as_str().is_some_and(|n| !n.is_empty()));
-    assert!(body["first_author"]["name"].as_str().is_some_and(|n| !n.is_empty()));
+    assert!(
+        body["school"]["name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty())
+    );
+    assert!(
+        body["first_author"]["name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty())
+    );
     eprintln!("POST /api/v1/articles: {n} statements");
     // The member and their roles; the school; the author registry; the
     // article; its verification job; its likely duplicates by title.
