@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `worker`, `migrate`, `export-openapi`, `grant-role`.
+//! The command line: `serve` (default), `worker`, `migrate`, `export-openapi`, `grant-role`,
+//! `check-totals`.
 
 use std::path::PathBuf;
 
@@ -46,6 +47,17 @@ pub enum Command {
     /// Run the background worker alone (page verification, notifications),
     /// beside `serve` processes started with `WORKER=off`; any number may run.
     Worker,
+    /// Recompute the kept standings totals from the articles and list every
+    /// difference (exit status 1 when there is one); `--repair` writes them
+    /// afresh first.
+    CheckTotals {
+        /// One credit year (default: every year).
+        #[arg(long)]
+        year: Option<i32>,
+        /// Rebuild the totals from the articles, then check.
+        #[arg(long)]
+        repair: bool,
+    },
     /// Write the OpenAPI document (default `openapi/openapi.json`; `-` for stdout).
     ExportOpenapi { path: Option<PathBuf> },
 }
@@ -125,6 +137,35 @@ pub async fn run(
                 role.as_str()
             );
             Ok(())
+        }
+        Command::CheckTotals { year, repair } => {
+            let settings = settings()?;
+            let db =
+                crate::platform::db::connect_and_migrate(settings.database_url.expose_secret())
+                    .await?;
+            let fail = |e: crate::platform::error::ApiError| anyhow::anyhow!("{e}");
+            if repair {
+                let n = crate::articles::totals::rebuild(&db, year)
+                    .await
+                    .map_err(fail)?;
+                println!("rebuilt the totals: {n} rows");
+            }
+            let differences = crate::articles::totals::check(&db, year)
+                .await
+                .map_err(fail)?;
+            for d in &differences {
+                println!("{d}");
+            }
+            if differences.is_empty() {
+                println!("the kept totals match the articles");
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "{} rows of the kept totals differ from the articles \
+                     (`check-totals --repair` rebuilds them)",
+                    differences.len()
+                )
+            }
         }
         Command::Worker => {
             let settings = settings()?;

@@ -16,8 +16,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -25,6 +25,7 @@ use validator::Validate;
 
 use crate::access::roles::Role;
 use crate::articles::rules::{author_key, squeeze};
+use crate::articles::totals::{self, PersonKey};
 use crate::entity::{article, author, member, member_role};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 
@@ -331,6 +332,10 @@ pub async fn merge(
     now: DateTime<Utc>,
 ) -> ApiResult<Merged> {
     let (a, b) = pair(db, school_id, from, input.into).await?;
+    // The years in which the author merged away has counted articles: both
+    // people's totals of each are refreshed after the move (the school's too:
+    // its people with site points may become one fewer).
+    let years = counted_years(db, school_id, &a.author_key).await?;
     let moved = article::Entity::update_many()
         .col_expr(
             article::Column::AuthorKey,
@@ -341,6 +346,17 @@ pub async fn merge(
         .exec(db)
         .await?
         .rows_affected;
+    totals::refresh(
+        db,
+        years.iter().flat_map(|&year| {
+            [&a.author_key, &b.author_key].map(|k| PersonKey {
+                year,
+                school_id,
+                author_key: k.clone(),
+            })
+        }),
+    )
+    .await?;
     author::Entity::update_many()
         .col_expr(author::Column::MergedInto, Expr::value(b.id))
         .filter(author::Column::MergedInto.eq(a.id))
@@ -357,6 +373,29 @@ pub async fn merge(
         into: b,
         articles_moved: moved,
     })
+}
+
+/// The credit years in which this first author of the school has counted articles.
+async fn counted_years(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    key: &str,
+) -> ApiResult<Vec<i32>> {
+    let years: Vec<Option<i32>> = article::Entity::find()
+        .select_only()
+        .column(article::Column::CreditYear)
+        .distinct()
+        .filter(article::Column::SchoolId.eq(school_id))
+        .filter(article::Column::AuthorKey.eq(key))
+        .filter(
+            article::Column::SitePoints
+                .gt(0)
+                .or(article::Column::BonusPoints.gt(0)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(years.into_iter().flatten().collect())
 }
 
 /// The registry view of one author.

@@ -7,7 +7,7 @@
 //!   `listing` (list, get and the article views), `review` (review, merge,
 //!   withdraw); their inputs and views are in `model`.
 //! - Rules and storage: `rules` (the points rule, likely duplicates, sources'
-//!   configuration), `canonical_url`, `fingerprint`, and `verify` (the
+//!   configuration), `totals` (the kept standings totals), `canonical_url`, `fingerprint`, and `verify` (the
 //!   background fetch of a submitted page, a service of its own).
 
 pub mod authors;
@@ -20,4 +20,5 @@ pub mod review;
 pub mod rules;
 pub mod sources;
 pub mod submission;
+pub mod totals;
 pub mod verify;

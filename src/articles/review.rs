@@ -21,6 +21,7 @@ use crate::articles::model::{
     MergeInput, ReviewInput,
 };
 use crate::articles::rules::{self, ArticleStatus, Decision, SourceRules, VerificationStatus};
+use crate::articles::totals::{self, PersonKey};
 use crate::articles::verify::VerifyPage;
 use crate::entity::{article, source};
 use crate::identity::lookup::decided_by;
@@ -414,6 +415,15 @@ async fn apply_review(
         rules::refresh_likely_duplicates(txn, &updated, now).await?;
     }
     rules::recompute_points(txn, updated.id).await?;
+    if before.credit_year != updated.credit_year {
+        // A revision moved the article to another year: the totals of both
+        // years, whether or not its points changed.
+        totals::refresh(
+            txn,
+            [&before, &updated].into_iter().filter_map(PersonKey::of),
+        )
+        .await?;
+    }
     let after = find_article(txn, updated.id).await?;
     let mut after_snapshot = Snapshot::from(&after);
     if revises.is_some() {

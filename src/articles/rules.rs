@@ -53,6 +53,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::articles::fingerprint;
+use crate::articles::totals::{self, PersonKey};
 use crate::entity::{article, article_duplicate, source};
 use crate::platform::clock::{china_date, china_midnight, china_year, to_china};
 use crate::platform::error::{ApiError, ApiResult};
@@ -490,10 +491,18 @@ pub async fn group_members(
 }
 
 /// Recomputes `site_points` / `bonus_points` of the group of `article_id`
-/// per [`group_points`], writing only rows that change.
+/// per [`group_points`], writing only rows that change, and the kept
+/// standings totals of the people (and schools) whose points changed.
 pub async fn recompute_points(db: &impl ConnectionTrait, article_id: i64) -> ApiResult<()> {
+    let changed = recompute_group(db, article_id).await?;
+    totals::refresh(db, changed).await
+}
+
+/// [`recompute_points`] without the totals: answers the first authors whose
+/// points changed, for the caller to refresh.
+async fn recompute_group(db: &impl ConnectionTrait, article_id: i64) -> ApiResult<Vec<PersonKey>> {
     let Some(a) = article::Entity::find_by_id(article_id).one(db).await? else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let members = group_members(db, &a).await?;
     let source_ids: BTreeSet<i64> = members.iter().map(|m| m.source_id).collect();
@@ -511,25 +520,29 @@ pub async fn recompute_points(db: &impl ConnectionTrait, article_id: i64) -> Api
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("article {} has no source", m.id)))?;
         facts.push((PointFacts::of(m), s));
     }
-    let current: HashMap<i64, (i32, i32)> = members
-        .iter()
-        .map(|m| (m.id, (m.site_points, m.bonus_points)))
-        .collect();
+    let current: HashMap<i64, &article::Model> = members.iter().map(|m| (m.id, m)).collect();
+    let mut changed = Vec::new();
     for (id, site, bonus) in group_points(&facts) {
-        if current.get(&id) != Some(&(site, bonus)) {
+        let Some(m) = current.get(&id) else {
+            continue;
+        };
+        if (m.site_points, m.bonus_points) != (site, bonus) {
             article::Entity::update_many()
                 .col_expr(article::Column::SitePoints, Expr::val(site))
                 .col_expr(article::Column::BonusPoints, Expr::val(bonus))
                 .filter(article::Column::Id.eq(id))
                 .exec(db)
                 .await?;
+            changed.extend(PersonKey::of(m));
         }
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// After a source's configuration changed: recomputes every group holding an
-/// approved article of that source (or a row that carries points from it).
+/// approved article of that source (or a row that carries points from it),
+/// then the totals of everyone whose points changed (a year with many of
+/// them is rebuilt whole).
 pub async fn recompute_source(db: &impl ConnectionTrait, source_id: i64) -> ApiResult<()> {
     let rows: Vec<(i64, Option<i64>)> = article::Entity::find()
         .select_only()
@@ -546,12 +559,13 @@ pub async fn recompute_source(db: &impl ConnectionTrait, source_id: i64) -> ApiR
         .all(db)
         .await?;
     let mut seen_groups = BTreeSet::new();
+    let mut changed = Vec::new();
     for (id, group) in rows {
         if group.is_none_or(|g| seen_groups.insert(g)) {
-            recompute_points(db, id).await?;
+            changed.extend(recompute_group(db, id).await?);
         }
     }
-    Ok(())
+    totals::refresh(db, changed).await
 }
 
 /// A likely duplicate of an article.

@@ -20,7 +20,7 @@ use crate::honours::model::{
     CapFigures, StandingView, check_year, explain_conditions, standing_view, standing_views,
 };
 use crate::honours::proposal::honours_list;
-use crate::honours::rules::{RankingKey, Scope, honours_cap};
+use crate::honours::rules::{RankingKey, Scope};
 use crate::honours::standings;
 use crate::honours::workbook::{FiguresSource, Sheet, SheetRow, standings_workbook};
 use crate::platform::audit::{self, Entry};
@@ -63,31 +63,6 @@ pub struct YearSettings {
     pub ranking_key: RankingKey,
 }
 
-/// Computes the cap figures of a scope from the live standings.
-async fn cap_figures(
-    db: &impl ConnectionTrait,
-    year: i32,
-    scope: Scope,
-    key: RankingKey,
-) -> ApiResult<CapFigures> {
-    let population = standings::population(db, year, scope).await?;
-    let cap = honours_cap(population, scope.cap_percent());
-    let ranks = standings::ranks_at(db, year, scope, key, cap).await?;
-    // The ranks at positions cap and cap + 1: the cut-off, and whether the
-    // group there straddles it.
-    let cutoff_rank = ranks.first().copied();
-    let tied_rank = match (ranks.first(), ranks.get(1)) {
-        (Some(a), Some(b)) if a == b => Some(*a),
-        _ => None,
-    };
-    Ok(CapFigures {
-        population,
-        cap,
-        cutoff_rank,
-        tied_rank,
-    })
-}
-
 fn may_read_standings(p: &Principal) -> ApiResult<()> {
     if p.has(Role::Correspondent) || p.has(Role::Secretariat) || p.has(Role::Council) {
         Ok(())
@@ -114,28 +89,28 @@ pub async fn page(
         page_token_key,
         format!("standings/{year}/{}/{}", scope.as_str(), key.as_str()),
     );
-    let after: i64 = tokens.cursor(&params)?.unwrap_or(0);
+    let after: Option<standings::Cursor> = tokens.cursor(&params)?;
     let (rows, figures) =
-        standings::page(db, year, scope, key, after, Some(params.size() + 1)).await?;
-    let figures = match figures {
-        Some(f) => f.into(),
-        // Past the last row: the figures alone.
-        None => cap_figures(db, year, scope, key).await?,
-    };
-    let mut views: Vec<StandingView> = rows
+        standings::kept_page(db, year, scope, key, after, params.size() + 1).await?;
+    let figures = CapFigures::from(figures);
+    let (mut views, cursors): (Vec<StandingView>, Vec<standings::Cursor>) = rows
         .into_iter()
-        .map(|r| standing_view(r, &figures))
-        .collect();
+        .map(|(r, c)| (standing_view(r, &figures), c))
+        .unzip();
     if viewer.has(Role::Secretariat) || viewer.has(Role::Council) {
         explain_conditions(db, year, scope, figures.cap, &mut views).await?;
     }
-    let page = tokens.page(views, params.size(), |v| v.position)?;
+    let page = tokens.page(
+        views.into_iter().zip(cursors).collect(),
+        params.size(),
+        |(_, c)| *c,
+    )?;
     Ok(StandingsPage {
         year,
         scope,
         ranking_key: key,
         figures,
-        items: page.items,
+        items: page.items.into_iter().map(|(v, _)| v).collect(),
         next_page_token: page.next_page_token,
     })
 }

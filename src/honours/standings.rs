@@ -25,10 +25,13 @@
 //! seed's "协会官方网站发文学校总数" and "协会官方网站投稿总人数" — i.e. rows with
 //! site points. Bonus points count in the totals but do not add to the population.
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionSession, TransactionTrait, Value};
+use sea_orm::{
+    ConnectionTrait, DbBackend, QueryResult, Statement, TransactionSession, TransactionTrait, Value,
+};
 
-use crate::honours::rules::{RankingKey, Scope};
+use crate::honours::rules::{RankingKey, Scope, honours_cap};
 use crate::organisation::lookup::{first_day_of, member_in_sql};
+use crate::platform::db::raw;
 use crate::platform::error::{ApiError, ApiResult};
 
 /// One row of the standings.
@@ -48,14 +51,8 @@ pub struct StandingRow {
     pub counted_articles: i64,
 }
 
-/// `$1`-style placeholders for PostgreSQL; `?1` for SQLite.
 fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => sql.to_owned(),
-        _ => sql.replace('$', "?"),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
+    raw(db, sql, values)
 }
 
 /// The ranking of the year's member schools (or their people): `$1` the
@@ -218,67 +215,6 @@ pub async fn page(
     Ok((out, figures))
 }
 
-/// The ranks at the cap's edge: positions `cap` and `cap + 1`.
-pub async fn ranks_at(
-    db: &impl ConnectionTrait,
-    year: i32,
-    scope: Scope,
-    key: RankingKey,
-    cap: u32,
-) -> ApiResult<Vec<i64>> {
-    if cap == 0 {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "{} SELECT r.position AS position, r.rnk AS rnk FROM ranked r
-         WHERE r.position BETWEEN $2 AND $3 ORDER BY r.position",
-        ranked_cte(scope, key)
-    );
-    let cap = i64::from(cap);
-    let stmt = statement(
-        db,
-        &sql,
-        vec![
-            year.into(),
-            cap.into(),
-            (cap + 1).into(),
-            first_day_of(year).into(),
-        ],
-    );
-    let rows = db.query_all_raw(stmt).await?;
-    rows.into_iter()
-        .map(|r| r.try_get::<i64>("", "rnk").map_err(ApiError::internal))
-        .collect()
-}
-
-/// How many member schools (their people) had at least one counted
-/// official-site article that year.
-pub async fn population(db: &impl ConnectionTrait, year: i32, scope: Scope) -> ApiResult<u32> {
-    let member = member_in_sql("ms", "$2");
-    let sql = match scope {
-        Scope::Schools => format!(
-            "SELECT COUNT(*) AS n FROM (SELECT DISTINCT a.school_id AS school_id FROM articles a
-             WHERE a.credit_year = $1 AND a.site_points > 0) t
-             JOIN schools ms ON ms.id = t.school_id WHERE {member}"
-        ),
-        Scope::Individuals => format!(
-            "SELECT COUNT(*) AS n FROM (SELECT DISTINCT a.school_id AS school_id, a.author_key
-             FROM articles a WHERE a.credit_year = $1 AND a.site_points > 0) t
-             JOIN schools ms ON ms.id = t.school_id WHERE {member}"
-        ),
-    };
-    let row = db
-        .query_one_raw(statement(
-            db,
-            &sql,
-            vec![year.into(), first_day_of(year).into()],
-        ))
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("COUNT answered no row")))?;
-    let n: i64 = row.try_get("", "n").map_err(ApiError::internal)?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
-}
-
 /// The one statement of a standings page: `$1` year, `$2` after position,
 /// `$3` limit, `$4` the year's first day (membership).
 fn page_sql(scope: Scope, key: RankingKey) -> String {
@@ -315,4 +251,323 @@ pub fn statement_for_benchmark(year: i32, scope: Scope, key: RankingKey, page_si
         .replace("$2", "0")
         .replace("$3", &(page_size + 1).to_string())
         .replace("$4", &format!("DATE '{}'", first_day_of(year)))
+}
+
+// ---------------------------------------------------------------------------
+// The live standings from the kept totals (`crate::articles::totals`).
+//
+// A page is a keyset range on the index (year, key DESC, school, first
+// article) of `standing_people` / `standing_schools`; the rank and position
+// of its first row, the population, the cap and the cut-off are counts and
+// one offset on the same index. Schools that were not member units in the
+// year (left before it, a handful) are left out by id.
+
+/// Where a page starts: after the row with this ranking value, school and
+/// first article (0 for schools) — the order of the kept totals.
+pub type Cursor = (i64, i64, i64);
+
+/// The reads of one request, recorded when the benchmark asks for them.
+struct Reader<'a, C> {
+    db: &'a C,
+    log: Option<Vec<String>>,
+}
+
+impl<C: ConnectionTrait> Reader<'_, C> {
+    async fn all(&mut self, sql: &str, values: Vec<Value>) -> ApiResult<Vec<QueryResult>> {
+        let stmt = raw(self.db, sql, values);
+        if let Some(log) = &mut self.log {
+            log.push(stmt.to_string());
+        }
+        Ok(self.db.query_all_raw(stmt).await?)
+    }
+
+    async fn count(&mut self, sql: &str, values: Vec<Value>) -> ApiResult<i64> {
+        self.all(sql, values)
+            .await?
+            .first()
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a count answered no row")))
+    }
+}
+
+/// The shape of a scope's kept totals.
+struct Kept {
+    table: &'static str,
+    /// The order after the ranking key, as `t.` columns.
+    tiebreak: &'static str,
+    /// The cursor's tie-break: rows after (`>`) or up to (`<=`) it.
+    after: &'static str,
+    upto: &'static str,
+}
+
+fn kept(scope: Scope) -> Kept {
+    match scope {
+        Scope::Schools => Kept {
+            table: "standing_schools",
+            tiebreak: "t.school_id",
+            after: "t.school_id > $3",
+            upto: "t.school_id <= $3",
+        },
+        Scope::Individuals => Kept {
+            table: "standing_people",
+            tiebreak: "t.school_id, t.first_article",
+            after: "t.school_id > $3 OR (t.school_id = $3 AND t.first_article > $4)",
+            upto: "t.school_id < $3 OR (t.school_id = $3 AND t.first_article <= $4)",
+        },
+    }
+}
+
+/// ` AND t.school_id NOT IN (…)`: the schools that were not member units
+/// in `year` (they left on or before its first day).
+async fn not_members<C: ConnectionTrait>(r: &mut Reader<'_, C>, year: i32) -> ApiResult<String> {
+    let rows = r
+        .all(
+            "SELECT id FROM schools WHERE left_on IS NOT NULL AND left_on <= $1 ORDER BY id",
+            vec![first_day_of(year).into()],
+        )
+        .await?;
+    let ids: Vec<String> = rows
+        .iter()
+        .map(|row| row.try_get::<i64>("", "id").map(|i| i.to_string()))
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::internal)?;
+    Ok(if ids.is_empty() {
+        String::new()
+    } else {
+        format!(" AND t.school_id NOT IN ({})", ids.join(", "))
+    })
+}
+
+/// The cap figures from the kept totals.
+async fn kept_figures<C: ConnectionTrait>(
+    r: &mut Reader<'_, C>,
+    year: i32,
+    scope: Scope,
+    key: RankingKey,
+    excluded: &str,
+) -> ApiResult<Figures> {
+    let k = key.sql();
+    let t = kept(scope);
+    let population = match scope {
+        Scope::Schools => {
+            r.count(
+                &format!(
+                    "SELECT COUNT(*) AS n FROM standing_schools t
+                     WHERE t.year = $1 AND t.site_points > 0{excluded}"
+                ),
+                vec![year.into()],
+            )
+            .await?
+        }
+        Scope::Individuals => {
+            r.count(
+                &format!(
+                    "SELECT CAST(COALESCE(SUM(t.site_people), 0) AS BIGINT) AS n
+                     FROM standing_schools t WHERE t.year = $1{excluded}"
+                ),
+                vec![year.into()],
+            )
+            .await?
+        }
+    };
+    let population = u32::try_from(population).unwrap_or(u32::MAX);
+    let cap = honours_cap(population, scope.cap_percent());
+    let (mut cutoff_rank, mut tied_rank) = (None, None);
+    if cap > 0 {
+        let edge = r
+            .all(
+                &format!(
+                    "SELECT t.{k} AS v FROM {table} t WHERE t.year = $1{excluded}
+                     ORDER BY t.{k} DESC, {tiebreak} LIMIT 2 OFFSET $2",
+                    table = t.table,
+                    tiebreak = t.tiebreak
+                ),
+                vec![year.into(), i64::from(cap - 1).into()],
+            )
+            .await?;
+        let values: Vec<i64> = edge
+            .iter()
+            .map(|row| row.try_get::<i64>("", "v"))
+            .collect::<Result<_, _>>()
+            .map_err(ApiError::internal)?;
+        if let Some(&v) = values.first() {
+            let above = r
+                .count(
+                    &format!(
+                        "SELECT COUNT(*) AS n FROM {table} t
+                         WHERE t.year = $1 AND t.{k} > $2{excluded}",
+                        table = t.table
+                    ),
+                    vec![year.into(), v.into()],
+                )
+                .await?;
+            cutoff_rank = Some(above + 1);
+            if values.get(1) == Some(&v) {
+                tied_rank = cutoff_rank;
+            }
+        }
+    }
+    Ok(Figures {
+        population,
+        cap,
+        cutoff_rank,
+        tied_rank,
+    })
+}
+
+fn kept_row(
+    row: &QueryResult,
+    scope: Scope,
+    key: RankingKey,
+) -> Result<(StandingRow, Cursor), sea_orm::DbErr> {
+    let school_id: i64 = row.try_get("", "school_id")?;
+    let (key_text, name, first) = match scope {
+        Scope::Schools => (school_id.to_string(), row.try_get("", "school_name")?, 0),
+        Scope::Individuals => (
+            format!("{school_id}/{}", row.try_get::<String>("", "author_key")?),
+            row.try_get("", "name")?,
+            row.try_get("", "first_article")?,
+        ),
+    };
+    let standing = StandingRow {
+        position: 0,
+        rank: 0,
+        key: key_text,
+        name,
+        school_id,
+        school_name: row.try_get("", "school_name")?,
+        site_points: row.try_get("", "site_points")?,
+        bonus_points: row.try_get("", "bonus_points")?,
+        total: row.try_get("", "total")?,
+        counted_articles: row.try_get("", "counted_articles")?,
+    };
+    let value = match key {
+        RankingKey::Total => standing.total,
+        RankingKey::SitePoints => standing.site_points,
+    };
+    Ok((standing, (value, school_id, first)))
+}
+
+async fn kept_read<C: ConnectionTrait>(
+    r: &mut Reader<'_, C>,
+    year: i32,
+    scope: Scope,
+    key: RankingKey,
+    after: Option<Cursor>,
+    limit: u64,
+) -> ApiResult<(Vec<(StandingRow, Cursor)>, Figures)> {
+    let k = key.sql();
+    let t = kept(scope);
+    let excluded = not_members(r, year).await?;
+    let figures = kept_figures(r, year, scope, key, &excluded).await?;
+    let (select, joins) = match scope {
+        Scope::Schools => ("", ""),
+        Scope::Individuals => (
+            ", t.author_key, t.first_article,
+               COALESCE(m.real_name, m.display_name, t.author_name, t.author_key) AS name",
+            " LEFT JOIN members m ON m.id = t.member_id",
+        ),
+    };
+    let mut values: Vec<Value> = vec![year.into()];
+    let range = match after {
+        Some((v, school, first)) => {
+            values.extend([v.into(), school.into(), first.into()]);
+            format!(" AND t.{k} <= $2 AND (t.{k} < $2 OR {})", t.after)
+        }
+        None => String::new(),
+    };
+    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let n = values.len();
+    let rows = r
+        .all(
+            &format!(
+                "SELECT t.school_id, s.name AS school_name, t.site_points, t.bonus_points,
+                        t.total, t.counted_articles{select}
+                 FROM {table} t JOIN schools s ON s.id = t.school_id{joins}
+                 WHERE t.year = $1{excluded}{range}
+                 ORDER BY t.{k} DESC, {tiebreak} LIMIT ${n}",
+                table = t.table,
+                tiebreak = t.tiebreak,
+            ),
+            values,
+        )
+        .await?;
+    let mut out = rows
+        .iter()
+        .map(|row| kept_row(row, scope, key))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
+    // The first row's place: after every row up to the cursor; its rank
+    // that of the cursor's value when it shares it, else its place.
+    let (mut position, mut rank) = (1, 1);
+    if let (Some((v, school, first)), Some((_, c))) = (after, out.first()) {
+        let counted = r
+            .all(
+                &format!(
+                    "SELECT CAST(COALESCE(SUM(CASE WHEN t.{k} > $2 THEN 1 ELSE 0 END), 0) AS BIGINT)
+                            AS above,
+                            COUNT(*) AS upto
+                     FROM {table} t
+                     WHERE t.year = $1{excluded} AND t.{k} >= $2 AND (t.{k} > $2 OR {upto})",
+                    table = t.table,
+                    upto = t.upto,
+                ),
+                vec![year.into(), v.into(), school.into(), first.into()],
+            )
+            .await?;
+        let row = counted
+            .first()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a count answered no row")))?;
+        let above: i64 = row.try_get("", "above").map_err(ApiError::internal)?;
+        let upto: i64 = row.try_get("", "upto").map_err(ApiError::internal)?;
+        position = upto + 1;
+        rank = if c.0 == v { above + 1 } else { position };
+    }
+    let mut previous: Option<i64> = None;
+    for (row, c) in &mut out {
+        if previous.is_some_and(|p| p != c.0) {
+            rank = position;
+        }
+        row.position = position;
+        row.rank = rank;
+        previous = Some(c.0);
+        position += 1;
+    }
+    Ok((out, figures))
+}
+
+/// A page of the live standings from the kept totals: at most `limit` rows
+/// after `after` (from the top when None), each with its cursor, and the
+/// cap figures of the scope.
+pub async fn kept_page(
+    db: &impl ConnectionTrait,
+    year: i32,
+    scope: Scope,
+    key: RankingKey,
+    after: Option<Cursor>,
+    limit: u64,
+) -> ApiResult<(Vec<(StandingRow, Cursor)>, Figures)> {
+    let mut r = Reader { db, log: None };
+    kept_read(&mut r, year, scope, key, after, limit).await
+}
+
+/// The statements one standings request runs (page of `page_size` after
+/// `after`), with their parameters written in, so the benchmark can run
+/// them bare in psql.
+pub async fn statements_for_benchmark(
+    db: &impl ConnectionTrait,
+    year: i32,
+    scope: Scope,
+    key: RankingKey,
+    page_size: u64,
+    after: Option<Cursor>,
+) -> ApiResult<Vec<String>> {
+    let mut r = Reader {
+        db,
+        log: Some(Vec::new()),
+    };
+    kept_read(&mut r, year, scope, key, after, page_size + 1).await?;
+    Ok(r.log.unwrap_or_default())
 }

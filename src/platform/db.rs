@@ -201,6 +201,21 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
     }
 }
 
+/// A raw statement written once for both backends: `$1`-style placeholders
+/// as PostgreSQL takes them, `?1` for SQLite.
+pub fn raw(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> sea_orm::Statement {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    };
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
 /// Whether an error is a unique-constraint violation (portable across backends).
 pub fn is_unique_violation(e: &DbErr) -> bool {
     matches!(

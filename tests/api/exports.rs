@@ -259,6 +259,7 @@ impl Year {
             .await
             .unwrap();
         }
+        self.app.articles_loaded().await;
     }
 
     pub async fn publish(&self) -> Value {

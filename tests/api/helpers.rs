@@ -95,6 +95,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut HashMap<String, String>)
 }
 
 impl TestApp {
+    /// After a test wrote articles with their points straight into the
+    /// database (beside every use case), the kept standings totals are
+    /// rebuilt from them, as `check-totals --repair` does.
+    pub async fn articles_loaded(&self) {
+        association::articles::totals::rebuild(&self.state.db, None)
+            .await
+            .expect("totals rebuilt");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

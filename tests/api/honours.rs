@@ -94,6 +94,7 @@ impl Year {
         .insert(&self.app.state.db)
         .await
         .unwrap();
+        self.app.articles_loaded().await;
     }
 
     /// `n` articles of one site point each.

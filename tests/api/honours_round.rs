@@ -96,6 +96,7 @@ impl Round {
             .await
             .unwrap();
         }
+        self.app.articles_loaded().await;
     }
 
     async fn checklist(&self, school_id: i64, body: Value) -> reqwest::Response {
@@ -941,6 +942,7 @@ async fn a_large_year_s_proposal_explains_its_left_out_rows_reading_only_the_top
             .await
             .unwrap();
     }
+    r.app.articles_loaded().await;
     r.checklist(school, serde_json::from_str(ALL_MET).unwrap())
         .await;
     // The top 62 confirmed in one batch call, except the sixth.

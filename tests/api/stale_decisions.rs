@@ -455,6 +455,7 @@ async fn school_with_points(app: &TestApp, admin: &Session, district_id: i64) ->
     .insert(&app.state.db)
     .await
     .unwrap();
+    app.articles_loaded().await;
     school_id
 }
 
