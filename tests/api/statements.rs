@@ -216,3 +216,56 @@ async fn a_source_changed_through_one_process_applies_at_once_in_another() {
     .await;
     assert_eq!(submit_at(&d, &one, &d.host, "f").await.status(), 201);
 }
+
+#[tokio::test]
+async fn a_year_setting_changed_through_one_process_applies_at_once_in_another() {
+    if std::env::var_os("TEST_REDIS_URL").is_none() {
+        eprintln!("skipped: processes share what they remember through Redis (TEST_REDIS_URL)");
+        return;
+    }
+    let d = desk(quiet_app().await).await;
+    let (one, other) = (d.app.address.clone(), d.app.replica().await);
+    let key_at = |base: String| {
+        let d = &d;
+        async move {
+            let res = d
+                .app
+                .client
+                .get(format!("{base}/api/v1/credit-years/2021/standings"))
+                .bearer_auth(&d.admin.access_token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let page: Value = res.json().await.unwrap();
+            page["ranking_key"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(key_at(other.clone()).await, "total");
+    for (through, key) in [
+        (&one, "site_points"),
+        (&one, "total"),
+        (&other, "site_points"),
+    ] {
+        let res = d
+            .app
+            .client
+            .put(format!("{through}/api/v1/credit-years/2021/settings"))
+            .bearer_auth(&d.admin.access_token)
+            .json(&json!({ "ranking_key": key }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            key_at(one.clone()).await,
+            key,
+            "after {key} through {through}"
+        );
+        assert_eq!(
+            key_at(other.clone()).await,
+            key,
+            "after {key} through {through}"
+        );
+    }
+}
