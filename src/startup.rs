@@ -104,7 +104,8 @@ impl Application {
             .with_context(|| format!("cannot bind {}", state.settings.bind_addr))?;
         let port = listener.local_addr()?.port();
         let verifier = verifier(&state)?;
-        let server = serve(listener, state.clone(), overrides.workers)?;
+        let workers = state.settings.web_workers.unwrap_or(overrides.workers);
+        let server = serve(listener, state.clone(), workers)?;
         let worker = state
             .settings
             .jobs
@@ -194,6 +195,9 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Resu
     let doc_json = web::Data::new(OpenApiJson(serde_json::to_string(&doc)?));
     let json_limit = state.settings.json_limit;
     let metrics = web::Data::new(state.metrics.clone());
+    let access_log = web::Data::new(crate::platform::metrics::AccessLog(
+        state.settings.access_log,
+    ));
     let limits = web::Data::new(extract::BodyLimits {
         json: state.settings.json_limit,
     });
@@ -206,6 +210,7 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Resu
             .openapi(ApiDoc::openapi_empty())
             .app_data(data.clone())
             .app_data(metrics.clone())
+            .app_data(access_log.clone())
             .app_data(limits.clone())
             .app_data(trusted.clone())
             .app_data(body_timeout.clone())

@@ -113,8 +113,25 @@ impl Metrics {
     }
 }
 
+/// The paths of the health and metrics probes: counted, never logged (a
+/// probe every few seconds would fill the log with nothing).
+pub const PROBES: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
+/// Whether the access log is on (`ACCESS_LOG`, default on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessLog(pub bool);
+
+impl AccessLog {
+    /// Whether a request for `path` writes its access log line: every
+    /// request while the access log is on, except the probes.
+    pub fn logs(self, path: &str) -> bool {
+        self.0 && !PROBES.contains(&path)
+    }
+}
+
 /// Records every request; the route label is the matched pattern (never the
-/// raw path, so ids do not explode the label set).
+/// raw path, so ids do not explode the label set). Writes one access log
+/// line per request (see [`AccessLog::logs`]).
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -122,6 +139,9 @@ pub async fn middleware(
     let start = Instant::now();
     let method = req.method().as_str().to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let access_log = req
+        .app_data::<web::Data<AccessLog>>()
+        .map_or(AccessLog(true), |a| *a.get_ref());
     let res = next.call(req).await?;
     let route = res
         .request()
@@ -131,6 +151,9 @@ pub async fn middleware(
     let elapsed = start.elapsed();
     if let Some(metrics) = metrics {
         metrics.observe(&method, &route, status, elapsed.as_secs_f64());
+    }
+    if !access_log.logs(res.request().path()) {
+        return Ok(res);
     }
     tracing::info!(
         method,
