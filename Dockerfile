@@ -61,8 +61,11 @@ WORKDIR /app
 
 COPY --from=builder /out/association /app/association
 
+# One glibc malloc arena (the binary would otherwise start itself again with
+# it, see src/main.rs): an idle process stays small (README "Footprint").
 ENV APP_ENV=production \
-    BIND_ADDR=0.0.0.0:8080
+    BIND_ADDR=0.0.0.0:8080 \
+    MALLOC_ARENA_MAX=1
 
 # Numeric, so that runtimes checking runAsNonRoot can verify it.
 USER 10001:10001

@@ -205,6 +205,9 @@ pub async fn run(
                 tracing::info!("seeded a demo 最美后勤人 campaign with a deadline a month ahead");
             }
             if dev && crate::seed::demo_sources(&app.state().db, chrono::Utc::now()).await? {
+                crate::articles::sources::changed(&app.state().cache)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 tracing::info!("seeded the article sources (official sites and bonus outlets)");
             }
             tracing::info!(port = app.port(), "listening");

@@ -104,7 +104,8 @@ impl Application {
             .with_context(|| format!("cannot bind {}", state.settings.bind_addr))?;
         let port = listener.local_addr()?.port();
         let verifier = verifier(&state)?;
-        let server = serve(listener, state.clone(), overrides.workers)?;
+        let workers = state.settings.web_workers.unwrap_or(overrides.workers);
+        let server = serve(listener, state.clone(), workers)?;
         let worker = state
             .settings
             .jobs
@@ -145,10 +146,13 @@ impl Application {
 
 /// Connects storage and cache (applying migrations) and assembles the state.
 pub async fn build_state(settings: Settings, overrides: &Overrides) -> anyhow::Result<AppState> {
-    let db =
+    let mut db =
         db::connect_and_migrate_with(settings.database_url.expose_secret(), settings.db_timeouts)
             .await
             .context("cannot open the database or apply the migrations")?;
+    let metrics = Metrics::new()?;
+    let counter = metrics.clone();
+    db.set_metric_callback(move |_| counter.statement());
     let cache = match &settings.redis_url {
         Some(url) => Cache::redis(url.expose_secret(), &overrides.cache_prefix)
             .await
@@ -179,7 +183,7 @@ pub async fn build_state(settings: Settings, overrides: &Overrides) -> anyhow::R
         cache,
         clock: overrides.clock.clone(),
         settings: Arc::new(settings),
-        metrics: Metrics::new()?,
+        metrics,
         page_token_key,
     })
 }
@@ -191,6 +195,9 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Resu
     let doc_json = web::Data::new(OpenApiJson(serde_json::to_string(&doc)?));
     let json_limit = state.settings.json_limit;
     let metrics = web::Data::new(state.metrics.clone());
+    let access_log = web::Data::new(crate::platform::metrics::AccessLog(
+        state.settings.access_log,
+    ));
     let limits = web::Data::new(extract::BodyLimits {
         json: state.settings.json_limit,
     });
@@ -203,6 +210,7 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Resu
             .openapi(ApiDoc::openapi_empty())
             .app_data(data.clone())
             .app_data(metrics.clone())
+            .app_data(access_log.clone())
             .app_data(limits.clone())
             .app_data(trusted.clone())
             .app_data(body_timeout.clone())

@@ -19,6 +19,7 @@ mod m20261203_000032_attachment_pages;
 mod m20261203_000040_notifications;
 mod m20261203_000041_campaign_reminders;
 mod m20261203_000050_standing_totals;
+mod m20261203_000051_drop_redundant_indexes;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000040_notifications::Migration),
             Box::new(m20261203_000041_campaign_reminders::Migration),
             Box::new(m20261203_000050_standing_totals::Migration),
+            Box::new(m20261203_000051_drop_redundant_indexes::Migration),
         ]
     }
 }

@@ -60,6 +60,7 @@ pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
         .with_detail("服务暂未就绪（数据库或缓存不可用）。")
         .with_extension("checks", checks);
     if let Err(e) = db {
+        crate::platform::db_failure::note_unavailable();
         err = err.with_cause(e);
     } else if let Err(e) = cache {
         err = err.with_cause(e);

@@ -168,17 +168,15 @@ pub async fn resolve(
 ) -> ApiResult<Credited> {
     let found = match (member_id, typed_name) {
         (Some(m), _) => {
-            let name = member_name(db, m).await?;
-            ensure(
-                db,
-                school_id,
-                &author_key(Some(m), None),
-                &name,
-                Some(m),
-                None,
-                now,
-            )
-            .await?
+            let key = author_key(Some(m), None);
+            // Usually the member has been credited at the school before: one read.
+            match canonical(db, school_id, &key).await? {
+                Some(a) => a,
+                None => {
+                    let name = member_name(db, m).await?;
+                    ensure(db, school_id, &key, &name, Some(m), None, now).await?
+                }
+            }
         }
         (None, Some(typed)) => {
             let key = author_key(None, Some(typed));

@@ -219,6 +219,51 @@ pub(crate) async fn one_view(
     Ok(view(a, &n))
 }
 
+/// What a submission already holds for the view of the article it created.
+pub(crate) struct Known {
+    pub school_name: String,
+    pub source_name: String,
+    pub source_kind: SourceKind,
+    /// The first author's name when they are a member and it is at hand
+    /// (the submitter); read otherwise.
+    pub author_name: Option<String>,
+    /// Whether likely duplicates were stored for it.
+    pub has_duplicates: bool,
+}
+
+/// The view of an article just submitted, as `viewer` sees it, from what the
+/// submission holds: only what it does not hold is read (another member's
+/// name as first author; the secretariat's likely duplicates, when any).
+pub(crate) async fn submitted_view(
+    db: &impl ConnectionTrait,
+    a: &article::Model,
+    viewer: &Principal,
+    known: Known,
+) -> ApiResult<ArticleView> {
+    let members = match (a.first_author_member_id, known.author_name) {
+        (Some(id), Some(name)) => HashMap::from([(id, name)]),
+        (Some(id), None) => member::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.real_name.unwrap_or(m.display_name)))
+            .collect(),
+        (None, _) => HashMap::new(),
+    };
+    let duplicates = match (viewer.is_secretariat(), known.has_duplicates) {
+        (false, _) => None,
+        (true, false) => Some(HashMap::new()),
+        (true, true) => Some(likely_duplicates_of(db, std::slice::from_ref(a)).await?),
+    };
+    let names = Names {
+        schools: HashMap::from([(a.school_id, known.school_name)]),
+        sources: HashMap::from([(a.source_id, (known.source_name, known.source_kind))]),
+        members,
+        duplicates,
+    };
+    Ok(view(a, &names))
+}
+
 // ---------------------------------------------------------------- access
 
 /// SPEC §D: the secretariat and the council read every article.

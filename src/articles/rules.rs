@@ -653,7 +653,6 @@ pub async fn refresh_likely_duplicates(
     a: &article::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<usize> {
-    let found = find_likely_duplicates(db, a).await?;
     article_duplicate::Entity::delete_many()
         .filter(
             article_duplicate::Column::ArticleId
@@ -662,6 +661,17 @@ pub async fn refresh_likely_duplicates(
         )
         .exec(db)
         .await?;
+    add_likely_duplicates(db, a, now).await
+}
+
+/// Stores the likely-duplicate pairs of an article that has none stored (a
+/// new one: nothing to replace). Answers how many it found.
+pub async fn add_likely_duplicates(
+    db: &impl ConnectionTrait,
+    a: &article::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<usize> {
+    let found = find_likely_duplicates(db, a).await?;
     if found.is_empty() {
         return Ok(0);
     }

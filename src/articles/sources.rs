@@ -6,6 +6,7 @@
 //! either end open: "from 2020 on" keeps counting in 2031).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -20,9 +21,31 @@ use crate::articles::model::{SourceInput, SourcePatch, SourceQuery, SourceView};
 use crate::articles::rules::{self, HostPattern, SourceKind, SourceRules};
 use crate::entity::{article, source};
 use crate::platform::audit::{self, Entry};
+use crate::platform::cache::Cache;
 use crate::platform::db::Tx;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::pagination::{Page, PageParams, PageTokens};
+
+/// The name the sources' rules are remembered under in each process
+/// (see [`Cache::remembered`]).
+const REMEMBERED: &str = "article-sources";
+
+/// Every source's rules as configured now: read once per process and
+/// remembered until a change ([`changed`]) or for
+/// [`crate::platform::cache::MEMO_MAX_AGE`] at most.
+pub async fn current(cache: &Cache, db: &impl ConnectionTrait) -> ApiResult<Arc<Vec<SourceRules>>> {
+    cache
+        .remembered(REMEMBERED, || rules::load_sources(db))
+        .await
+}
+
+/// After a change of the sources was committed, before it is answered: every
+/// process reads them again, so none serves a rule the secretariat was told
+/// is gone. When the shared cache cannot be told, the answer is 503 (the
+/// change is saved; sending it again is safe).
+pub async fn changed(cache: &Cache) -> ApiResult<()> {
+    Ok(cache.invalidate(REMEMBERED).await?)
+}
 
 /// Sources, by id, optionally only those that count in `q.year`.
 pub async fn list(

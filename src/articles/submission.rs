@@ -7,9 +7,11 @@
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Datelike, Utc};
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 
 use crate::access::principal::Principal;
@@ -17,14 +19,15 @@ use crate::access::roles::Role;
 use crate::articles::authors;
 use crate::articles::canonical_url::CanonicalUrl;
 use crate::articles::fingerprint;
-use crate::articles::listing::{can_read, one_view};
+use crate::articles::listing::{Known, can_read, submitted_view};
 use crate::articles::model::{AcceptedSource, ArticleInput};
 use crate::articles::rules::{self, ArticleStatus, SourceRules, VerificationStatus};
+use crate::articles::sources;
 use crate::articles::verify::VerifyPage;
 use crate::entity::{article, member_role, school};
 use crate::platform::cache::Cache;
 use crate::platform::clock::china_date;
-use crate::platform::db::Tx;
+use crate::platform::db::{Tx, is_unique_violation};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::platform::idempotency::{self, Stored};
 use crate::platform::jobs::{self, Schedule};
@@ -123,6 +126,11 @@ fn duplicate(existing: &article::Model, submitter: &Principal) -> ApiError {
 /// of a school): rate limit, field rules, school, first author, source,
 /// content check, then the insert in the unit of work once per
 /// `idempotency_key`.
+///
+/// Every statement asks what the request does not know yet: the sources are
+/// the remembered configuration ([`sources::current`]), the submitter's own
+/// roles come with the principal, the link's uniqueness is the unique index's
+/// answer, and the 201 view is built from the rows at hand.
 pub async fn submit(
     db: &DatabaseConnection,
     cache: &Cache,
@@ -135,22 +143,18 @@ pub async fn submit(
     rate_limit::check(cache, SUBMIT_LIMIT, &p.id().to_string()).await?;
     let url = check_submission(input, now)?;
     let school_id = resolve_school(p, input.school_id)?;
-    if school::Entity::find_by_id(school_id)
-        .one(db)
-        .await?
-        .is_none()
-    {
+    let Some(school) = school::Entity::find_by_id(school_id).one(db).await? else {
         return Err(ApiError::validation(vec![FieldError::new(
             "/school_id",
             "not_found",
             "学校不存在。",
         )]));
-    }
+    };
     let first_author = first_author_of(p, input, school_id)?;
     if let Some(author) = first_author {
-        check_first_author(db, author, school_id).await?;
+        check_first_author(db, p, author, school_id).await?;
     }
-    let sources = rules::load_sources(db).await?;
+    let sources = sources::current(cache, db).await?;
     let (source, fetchable) = resolve_source(&sources, &url, input.source_id)?;
     // A title typed by the submitter is shown to others: WeChat's content check.
     if let Some(title) = input.title.as_deref() {
@@ -169,7 +173,21 @@ pub async fn submit(
         ..input.clone()
     };
     let new = new_article(input, &url, school_id, p.id(), &source, fetchable, now);
-    let url_key = url.key();
+    let known = || Known {
+        school_name: school.name.clone(),
+        source_name: source.name.clone(),
+        source_kind: source.kind,
+        // The submitter's name is at hand; another member's is read.
+        author_name: (first_author == Some(p.id())).then(|| {
+            p.member
+                .real_name
+                .clone()
+                .unwrap_or(p.member.display_name.clone())
+        }),
+        has_duplicates: false,
+    };
+    let taken = AtomicBool::new(false);
+    let taken = &taken;
     let answer = idempotency::run(
         db,
         now,
@@ -185,22 +203,37 @@ pub async fn submit(
                     .map(str::trim)
                     .map(str::to_owned),
             );
-            create(tx, new.clone(), school_id, first_author, &url_key, p, now)
+            create(
+                tx,
+                new.clone(),
+                school_id,
+                first_author,
+                known(),
+                p,
+                taken,
+                now,
+            )
         },
     )
-    .await?;
-    Ok(answer)
+    .await;
+    match answer {
+        Err(_) if taken.load(Ordering::Relaxed) => Err(link_taken(db, &url.key(), p).await),
+        other => other,
+    }
 }
 
-/// The effect of a submission in its unit of work: the article (unless its
-/// link is taken), its likely duplicates, and its view as the 201 answer.
+/// The effect of a submission in its unit of work: the article, its likely
+/// duplicates, and its view as the 201 answer. A link already taken is the
+/// unique index's answer: `taken` is set and the unit of work rolled back.
+#[allow(clippy::too_many_arguments)]
 async fn create(
     tx: Tx,
     new: article::ActiveModel,
     school_id: i64,
     first_author: (Option<i64>, Option<String>),
-    url_key: &str,
+    mut known: Known,
     viewer: &Principal,
+    taken: &AtomicBool,
     now: DateTime<Utc>,
 ) -> ApiResult<Stored> {
     let txn = &*tx;
@@ -208,16 +241,45 @@ async fn create(
     let mut new = new;
     let (member_id, typed) = first_author;
     let credited = authors::resolve(txn, school_id, member_id, typed.as_deref(), now).await?;
+    if credited.member_id.is_some_and(|m| Some(m) != member_id) {
+        // A typed name linked to a member: their name is read for the view.
+        known.author_name = None;
+    }
     new.author_key = Set(credited.author_key);
     new.first_author_member_id = Set(credited.member_id.or(member_id));
-    let a = insert_unique(txn, new, url_key, viewer).await?;
+    let a = match new.insert(txn).await {
+        Ok(a) => a,
+        Err(e) if is_unique_violation(&e) => {
+            // `url_key` is the one unique rule of an article.
+            taken.store(true, Ordering::Relaxed);
+            return Err(ApiError::new(ErrorCode::DuplicateArticle));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if a.verification_status == VerificationStatus::Pending.as_str() {
         // In the unit of work: the job exists exactly when the article does.
         jobs::enqueue(txn, &VerifyPage { article_id: a.id }, Schedule::default()).await?;
     }
-    rules::refresh_likely_duplicates(txn, &a, now).await?;
-    let view = one_view(txn, &a, viewer).await?;
+    // A new article has no pairs stored yet: nothing to replace.
+    known.has_duplicates = rules::add_likely_duplicates(txn, &a, now).await? > 0;
+    let view = submitted_view(txn, &a, viewer, known).await?;
     Stored::new(StatusCode::CREATED, &view)
+}
+
+/// The answer to a link already submitted (the unique index refused the
+/// insert; the unit of work was rolled back): 409 [`duplicate`] naming the
+/// article that holds it.
+async fn link_taken(db: &DatabaseConnection, url_key: &str, submitter: &Principal) -> ApiError {
+    match article::Entity::find()
+        .filter(article::Column::UrlKey.eq(url_key))
+        .one(db)
+        .await
+    {
+        Ok(Some(existing)) => duplicate(&existing, submitter),
+        // Withdrawn in between: the link is free again.
+        Ok(None) => ApiError::new(ErrorCode::Conflict).with_detail("该链接刚被撤回，请重新提交。"),
+        Err(e) => e.into(),
+    }
 }
 
 /// The field rules of a submission; answers the canonical URL.
@@ -280,19 +342,25 @@ fn first_author_of(p: &Principal, input: &ArticleInput, school_id: i64) -> ApiRe
     }
 }
 
-/// The first author, when a member, must be a correspondent of the school.
+/// The first author, when a member, must be a correspondent of the school
+/// (the submitter's roles are the principal's; another member's are read).
 async fn check_first_author(
     db: &impl ConnectionTrait,
+    p: &Principal,
     author: i64,
     school_id: i64,
 ) -> ApiResult<()> {
-    let member_of_school = member_role::Entity::find()
-        .filter(member_role::Column::MemberId.eq(author))
-        .filter(member_role::Column::Role.eq(Role::Correspondent.as_str()))
-        .filter(member_role::Column::SchoolId.eq(school_id))
-        .one(db)
-        .await?
-        .is_some();
+    let member_of_school = if author == p.id() {
+        p.school_ids().contains(&school_id)
+    } else {
+        member_role::Entity::find()
+            .filter(member_role::Column::MemberId.eq(author))
+            .filter(member_role::Column::Role.eq(Role::Correspondent.as_str()))
+            .filter(member_role::Column::SchoolId.eq(school_id))
+            .one(db)
+            .await?
+            .is_some()
+    };
     if member_of_school {
         Ok(())
     } else {
@@ -389,41 +457,5 @@ fn new_article(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-}
-
-/// Inserts the article unless its URL is taken (409 [`duplicate`]). The insert runs in a savepoint so that a
-/// concurrent twin's unique violation leaves the transaction usable
-/// (PostgreSQL aborts a transaction on any error) to look up the twin.
-async fn insert_unique(
-    txn: &sea_orm::DatabaseTransaction,
-    new: article::ActiveModel,
-    url_key: &str,
-    submitter: &Principal,
-) -> ApiResult<article::Model> {
-    let existing = || {
-        article::Entity::find()
-            .filter(article::Column::UrlKey.eq(url_key))
-            .one(txn)
-    };
-    if let Some(x) = existing().await? {
-        return Err(duplicate(&x, submitter));
-    }
-    // A savepoint inside the unit of work, not a transaction of its own.
-    #[allow(clippy::disallowed_methods)]
-    let savepoint = txn.begin().await?;
-    match new.insert(&savepoint).await {
-        Ok(a) => {
-            savepoint.commit().await?;
-            Ok(a)
-        }
-        Err(e) if crate::platform::db::is_unique_violation(&e) => {
-            savepoint.rollback().await?;
-            match existing().await? {
-                Some(x) => Err(duplicate(&x, submitter)),
-                None => Err(e.into()),
-            }
-        }
-        Err(e) => Err(e.into()),
     }
 }

@@ -1,10 +1,13 @@
 //! Lookups the use cases of the round share: the year's ranking setting, its
 //! latest notice and its proposal.
 
+use std::collections::HashMap;
+
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entity::{credit_year_setting, notice, proposal};
 use crate::honours::rules::RankingKey;
+use crate::platform::cache::Cache;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode};
 
 /// The ranking key of the year (default: the total).
@@ -14,6 +17,40 @@ pub async fn ranking_key(db: &impl ConnectionTrait, year: i32) -> ApiResult<Rank
         .await?
         .and_then(|s| RankingKey::parse(&s.ranking_key))
         .unwrap_or_default())
+}
+
+/// The name the credit-year settings are remembered under in each process
+/// (see [`Cache::remembered`]).
+const YEAR_SETTINGS: &str = "credit-year-settings";
+
+/// The ranking key of the year as configured now, from the settings of every
+/// year remembered per process (a handful of rows) until a change
+/// ([`year_settings_changed`]) or for [`crate::platform::cache::MEMO_MAX_AGE`]
+/// at most. A unit of work that must see its own writes reads
+/// [`ranking_key`] instead.
+pub async fn current_ranking_key(
+    cache: &Cache,
+    db: &impl ConnectionTrait,
+    year: i32,
+) -> ApiResult<RankingKey> {
+    let keys = cache
+        .remembered(YEAR_SETTINGS, || async {
+            let rows = credit_year_setting::Entity::find().all(db).await?;
+            Ok::<_, ApiError>(
+                rows.into_iter()
+                    .filter_map(|s| Some((s.year, RankingKey::parse(&s.ranking_key)?)))
+                    .collect::<HashMap<i32, RankingKey>>(),
+            )
+        })
+        .await?;
+    Ok(keys.get(&year).copied().unwrap_or_default())
+}
+
+/// After a change of a year's settings was committed, before it is
+/// answered: every process reads them again (503 when the shared cache
+/// cannot be told; the change is saved, sending it again is safe).
+pub async fn year_settings_changed(cache: &Cache) -> ApiResult<()> {
+    Ok(cache.invalidate(YEAR_SETTINGS).await?)
 }
 
 /// The latest published version of the year's notice.

@@ -15,7 +15,9 @@ use validator::Validate;
 use crate::access::principal::Principal;
 use crate::access::roles::Role;
 use crate::entity::{credit_year_setting, notice, notice_row};
-use crate::honours::lookup::{current_proposal, latest_notice, not_published, ranking_key};
+use crate::honours::lookup::{
+    current_proposal, current_ranking_key, latest_notice, not_published, ranking_key,
+};
 use crate::honours::model::{
     CapFigures, StandingView, check_year, explain_conditions, standing_view, standing_views,
 };
@@ -24,6 +26,7 @@ use crate::honours::rules::{RankingKey, Scope};
 use crate::honours::standings;
 use crate::honours::workbook::{FiguresSource, Sheet, SheetRow, standings_workbook};
 use crate::platform::audit::{self, Entry};
+use crate::platform::cache::Cache;
 use crate::platform::clock::to_china;
 use crate::platform::db::Tx;
 use crate::platform::error::{ApiError, ApiResult, ErrorCode};
@@ -95,6 +98,7 @@ fn may_read_standings(p: &Principal) -> ApiResult<()> {
 /// (correspondents, secretariat, council).
 pub async fn page(
     db: &(impl ConnectionTrait + TransactionTrait),
+    cache: &Cache,
     page_token_key: &[u8],
     viewer: &Principal,
     year: i32,
@@ -103,7 +107,7 @@ pub async fn page(
     may_read_standings(viewer)?;
     let year = check_year(year)?;
     let scope = q.scope.unwrap_or(Scope::Schools);
-    let key = ranking_key(db, year).await?;
+    let key = current_ranking_key(cache, db, year).await?;
     let params = PageParams::new(q.page_size, q.page_token.clone())?;
     let tokens = standings_tokens(page_token_key, year, scope, key);
     let after: Option<standings::Cursor> = tokens.cursor(&params)?;

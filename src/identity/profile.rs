@@ -11,7 +11,7 @@ use crate::access::principal::Principal;
 use crate::entity::member;
 use crate::identity::codes::{Code, CodeExchange};
 use crate::identity::phone::PhoneNumber;
-use crate::identity::views::{MeView, me_view};
+use crate::identity::views::{MeView, me_view_with};
 use crate::platform::db::{self, Tx};
 use crate::platform::error::{ApiError, ApiResult, ErrorCode, FieldError};
 
@@ -81,7 +81,7 @@ pub struct PhoneRequest {
 
 /// The logged-in member, with roles.
 pub async fn me(db: &impl ConnectionTrait, p: &Principal) -> ApiResult<MeView> {
-    me_view(db, &p.member).await
+    me_view_with(db, &p.member, &p.grants).await
 }
 
 fn optional(v: &str) -> Option<String> {
@@ -119,7 +119,7 @@ pub async fn update(
     }
     am.updated_at = Set(now);
     let m = am.update(&*tx).await?;
-    me_view(&*tx, &m).await
+    me_view_with(&*tx, &m, &p.grants).await
 }
 
 /// Binds the member's phone number: WeChat's phone-number API answers it
@@ -151,7 +151,7 @@ pub async fn bind_phone(
         am.phone = Set(Some(phone.to_owned()));
         am.updated_at = Set(now);
         let m = am.update(&*tx).await?;
-        me_view(&*tx, &m).await
+        me_view_with(&*tx, &m, &p.grants).await
     })
     .await
 }

@@ -103,6 +103,16 @@ pub async fn role_views(db: &impl ConnectionTrait, grants: &[Grant]) -> ApiResul
 /// The member as they see themselves, with their roles as stored now.
 pub async fn me_view(db: &impl ConnectionTrait, m: &member::Model) -> ApiResult<MeView> {
     let grants = grants::load(db, m.id).await?;
+    me_view_with(db, m, &grants).await
+}
+
+/// The member as they see themselves, with the roles already loaded for
+/// this request (the principal's: read once per request, not twice).
+pub async fn me_view_with(
+    db: &impl ConnectionTrait,
+    m: &member::Model,
+    grants: &[Grant],
+) -> ApiResult<MeView> {
     Ok(MeView {
         id: m.id,
         display_name: m.display_name.clone(),
@@ -110,7 +120,7 @@ pub async fn me_view(db: &impl ConnectionTrait, m: &member::Model) -> ApiResult<
         department: m.department.clone(),
         position: m.position.clone(),
         phone: m.phone.clone(),
-        roles: role_views(db, &grants).await?,
+        roles: role_views(db, grants).await?,
         created_at: to_china(m.created_at),
     })
 }

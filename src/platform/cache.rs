@@ -4,8 +4,15 @@
 //! a TTL, set-if-absent (locks), atomic counters with expiry (rate limits),
 //! and compare-and-delete (dropping a token only if it is still the one that
 //! failed). Keys are prefixed so several apps or tests can share one Redis.
+//!
+//! It also remembers configuration read on every request (article sources,
+//! credit-year settings) in the process, as long as its generation in the
+//! shared cache is unchanged: see [`Cache::remembered`] and
+//! [`Cache::invalidate`].
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,6 +32,7 @@ pub type CacheResult<T> = Result<T, CacheError>;
 pub struct Cache {
     prefix: Arc<str>,
     backend: Backend,
+    memos: Arc<Memos>,
 }
 
 #[derive(Clone)]
@@ -59,6 +67,7 @@ impl Cache {
         Self {
             prefix: Arc::from(prefix),
             backend: Backend::Memory(Arc::new(MemoryStore::default())),
+            memos: Arc::default(),
         }
     }
 
@@ -73,6 +82,7 @@ impl Cache {
         Ok(Self {
             prefix: Arc::from(prefix),
             backend: Backend::Redis(manager),
+            memos: Arc::default(),
         })
     }
 
@@ -199,6 +209,108 @@ impl Cache {
                     ttl: Duration::from_millis(u64::try_from(pttl).unwrap_or(0)),
                 })
             }
+        }
+    }
+}
+
+/// How long a remembered value is used at most, even when its generation
+/// is unchanged (a safety net: a change made behind the service's back, by
+/// SQL, is seen within this time).
+pub const MEMO_MAX_AGE: Duration = Duration::from_secs(60);
+
+/// How long a generation key lives in the shared cache (far beyond
+/// [`MEMO_MAX_AGE`], so a key that expired cannot make an old value look current).
+const GENERATION_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Values remembered by this process, by name.
+#[derive(Default)]
+struct Memos {
+    map: Mutex<HashMap<&'static str, Memo>>,
+}
+
+struct Memo {
+    /// The generation read before the value was loaded.
+    generation: Option<String>,
+    loaded: Instant,
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+impl Cache {
+    fn generation_key(name: &str) -> String {
+        format!("generation:{name}")
+    }
+
+    /// The value remembered under `name`, or `load`'s answer (then
+    /// remembered). A remembered value is used while the generation of
+    /// `name` in the shared cache is the one read before it was loaded (and
+    /// for [`MEMO_MAX_AGE`] at most): a writer that calls
+    /// [`invalidate`](Self::invalidate) after its commit makes every process
+    /// load again, and a process that loaded while the change was
+    /// committing carries the old generation, so it loads again too. When
+    /// the shared cache cannot answer, `load` answers (nothing remembered).
+    pub async fn remembered<T, E, F, Fut>(&self, name: &'static str, load: F) -> Result<Arc<T>, E>
+    where
+        T: Any + Send + Sync,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let generation = match self.get(&Self::generation_key(name)).await {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::warn!(error = %e, name, "cache unavailable: configuration read from the database");
+                return load().await.map(Arc::new);
+            }
+        };
+        if let Some(value) = self.memos.recall::<T>(name, generation.as_deref()) {
+            return Ok(value);
+        }
+        let value = Arc::new(load().await?);
+        self.memos.keep(name, generation, value.clone());
+        Ok(value)
+    }
+
+    /// Makes every process forget what it remembers under `name` (a new
+    /// generation in the shared cache). Call it after the change committed,
+    /// before answering.
+    pub async fn invalidate(&self, name: &'static str) -> CacheResult<()> {
+        self.memos.forget(name);
+        let generation = uuid::Uuid::now_v7().simple().to_string();
+        self.set(&Self::generation_key(name), &generation, GENERATION_TTL)
+            .await
+    }
+}
+
+impl Memos {
+    fn recall<T: Any + Send + Sync>(&self, name: &str, generation: Option<&str>) -> Option<Arc<T>> {
+        let map = self.map.lock().ok()?;
+        let memo = map.get(name)?;
+        if memo.generation.as_deref() != generation || memo.loaded.elapsed() >= MEMO_MAX_AGE {
+            return None;
+        }
+        memo.value.clone().downcast::<T>().ok()
+    }
+
+    fn keep(
+        &self,
+        name: &'static str,
+        generation: Option<String>,
+        value: Arc<dyn Any + Send + Sync>,
+    ) {
+        if let Ok(mut map) = self.map.lock() {
+            map.insert(
+                name,
+                Memo {
+                    generation,
+                    loaded: Instant::now(),
+                    value,
+                },
+            );
+        }
+    }
+
+    fn forget(&self, name: &str) {
+        if let Ok(mut map) = self.map.lock() {
+            map.remove(name);
         }
     }
 }

@@ -65,6 +65,12 @@ pub struct Settings {
     pub jobs: JobSettings,
     /// Subscribe-message templates per event (`WECHAT_TEMPLATES`, JSON).
     pub wechat_templates: crate::wechat::templates::Templates,
+    /// One log line per request (`ACCESS_LOG=on|off`, default on); the
+    /// health and metrics probes never write one.
+    pub access_log: bool,
+    /// HTTP worker threads (`WEB_WORKERS`; default: one per CPU the process
+    /// may use).
+    pub web_workers: Option<usize>,
 }
 
 /// Where background jobs run and how often a worker looks for them.
@@ -125,6 +131,8 @@ impl fmt::Debug for Settings {
             .field("body_timeout", &self.body_timeout)
             .field("jobs", &self.jobs)
             .field("wechat_templates", &self.wechat_templates)
+            .field("access_log", &self.access_log)
+            .field("web_workers", &self.web_workers)
             .finish()
     }
 }
@@ -262,9 +270,35 @@ impl Settings {
                 .map_err(|e| ConfigError(format!("WECHAT_TEMPLATES: {e}")))?,
             None => Default::default(),
         };
+        let access_log = match get("ACCESS_LOG")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "ACCESS_LOG must be `on` or `off`, not `{other}`"
+                )));
+            }
+        };
+        let web_workers = match get("WEB_WORKERS") {
+            Some(v) => Some(
+                v.trim()
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=256).contains(n))
+                    .ok_or_else(|| {
+                        ConfigError("WEB_WORKERS must be a number from 1 to 256".into())
+                    })?,
+            ),
+            None => None,
+        };
         Ok(Self {
             env,
             jobs,
+            access_log,
+            web_workers,
             wechat_templates,
             db_timeouts,
             nomination_draft_limit,

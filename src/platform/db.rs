@@ -51,9 +51,20 @@ pub async fn connect_with(url: &str, timeouts: Timeouts) -> Result<DatabaseConne
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.connect_timeout(timeouts.acquire)
         .acquire_timeout(timeouts.acquire)
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // No ping on every checkout (a round trip per statement outside a
+        // transaction); see `needs_ping` for when a connection is tested.
+        .test_before_acquire(false);
     if url.starts_with("sqlite:") {
         let busy = timeouts.busy;
+        opts.map_sqlx_sqlite_before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if needs_ping(meta.idle_for) {
+                    sea_orm::sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        });
         opts.max_connections(8).map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
@@ -61,9 +72,29 @@ pub async fn connect_with(url: &str, timeouts: Timeouts) -> Result<DatabaseConne
                 .foreign_keys(true)
         });
     } else {
+        opts.map_sqlx_postgres_before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if needs_ping(meta.idle_for) {
+                    sea_orm::sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        });
         opts.max_connections(20);
     }
     Database::connect(opts).await
+}
+
+/// A pooled connection idle this long is pinged before it is handed out (a
+/// server, proxy or firewall may have dropped it meanwhile); so is every
+/// connection while the database was found unreachable this recently (the
+/// connections that died with the server are then dropped, not handed to
+/// requests). Otherwise a checkout costs no round trip.
+pub const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
+
+/// Whether a pooled connection idle for `idle_for` is pinged before use.
+pub fn needs_ping(idle_for: Duration) -> bool {
+    idle_for >= PING_AFTER_IDLE || crate::platform::db_failure::unavailable_within(PING_AFTER_IDLE)
 }
 
 /// Connects and applies every pending migration.

@@ -2,6 +2,10 @@
 //! one place that tells an unreachable or busy database from a retryable
 //! conflict and from a bug.
 
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use sea_orm::DbErr;
 
 /// What a storage failure means for the caller.
@@ -52,5 +56,34 @@ pub fn classify(e: &DbErr) -> Failure {
             _ => Failure::Other,
         },
         _ => Failure::Other,
+    }
+}
+
+/// When this process last found the database unreachable, in milliseconds
+/// since [`EPOCH`] plus one (0: never).
+static LAST_UNAVAILABLE: AtomicU64 = AtomicU64::new(0);
+static EPOCH: OnceLock<Instant> = OnceLock::new();
+
+fn since_epoch() -> u64 {
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Notes that the database was found unreachable just now: for a while,
+/// pooled connections are tested before they are handed out again (see
+/// `platform::db::PING_AFTER_IDLE`), so connections that died with the
+/// server are dropped instead of failing the requests that would get them.
+pub fn note_unavailable() {
+    LAST_UNAVAILABLE.store(since_epoch().saturating_add(1), Ordering::Relaxed);
+}
+
+/// Whether the database was found unreachable within the last `window`.
+pub fn unavailable_within(window: Duration) -> bool {
+    match LAST_UNAVAILABLE.load(Ordering::Relaxed) {
+        0 => false,
+        at => {
+            let window = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
+            since_epoch().saturating_add(1).saturating_sub(at) <= window
+        }
     }
 }

@@ -447,7 +447,11 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
         use crate::platform::db_failure::{Failure, classify};
         match classify(&e) {
-            Failure::Unavailable | Failure::Busy => Self::database_unavailable(e),
+            Failure::Unavailable => {
+                crate::platform::db_failure::note_unavailable();
+                Self::database_unavailable(e)
+            }
+            Failure::Busy => Self::database_unavailable(e),
             Failure::Retryable => {
                 let mut err = Self::database_unavailable(e);
                 err.retryable = true;

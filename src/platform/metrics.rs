@@ -7,7 +7,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::platform::jobs::QueueCount;
@@ -19,6 +20,7 @@ pub struct Metrics {
     latency: HistogramVec,
     jobs: IntGaugeVec,
     jobs_age: IntGaugeVec,
+    statements: IntCounter,
 }
 
 impl Metrics {
@@ -58,13 +60,19 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
+        let statements = IntCounter::new(
+            "db_statements_total",
+            "SQL statements sent to the database (BEGIN, COMMIT and savepoints not counted)",
+        )?;
         registry.register(Box::new(jobs_age.clone()))?;
+        registry.register(Box::new(statements.clone()))?;
         Ok(Self {
             registry,
             requests,
             latency,
             jobs,
             jobs_age,
+            statements,
         })
     }
 
@@ -73,6 +81,16 @@ impl Metrics {
         let labels = [method, route, status.as_str()];
         self.requests.with_label_values(&labels).inc();
         self.latency.with_label_values(&labels).observe(seconds);
+    }
+
+    /// Counts one SQL statement (see `startup::build_state`).
+    pub fn statement(&self) {
+        self.statements.inc();
+    }
+
+    /// SQL statements sent since the process started.
+    pub fn statements(&self) -> u64 {
+        self.statements.get()
     }
 
     /// The job counts as read now (states no longer present disappear).
@@ -95,8 +113,25 @@ impl Metrics {
     }
 }
 
+/// The paths of the health and metrics probes: counted, never logged (a
+/// probe every few seconds would fill the log with nothing).
+pub const PROBES: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
+/// Whether the access log is on (`ACCESS_LOG`, default on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessLog(pub bool);
+
+impl AccessLog {
+    /// Whether a request for `path` writes its access log line: every
+    /// request while the access log is on, except the probes.
+    pub fn logs(self, path: &str) -> bool {
+        self.0 && !PROBES.contains(&path)
+    }
+}
+
 /// Records every request; the route label is the matched pattern (never the
-/// raw path, so ids do not explode the label set).
+/// raw path, so ids do not explode the label set). Writes one access log
+/// line per request (see [`AccessLog::logs`]).
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -104,6 +139,9 @@ pub async fn middleware(
     let start = Instant::now();
     let method = req.method().as_str().to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let access_log = req
+        .app_data::<web::Data<AccessLog>>()
+        .map_or(AccessLog(true), |a| *a.get_ref());
     let res = next.call(req).await?;
     let route = res
         .request()
@@ -113,6 +151,9 @@ pub async fn middleware(
     let elapsed = start.elapsed();
     if let Some(metrics) = metrics {
         metrics.observe(&method, &route, status, elapsed.as_secs_f64());
+    }
+    if !access_log.logs(res.request().path()) {
+        return Ok(res);
     }
     tracing::info!(
         method,

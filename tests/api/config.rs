@@ -131,3 +131,43 @@ fn trusted_proxies_and_the_body_timeout_are_read_and_checked() {
     assert!(settings(&[("TRUSTED_PROXIES", "everyone")]).is_err());
     assert!(settings(&[("BODY_TIMEOUT_MS", "0")]).is_err());
 }
+
+#[test]
+fn the_access_log_is_on_unless_turned_off() {
+    assert!(settings(&[]).unwrap().access_log, "on by default");
+    assert!(settings(&[("ACCESS_LOG", "on")]).unwrap().access_log);
+    assert!(!settings(&[("ACCESS_LOG", "OFF")]).unwrap().access_log);
+    assert!(
+        settings(&[("ACCESS_LOG", "")]).unwrap().access_log,
+        "empty: the default"
+    );
+    let err = settings(&[("ACCESS_LOG", "maybe")]).unwrap_err();
+    assert!(err.0.contains("ACCESS_LOG"), "{}", err.0);
+}
+
+#[test]
+fn web_workers_are_a_number_or_sized_to_the_machine() {
+    assert_eq!(settings(&[]).unwrap().web_workers, None);
+    assert_eq!(
+        settings(&[("WEB_WORKERS", "2")]).unwrap().web_workers,
+        Some(2)
+    );
+    for bad in ["0", "-1", "many", "1000"] {
+        let err = settings(&[("WEB_WORKERS", bad)]).unwrap_err();
+        assert!(err.0.contains("WEB_WORKERS"), "{bad}: {}", err.0);
+    }
+}
+
+#[test]
+fn health_and_metrics_probes_write_no_access_log_line() {
+    use association::platform::metrics::AccessLog;
+    for probe in ["/healthz", "/readyz", "/metrics"] {
+        assert!(!AccessLog(true).logs(probe), "{probe}");
+    }
+    assert!(AccessLog(true).logs("/api/v1/districts"));
+    assert!(
+        AccessLog(true).logs("/healthz/x"),
+        "only the probes themselves"
+    );
+    assert!(!AccessLog(false).logs("/api/v1/districts"));
+}

@@ -45,6 +45,7 @@ mod replicas;
 mod sessions;
 mod sources;
 mod stale_decisions;
+mod statements;
 mod totals;
 mod verification;
 mod wechat;

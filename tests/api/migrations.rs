@@ -224,3 +224,70 @@ async fn migrating_numbers_the_stored_attachments_as_pages_of_their_kind() {
         ]
     );
 }
+
+/// The indexes of a table with their columns in order, and whether each is unique.
+async fn indexes_of(
+    conn: &sea_orm::DatabaseConnection,
+    table: &str,
+) -> std::collections::BTreeMap<String, (bool, Vec<String>)> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => format!(
+            "SELECT i.relname AS name, x.indisunique AS uniq, a.attname AS col \
+             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+             JOIN pg_class t ON t.oid = x.indrelid \
+             JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) ON true \
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
+             WHERE t.relname = '{table}' ORDER BY i.relname, k.ord"
+        ),
+        _ => format!(
+            "SELECT il.name AS name, il.\"unique\" = 1 AS uniq, ii.name AS col \
+             FROM pragma_index_list('{table}') il, pragma_index_info(il.name) ii \
+             ORDER BY il.name, ii.seqno"
+        ),
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for row in conn
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap()
+    {
+        let name: String = row.try_get("", "name").unwrap();
+        let unique: bool = row.try_get("", "uniq").unwrap();
+        let col: String = row.try_get("", "col").unwrap();
+        out.entry(name)
+            .or_insert_with(|| (unique, Vec::new()))
+            .1
+            .push(col);
+    }
+    out
+}
+
+/// Issue 15: no index of `articles` is a prefix of another (each is written
+/// on every insert and update; one another covers only costs). A unique
+/// index is a rule, never redundant.
+#[tokio::test]
+async fn no_index_of_articles_is_covered_by_another() {
+    let test_db = TestDb::create().await;
+    let conn = db::connect(&test_db.url).await.unwrap();
+    Migrator::up(&conn, None).await.unwrap();
+    let indexes = indexes_of(&conn, "articles").await;
+    assert!(
+        indexes.contains_key("idx_articles_standings"),
+        "{indexes:?}"
+    );
+    assert!(!indexes.contains_key("idx_articles_credit"), "{indexes:?}");
+    for (name, (unique, cols)) in &indexes {
+        if *unique {
+            continue;
+        }
+        for (other, (_, others)) in &indexes {
+            assert!(
+                other == name || !others.starts_with(cols),
+                "{name} {cols:?} is a prefix of {other} {others:?}"
+            );
+        }
+    }
+    conn.close().await.unwrap();
+}

@@ -124,3 +124,76 @@ async fn server_info_shows_the_server_clock_in_china_time() {
     assert_eq!(body["time_zone"], "Asia/Shanghai");
     assert_eq!(body["dev_login"], true);
 }
+
+/// The log of a server process (JSON lines) after a probe of each kind and
+/// one API request, with `access_log` as `ACCESS_LOG`.
+async fn log_after_probes_and_a_request(access_log: &str) -> Vec<serde_json::Value> {
+    association::init_tls();
+    let db = crate::helpers::TestDb::create().await;
+    let log = std::env::temp_dir().join(format!(
+        "association-access-log-{}.log",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let server = crate::replicas::start_with(
+        &db.url,
+        &log,
+        &[("RUST_LOG", "info"), ("ACCESS_LOG", access_log)],
+    );
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let ready = client.get(format!("{base}/readyz")).send().await;
+        if ready.is_ok_and(|r| r.status() == 200) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not ready within 60 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for path in ["/healthz", "/readyz", "/metrics", "/api/v1/districts"] {
+        assert_eq!(
+            client
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    drop(server);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    text.lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn access_lines(log: &[serde_json::Value]) -> Vec<&str> {
+    log.iter()
+        .filter(|l| l["message"] == "request")
+        .filter_map(|l| l["path"].as_str())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_metrics_probes_are_not_logged_and_an_api_request_is() {
+    let log = log_after_probes_and_a_request("on").await;
+    assert_eq!(access_lines(&log), ["/api/v1/districts"], "{log:?}");
+    let line = log.iter().find(|l| l["message"] == "request").unwrap();
+    assert_eq!(line["status"], 200);
+    assert_eq!(line["route"], "/api/v1/districts");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_log_can_be_turned_off() {
+    let log = log_after_probes_and_a_request("off").await;
+    assert!(access_lines(&log).is_empty(), "{log:?}");
+    assert!(
+        log.iter().any(|l| l["message"] == "listening"),
+        "the rest of the log is still written: {log:?}"
+    );
+}

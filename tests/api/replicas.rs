@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use crate::helpers::TestDb;
 
 /// A started server process, killed when dropped.
-struct Replica {
-    child: Child,
-    port: u16,
+pub(crate) struct Replica {
+    pub(crate) child: Child,
+    pub(crate) port: u16,
 }
 
 impl Drop for Replica {
@@ -28,6 +28,12 @@ fn free_port() -> u16 {
 }
 
 fn start(db_url: &str, log: &std::path::Path) -> Replica {
+    start_with(db_url, log, &[])
+}
+
+/// `association serve` in production on `db_url`, its log (JSON lines) in
+/// `log`; `extra` settings are set last.
+pub(crate) fn start_with(db_url: &str, log: &std::path::Path, extra: &[(&str, &str)]) -> Replica {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_association"))
         .arg("serve")
@@ -46,6 +52,7 @@ fn start(db_url: &str, log: &std::path::Path) -> Replica {
         .env("DATABASE_URL", db_url)
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
+        .envs(extra.iter().copied())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()

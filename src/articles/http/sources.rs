@@ -46,6 +46,7 @@ pub async fn create_source(
         sources::create(tx, &p, &body, production, now)
     })
     .await?;
+    sources::changed(&state.cache).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -76,5 +77,6 @@ pub async fn update_source(
         sources::update(tx, &p, *path, &body, production, now)
     })
     .await?;
+    sources::changed(&state.cache).await?;
     Ok(HttpResponse::Ok().json(view))
 }

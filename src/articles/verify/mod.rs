@@ -12,10 +12,7 @@ pub mod page;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QuerySelect, Set};
 use tokio::sync::Semaphore;
 
 use crate::articles::fingerprint;
@@ -167,36 +164,21 @@ async fn store_verified(
         am.page_mismatch = Set(Some(serde_json::to_string(m).map_err(ApiError::internal)?));
         am.page_mismatch_at = Set(Some(now));
     }
-    am.updated_at = Set(now);
-    am.update(txn).await?;
     if a.status == ArticleStatus::Pending.as_str() {
+        // Still pending (the row is locked since it was read): the page's
+        // facts become the article's, the submitter's where the page shows
+        // nothing. A review that got there first keeps its facts.
         let title = facts.title.clone().or(a.declared_title.clone());
         let published_at = facts.published_at.or(a.published_at);
-        // Only while still pending: a review that got there first keeps its facts.
-        article::Entity::update_many()
-            .col_expr(
-                article::Column::TitleNorm,
-                Expr::val(title.as_deref().and_then(fingerprint::title_key)),
-            )
-            .col_expr(article::Column::Title, Expr::val(title))
-            .col_expr(
-                article::Column::ColumnName,
-                Expr::val(facts.column.clone().or(a.declared_column.clone())),
-            )
-            .col_expr(article::Column::PublishedAt, Expr::val(published_at))
-            .col_expr(
-                article::Column::CreditYear,
-                Expr::val(published_at.map(rules::credit_year)),
-            )
-            .filter(article::Column::Id.eq(id))
-            .filter(article::Column::Status.eq(ArticleStatus::Pending.as_str()))
-            .exec(txn)
-            .await?;
+        am.title_norm = Set(title.as_deref().and_then(fingerprint::title_key));
+        am.title = Set(title);
+        am.column_name = Set(facts.column.clone().or(a.declared_column.clone()));
+        am.published_at = Set(published_at);
+        am.credit_year = Set(published_at.map(rules::credit_year));
     }
-    let updated = article::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    am.updated_at = Set(now);
+    // One update, answering the row as stored (no second read).
+    let updated = am.update(txn).await?;
     rules::refresh_likely_duplicates(txn, &updated, now).await?;
     rules::recompute_points(txn, id).await?;
     Ok(())

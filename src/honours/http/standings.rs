@@ -7,6 +7,7 @@ use actix_web::http::header::{
 use actix_web::{HttpResponse, get, put, web};
 
 use crate::access::principal::{Auth, Secretariat, SecretariatOrCouncil};
+use crate::honours::lookup;
 use crate::honours::ranking::{
     self, NoticeFileQuery, StandingsFile, StandingsPage, StandingsQuery, YearSettings,
 };
@@ -33,7 +34,15 @@ pub async fn get_standings(
     path: web::Path<i32>,
     q: web::Query<StandingsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = ranking::page(&state.db, &state.page_token_key, &p, *path, &q).await?;
+    let page = ranking::page(
+        &state.db,
+        &state.cache,
+        &state.page_token_key,
+        &p,
+        *path,
+        &q,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -57,6 +66,7 @@ pub async fn put_settings(
         ranking::set_ranking_key(tx, &p, *path, &body, now)
     })
     .await?;
+    lookup::year_settings_changed(&state.cache).await?;
     Ok(HttpResponse::Ok().json(settings))
 }
 
