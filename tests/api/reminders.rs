@@ -188,7 +188,10 @@ async fn a_reminder_still_queued_at_the_deadline_is_not_sent() {
         .await
         .unwrap()
         .unwrap();
-    // As if the worker had been down until after the deadline.
+    // As if the worker had been down until after the deadline (the clock
+    // first: a worker picking the message up meanwhile sees it past the
+    // deadline too).
+    app.clock.set(china(4, 0, 5));
     notification::Entity::update_many()
         .col_expr(
             notification::Column::WechatStatus,
@@ -198,7 +201,6 @@ async fn a_reminder_still_queued_at_the_deadline_is_not_sent() {
         .exec(&app.state.db)
         .await
         .unwrap();
-    app.clock.set(china(4, 0, 5));
     association::notifications::send::send(
         &app.state.db,
         None,
