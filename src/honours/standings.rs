@@ -1,6 +1,9 @@
-//! Standings of a credit year, computed in SQL (aggregates and window
-//! functions, the same statement on SQLite and PostgreSQL), never by loading
-//! articles into memory.
+//! Standings of a credit year, never by loading articles into memory, in
+//! two ways that give the same rows: [`page`] aggregates the year's articles
+//! in one statement (aggregates and window functions) for what is frozen or
+//! exported whole — the notice snapshot, the proposal, the live workbook;
+//! [`kept_page`] reads a page of the kept totals
+//! ([`crate::articles::totals`]) for the live standings pages.
 //!
 //! The points of every article are kept on its row (`site_points`,
 //! `bonus_points`, see `articles::rules`), so a school's standing is the sum
@@ -26,7 +29,7 @@
 //! site points. Bonus points count in the totals but do not add to the population.
 
 use sea_orm::{
-    ConnectionTrait, DbBackend, QueryResult, Statement, TransactionSession, TransactionTrait, Value,
+    ConnectionTrait, DbBackend, QueryResult, TransactionSession, TransactionTrait, Value,
 };
 
 use serde::{Deserialize, Serialize};
@@ -51,10 +54,6 @@ pub struct StandingRow {
     pub bonus_points: i64,
     pub total: i64,
     pub counted_articles: i64,
-}
-
-fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    raw(db, sql, values)
 }
 
 /// The ranking of the year's member schools (or their people): `$1` the
@@ -154,7 +153,7 @@ pub async fn page(
 ) -> ApiResult<(Vec<StandingRow>, Option<Figures>)> {
     let limit = limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
     let sql = page_sql(scope, key);
-    let stmt = statement(
+    let stmt = raw(
         db,
         &sql,
         vec![

@@ -8,7 +8,7 @@ use clap::Parser;
 
 use crate::helpers::{assert_problem, spawn_app};
 
-fn settings_for(url: &str) -> impl FnOnce() -> anyhow::Result<Settings> + use<> {
+pub fn settings_for(url: &str) -> impl FnOnce() -> anyhow::Result<Settings> + use<> {
     let env = HashMap::from([("DATABASE_URL".to_owned(), url.to_owned())]);
     move || Ok(Settings::from_lookup(|k| env.get(k).cloned())?)
 }

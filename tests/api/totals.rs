@@ -5,13 +5,13 @@
 
 use association::articles::totals;
 use association::cli::{Cli, run};
-use association::platform::config::Settings;
 use clap::Parser;
 use futures_util::future::join_all;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::articles::{World, world};
+use crate::cli::settings_for;
 use crate::helpers::{assert_problem, unique};
 
 /// Submits a link on the association's site with typed facts (its page is
@@ -389,11 +389,6 @@ async fn a_page_token_past_the_last_row_answers_no_rows_with_the_figures() {
         )
         .await;
     assert_problem(other, 400, "INVALID_PAGE_TOKEN").await;
-}
-
-fn settings_for(url: &str) -> impl FnOnce() -> anyhow::Result<Settings> + use<> {
-    let env = std::collections::HashMap::from([("DATABASE_URL".to_owned(), url.to_owned())]);
-    move || Ok(Settings::from_lookup(|k| env.get(k).cloned())?)
 }
 
 #[tokio::test]
