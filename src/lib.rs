@@ -19,10 +19,6 @@
 //!   telemetry, extractors);
 //! - [`entity`]: sea-orm entities, no behaviour.
 
-/// glibc malloc arenas the process runs with unless `MALLOC_ARENA_MAX` is
-/// set (see `main.rs`; the container image sets the same).
-pub const MALLOC_ARENA_MAX: &str = "1";
-
 pub mod access;
 pub mod api;
 pub mod articles;

@@ -10,11 +10,10 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
-use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api as routes;
-use crate::api::openapi::{ApiDoc, RouteTable};
+use crate::api::openapi::RouteTable;
 use crate::api::ops::OpenApiJson;
 use crate::articles::verify::{FetchOptions, Verifier};
 use crate::platform::cache::Cache;
@@ -189,10 +188,11 @@ pub async fn build_state(settings: Settings, overrides: &Overrides) -> anyhow::R
 }
 
 fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result<Server> {
-    let doc = crate::api::openapi::document();
+    let doc = crate::api::openapi::committed()?;
     let routes = web::Data::new(RouteTable::from_openapi(&doc));
     let integer_query = web::Data::new(crate::api::query::IntegerQueryNames::from_openapi(&doc));
     let doc_json = web::Data::new(OpenApiJson(serde_json::to_string(&doc)?));
+    drop(doc);
     let json_limit = state.settings.json_limit;
     let metrics = web::Data::new(state.metrics.clone());
     let access_log = web::Data::new(crate::platform::metrics::AccessLog(
@@ -205,9 +205,7 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Resu
     let body_timeout = web::Data::new(state.settings.body_timeout);
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
-        let (app, _) = App::new()
-            .into_utoipa_app()
-            .openapi(ApiDoc::openapi_empty())
+        App::new()
             .app_data(data.clone())
             .app_data(metrics.clone())
             .app_data(access_log.clone())
@@ -220,28 +218,27 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Resu
             .app_data(extract::json_config(json_limit))
             .app_data(crate::api::fallback::path_config())
             .app_data(extract::query_config())
-            .configure(routes::configure)
-            .split_for_parts();
-        app.route(
-            "/docs",
-            web::get().to(|| async {
-                actix_web::HttpResponse::Found()
-                    .insert_header((actix_web::http::header::LOCATION, "/docs/"))
-                    .finish()
-            }),
-        )
-        .service(
-            SwaggerUi::new("/docs/{_:.*}")
-                .config(Config::new(["/openapi.json"]).validator_url("none")),
-        )
-        .default_service(web::to(routes::fallback::not_found))
-        .wrap(from_fn(crate::access::principal::middleware))
-        .wrap(Compress::default())
-        .wrap(from_fn(crate::platform::client::body_deadline))
-        .wrap(from_fn(crate::platform::metrics::middleware))
-        .wrap(from_fn(crate::api::query::middleware))
-        .wrap(from_fn(crate::platform::method_override::middleware))
-        .wrap(from_fn(crate::platform::request_id::middleware))
+            .configure(routes::serve)
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    actix_web::HttpResponse::Found()
+                        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+                        .finish()
+                }),
+            )
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .config(Config::new(["/openapi.json"]).validator_url("none")),
+            )
+            .default_service(web::to(routes::fallback::not_found))
+            .wrap(from_fn(crate::access::principal::middleware))
+            .wrap(Compress::default())
+            .wrap(from_fn(crate::platform::client::body_deadline))
+            .wrap(from_fn(crate::platform::metrics::middleware))
+            .wrap(from_fn(crate::api::query::middleware))
+            .wrap(from_fn(crate::platform::method_override::middleware))
+            .wrap(from_fn(crate::platform::request_id::middleware))
     })
     .workers(workers.max(1))
     // Slow and greedy clients: the request head must arrive within 10 s, an
@@ -255,11 +252,4 @@ fn serve(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Resu
     .listen(listener)?
     .run();
     Ok(server)
-}
-
-impl ApiDoc {
-    /// An empty document for the per-worker app (the real one is built once).
-    fn openapi_empty() -> utoipa::openapi::OpenApi {
-        utoipa::openapi::OpenApiBuilder::new().build()
-    }
 }

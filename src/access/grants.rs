@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::access::roles::{Grant, Role};
-use crate::entity::member_role;
+use crate::entity::{member, member_role};
 use crate::platform::error::ApiResult;
 
 fn grant_of(r: &member_role::Model) -> Option<Grant> {
@@ -23,6 +23,24 @@ fn grant_of(r: &member_role::Model) -> Option<Grant> {
 pub async fn load(db: &impl ConnectionTrait, member_id: i64) -> ApiResult<Vec<Grant>> {
     let mut of = load_many(db, vec![member_id]).await?;
     Ok(of.remove(&member_id).unwrap_or_default())
+}
+
+/// The member with their grants (sorted), in one statement (a left join):
+/// every authenticated request reads this, so it costs one round trip.
+pub async fn load_member(
+    db: &impl ConnectionTrait,
+    member_id: i64,
+) -> ApiResult<Option<(member::Model, Vec<Grant>)>> {
+    let rows = member::Entity::find_by_id(member_id)
+        .find_also_related(member_role::Entity)
+        .all(db)
+        .await?;
+    let mut grants: Vec<Grant> = rows
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().and_then(grant_of))
+        .collect();
+    grants.sort();
+    Ok(rows.into_iter().next().map(|(m, _)| (m, grants)))
 }
 
 /// The grants of several members in one query, each member's sorted.

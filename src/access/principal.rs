@@ -1,12 +1,12 @@
 //! Authentication and roles as extractors: a handler's signature says who may
 //! call it (`Secretariat`, `DistrictLead`, …), so a forgotten check is a
-//! compile error, not a hole. Roles are read from the database on every
-//! request, so a role removed takes effect at once.
+//! compile error, not a hole. The member and their roles are read from the
+//! database on every request, in one statement, so a role removed takes
+//! effect at once.
 
 use actix_web::dev::Payload;
 use actix_web::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use actix_web::{FromRequest, HttpRequest, web};
-use sea_orm::EntityTrait;
 use secrecy::ExposeSecret;
 
 use super::tokens::{TokenError, verify_access};
@@ -141,11 +141,9 @@ async fn authenticate(req: HttpRequest) -> ApiResult<Principal> {
         ));
     }
     let member_id = verified.member_id;
-    let member = member::Entity::find_by_id(member_id)
-        .one(&state.db)
+    let (member, grants) = grants::load_member(&state.db, member_id)
         .await?
         .ok_or_else(|| unauthenticated(Some("invalid_token"), "登录凭证无效，请重新登录。"))?;
-    let grants = grants::load(&state.db, member_id).await?;
     Ok(Principal { member, grants })
 }
 

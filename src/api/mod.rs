@@ -15,19 +15,33 @@ use utoipa::openapi::schema::Schema;
 use utoipa_actix_web::OpenApiFactory;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-/// All routes: operations at the root, the API under `/api/v1`.
+/// All routes: operations at the root, the API under `/api/v1` — with each
+/// handler's part of the spec (what [`openapi::document`] assembles).
 pub fn configure(cfg: &mut ServiceConfig) {
     root(cfg);
     cfg.service(utoipa_actix_web::scope("/api/v1").configure(api_v1));
 }
 
+/// The same routes, in the same order, for serving: plain actix, so an HTTP
+/// worker does not build every operation's part of the spec again only to
+/// throw it away (the spec is built once, by [`openapi::document`]).
+pub fn serve(cfg: &mut actix_web::web::ServiceConfig) {
+    root_serve(cfg);
+    cfg.service(actix_web::web::scope("/api/v1").configure(api_v1_serve));
+}
+
 /// Declares a group of handlers once: `$register` adds them to a
-/// [`ServiceConfig`], `$each` describes each one (its operations and the
-/// schemas it publishes), so a test can find two Rust types publishing one
-/// schema name — utoipa keeps only one of them, silently.
+/// [`ServiceConfig`] (routes and spec), `$serve` to an actix one (routes
+/// only), `$each` describes each one (its operations and the schemas it
+/// publishes), so a test can find two Rust types publishing one schema name
+/// — utoipa keeps only one of them, silently.
 macro_rules! handlers {
-    ($register:ident, $each:ident: $($handler:path),* $(,)?) => {
+    ($register:ident, $serve:ident, $each:ident: $($handler:path),* $(,)?) => {
         fn $register(cfg: &mut ServiceConfig) {
+            $(cfg.service($handler);)*
+        }
+
+        fn $serve(cfg: &mut actix_web::web::ServiceConfig) {
             $(cfg.service($handler);)*
         }
 
@@ -62,10 +76,11 @@ pub fn published() -> Vec<Published> {
     out
 }
 
-handlers!(root, root_each: ops::healthz, ops::readyz, ops::metrics, ops::openapi_json);
+handlers!(root, root_serve, root_each: ops::healthz, ops::readyz, ops::metrics, ops::openapi_json);
 
 handlers!(
     api_v1,
+    api_v1_serve,
     api_v1_each:
     meta::server_info,
     crate::identity::http::auth::login,

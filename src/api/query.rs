@@ -10,18 +10,15 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
-use utoipa::openapi::OpenApi;
 
 /// The names of the query parameters the spec declares `integer`.
 #[derive(Clone, Debug, Default)]
 pub struct IntegerQueryNames(HashSet<String>);
 
 impl IntegerQueryNames {
-    pub fn from_openapi(api: &OpenApi) -> Self {
+    /// From the document as JSON (see [`crate::api::openapi::committed`]).
+    pub fn from_openapi(doc: &serde_json::Value) -> Self {
         let mut names = HashSet::new();
-        let Ok(doc) = serde_json::to_value(api) else {
-            return Self(names);
-        };
         for item in doc["paths"]
             .as_object()
             .into_iter()

@@ -99,9 +99,10 @@ async fn a_submission_sends_only_the_statements_whose_answer_it_lacks() {
             .is_some_and(|n| !n.is_empty())
     );
     eprintln!("POST /api/v1/articles: {n} statements");
-    // The member and their roles; the school; the author registry; the
-    // article; its verification job; its likely duplicates by title.
-    assert!(n <= 7, "{n} statements for a submission");
+    // The member with their roles (one join); the school; the author
+    // registry; the article; its verification job; its likely duplicates by
+    // title.
+    assert!(n <= 6, "{n} statements for a submission");
 
     // With an Idempotency-Key: the key is looked up, claimed and answered too.
     let (n, res) = statements_of(
@@ -117,7 +118,7 @@ async fn a_submission_sends_only_the_statements_whose_answer_it_lacks() {
     assert_eq!(res.status(), 201);
     eprintln!("POST /api/v1/articles with an Idempotency-Key: {n} statements");
     // (+1 now and then: expired keys are purged after one request in 256.)
-    assert!(n <= 11, "{n} statements for a submission with a key");
+    assert!(n <= 10, "{n} statements for a submission with a key");
 
     // The same link again: still 409 naming the first, by the unique index.
     let res = d
@@ -137,8 +138,8 @@ async fn me_reads_the_member_and_their_roles_once() {
     assert_eq!(me["roles"][0]["role"], "correspondent", "{me}");
     assert!(me["roles"][0]["school"]["name"].is_string(), "{me}");
     eprintln!("GET /api/v1/me: {n} statements");
-    // The member, their roles, the names of their schools.
-    assert!(n <= 3, "{n} statements for /me");
+    // The member with their roles (one join), the names of their schools.
+    assert!(n <= 2, "{n} statements for /me");
 }
 
 /// Changes the source's hosts to `[host]` (secretariat) through `base`.
